@@ -1,0 +1,132 @@
+use super::*;
+
+fn load_str(s: &str, opts: &Options) -> Result<Loaded> {
+    let mut sources = SourceMap::default();
+    let id = sources.add("Dockerfile".into(), s.into());
+    load(&sources, id, opts)
+}
+
+fn argv(l: &Option<LaunchSetting>) -> Vec<String> {
+    l.as_ref()
+        .map(|l| l.argv.iter().map(|t| t.value.clone()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn shell_form_becomes_sh_c_without_continuations() {
+    let l = load_str(
+        "FROM debian\nCMD python \\\n  # a comment\n  app.py\n",
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!(argv(&l.cmd), vec!["/bin/sh", "-c", "python   app.py"]);
+}
+
+#[test]
+fn shell_instruction_changes_shell_form() {
+    let l = load_str(
+        "FROM debian\nSHELL [\"/bin/bash\", \"-c\"]\nCMD app\n",
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!(argv(&l.cmd), vec!["/bin/bash", "-c", "app"]);
+    assert_eq!(l.shell.kind, ShellKind::Bash);
+}
+
+#[test]
+fn exec_form_keeps_dollar_literal_and_args_do_not_substitute() {
+    let l = load_str(
+        "FROM debian\nARG APP=x\nENV B=y\nCMD [\"$APP\", \"${B}\"]\n",
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!(argv(&l.cmd), vec!["$APP", "${B}"]);
+}
+
+#[test]
+fn env_and_arg_substitution() {
+    let l = load_str(
+        "ARG V=3.12\nFROM python:${V}-slim AS base\nARG V\nENV A=$V B=\"x y\" C=${NOPE:-d}\nWORKDIR /app\nWORKDIR sub\n",
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(matches!(&l.base, Base::External { reference, .. } if reference == "python:3.12-slim"));
+    let env: Vec<_> = l
+        .env
+        .iter()
+        .map(|e| (e.name.as_str(), e.value.as_str()))
+        .collect();
+    assert_eq!(env, vec![("A", "3.12"), ("B", "x y"), ("C", "d")]);
+    assert_eq!(l.workdir, "/app/sub");
+}
+
+#[test]
+fn build_arg_overrides_default() {
+    let opts = Options {
+        build_args: vec![("BASE".into(), "alpine:3.20".into())],
+        ..Options::default()
+    };
+    let l = load_str("ARG BASE=debian\nFROM $BASE\nCMD app\n", &opts).unwrap();
+    assert_eq!(l.shell.kind, ShellKind::BusyboxAsh);
+}
+
+#[test]
+fn stages_inherit_and_entrypoint_resets_inherited_cmd() {
+    let l = load_str(
+        "FROM alpine AS base\nENV X=1\nCMD [\"a\"]\nFROM base\nENTRYPOINT [\"b\"]\n",
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!(argv(&l.entrypoint), vec!["b"]);
+    assert!(l.cmd.is_none());
+    assert!(l.facts.reset_cmd.is_some());
+    assert_eq!(l.env.len(), 1);
+    assert_eq!(l.facts.lineage, vec![0, 1]);
+}
+
+#[test]
+fn entrypoint_keeps_cmd_set_in_same_stage() {
+    let l = load_str(
+        "FROM alpine\nCMD [\"a\"]\nENTRYPOINT [\"b\"]\n",
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!(argv(&l.cmd), vec!["a"]);
+}
+
+#[test]
+fn target_stage_and_unknown_stage() {
+    let src = "FROM alpine AS one\nCMD [\"1\"]\nFROM debian AS two\nCMD [\"2\"]\n";
+    let opts = Options {
+        target_stage: Some("one".into()),
+        ..Options::default()
+    };
+    assert_eq!(argv(&load_str(src, &opts).unwrap().cmd), vec!["1"]);
+    let bad = Options {
+        target_stage: Some("three".into()),
+        ..Options::default()
+    };
+    assert!(matches!(
+        load_str(src, &bad),
+        Err(Error::UnknownStage { .. })
+    ));
+}
+
+#[test]
+fn invalid_json_is_shell_form() {
+    let l = load_str(
+        "FROM debian\nCMD ['python', 'app.py']\n",
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!(argv(&l.cmd), vec!["/bin/sh", "-c", "['python', 'app.py']"]);
+}
+
+#[test]
+fn syntax_errors_have_positions() {
+    match load_str("FROM debian\nRUN <<EOF\necho hi\n", &Options::default()) {
+        Err(Error::Syntax { line, .. }) => assert!(line >= 2),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("unterminated heredoc accepted"),
+    }
+}

@@ -1,0 +1,39 @@
+//! Errors that stop a target from being analysed (exit code 2).
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}: not a text file (invalid UTF-8 at byte {offset}); is this really a Dockerfile?"
+    )]
+    NotText { path: String, offset: usize },
+    #[error("{path}: the file is empty; there is nothing to lint")]
+    Empty { path: String },
+    #[error("{path}:{line}:{column}: Dockerfile syntax error: {message}")]
+    Syntax {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: no FROM instruction: a Dockerfile must start a stage with FROM")]
+    NoStage { path: String },
+    #[error("{path}: --target {stage:?} names no stage; stages are: {available}")]
+    UnknownStage {
+        path: String,
+        stage: String,
+        available: String,
+    },
+    #[error("{target}: {message}")]
+    Target { target: String, message: String },
+    #[error("--build-arg {0:?}: expected KEY=VALUE")]
+    BuildArg(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

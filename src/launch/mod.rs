@@ -1,0 +1,732 @@
+//! The launch chain: from the runtime's `execve(entrypoint + cmd)` to the process that settles
+//! as PID 1, each step with why it was taken. Rules read the chain; they never re-parse.
+
+mod words;
+
+use crate::knowledge::{self, Interpreter, Role};
+use crate::model::{Container, FileEntry, Lookup, Mode};
+use crate::shell::{self, Analysis, ExecOutcome, ShellKind, Terminal};
+use crate::source::{SourceMap, Span, Text};
+
+pub use words::Arg;
+
+#[derive(Debug)]
+pub struct Chain {
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug)]
+pub struct Step {
+    pub argv: Vec<Arg>,
+    /// This process is PID 1 while the application runs.
+    pub pid1: bool,
+    /// Where this step comes from (the instruction, the script line).
+    pub at: Option<Span>,
+    pub kind: StepKind,
+    /// One line for the human chain view.
+    pub note: String,
+    /// Reasons the step cannot run at all (IL206).
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub message: String,
+    pub why: String,
+    pub at: Option<Span>,
+    pub also: Option<Span>,
+    pub help: String,
+}
+
+#[derive(Debug)]
+pub enum StepKind {
+    /// `sh -c STRING`.
+    ShellString {
+        shell: ShellKind,
+        basis: String,
+        string: Text,
+        outcome: ExecOutcome,
+        /// The command the string ends with, mapped into the source.
+        terminal: Option<Span>,
+        /// The terminal command's words when they are all literal (for an exec-form fix).
+        terminal_words: Option<Vec<String>>,
+    },
+    /// A shell script file.
+    Script {
+        path: String,
+        content: Text,
+        analysis: Analysis,
+        /// The script stays PID 1 (no exec on the path that runs the program).
+        stays: bool,
+    },
+    Wrapper {
+        name: String,
+        role: Role,
+        note: &'static str,
+    },
+    Interpreter {
+        interpreter: &'static Interpreter,
+        app: Option<String>,
+        handler: Handler,
+    },
+    /// A program initlint cannot see into in Dockerfile mode.
+    Program { path: String, why: String },
+    /// The chain stops: nothing more is known.
+    Unknown { why: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handler {
+    /// The interpreter acts on the stop signal by default.
+    Default,
+    /// Found in the app source: the pattern that matched.
+    Found(String),
+    /// A server module that installs its handlers (`python -m gunicorn`).
+    Server(String),
+    NotFound {
+        source: String,
+    },
+    /// The app source could not be read.
+    SourceUnavailable(String),
+}
+
+const MAX_DEPTH: usize = 24;
+
+pub fn build(c: &Container, sources: &mut SourceMap) -> Chain {
+    let mut b = Builder {
+        c,
+        sources,
+        steps: Vec::new(),
+        depth: 0,
+    };
+    let mut argv: Vec<Arg> = Vec::new();
+    if let Some(ep) = &c.entrypoint {
+        argv.extend(ep.argv.iter().cloned().map(Arg::known));
+    }
+    if let Some(cmd) = &c.cmd {
+        // A shell-form ENTRYPOINT never sees CMD (IL102).
+        if !c.entrypoint.as_ref().is_some_and(|e| e.shell_form) {
+            argv.extend(cmd.argv.iter().cloned().map(Arg::known));
+        }
+    }
+    if !argv.is_empty() {
+        let at = c
+            .entrypoint
+            .as_ref()
+            .or(c.cmd.as_ref())
+            .and_then(|l| l.origin.span().cloned());
+        b.run(argv, true, at);
+    }
+    Chain { steps: b.steps }
+}
+
+struct Builder<'a> {
+    c: &'a Container,
+    sources: &'a mut SourceMap,
+    steps: Vec<Step>,
+    depth: usize,
+}
+
+fn basename(p: &str) -> &str {
+    p.rsplit('/').next().unwrap_or(p)
+}
+
+impl Builder<'_> {
+    fn push(
+        &mut self,
+        argv: Vec<Arg>,
+        pid1: bool,
+        at: Option<Span>,
+        kind: StepKind,
+        note: String,
+    ) -> usize {
+        self.steps.push(Step {
+            argv,
+            pid1,
+            at,
+            kind,
+            note,
+            problems: Vec::new(),
+        });
+        self.steps.len() - 1
+    }
+
+    fn run(&mut self, argv: Vec<Arg>, pid1: bool, at: Option<Span>) {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.push(
+                argv,
+                pid1,
+                at,
+                StepKind::Unknown {
+                    why: "the launch chain is too deep to follow".into(),
+                },
+                "…".into(),
+            );
+            return;
+        }
+        let Some(first) = argv.first().cloned() else {
+            self.push(
+                argv,
+                pid1,
+                at,
+                StepKind::Unknown {
+                    why: "no command".into(),
+                },
+                "no command".into(),
+            );
+            return;
+        };
+        let at = first.text.span().or(at);
+        if !first.known {
+            let why = format!(
+                "the program `{}` is only known at run time",
+                first.text.value
+            );
+            self.push(argv, pid1, at, StepKind::Unknown { why: why.clone() }, why);
+            return;
+        }
+        let name = first.text.value.clone();
+        let base = basename(&name).to_string();
+        if shell::is_shell(&base) && self.shell(&argv, &base, pid1, at.clone()) {
+            return;
+        }
+        let (path, lookup) = self.c.resolve_program(&name, self.sources);
+        match lookup {
+            Lookup::Found(entry) => self.file(*entry, argv, pid1, at, false),
+            Lookup::Missing { why, origin } => {
+                let i = self.push(
+                    argv,
+                    pid1,
+                    at.clone(),
+                    StepKind::Unknown { why: why.clone() },
+                    format!("{path}: missing"),
+                );
+                self.steps[i].problems.push(Problem {
+                    message: format!("`{name}` does not exist in the container"),
+                    why,
+                    at,
+                    also: origin.span().cloned(),
+                    help: "COPY the file into the image at that path, or fix the path in the instruction".into(),
+                });
+            }
+            Lookup::Unknown { why } => self.by_name(argv, &base, pid1, at, why),
+        }
+    }
+
+    /// `sh -c STRING [$0 args…]` or `sh script args…`. Returns false for an interactive shell.
+    fn shell(&mut self, argv: &[Arg], base: &str, pid1: bool, at: Option<Span>) -> bool {
+        let (kind, basis) = match shell::explicit_kind(base) {
+            Some(k) => (k.clone(), format!("{} named explicitly", k.name())),
+            None => (self.c.shell.kind.clone(), self.c.shell.basis.clone()),
+        };
+        let mut i = 1;
+        let mut has_c = false;
+        while let Some(a) = argv.get(i) {
+            let v = &a.text.value;
+            if v == "--" {
+                i += 1;
+                break;
+            }
+            if !v.starts_with('-') || v == "-" {
+                break;
+            }
+            has_c |= !v.starts_with("--") && v.contains('c');
+            i += 1;
+        }
+        if !has_c {
+            let Some(script) = argv.get(i) else {
+                return false;
+            };
+            if !script.known {
+                return false;
+            }
+            let path = crate::model::join_path(&self.c.workdir, &script.text.value);
+            match self.c.files.lookup(&path, self.sources) {
+                Lookup::Found(entry) => {
+                    let rest = argv[i..].to_vec();
+                    self.file(*entry, rest, pid1, at, true);
+                    return true;
+                }
+                _ => return false,
+            }
+        }
+        let Some(string) = argv.get(i).cloned() else {
+            return false;
+        };
+        if kind == ShellKind::Absent {
+            let idx = self.push(
+                argv.to_vec(),
+                pid1,
+                at.clone(),
+                StepKind::Unknown { why: basis.clone() },
+                "no shell".into(),
+            );
+            self.steps[idx].problems.push(Problem {
+                message: format!("`{}` does not exist: {basis}", argv[0].text.value),
+                why: "a shell-form CMD/ENTRYPOINT runs /bin/sh -c, and the runtime fails with \"no such file or directory\"".into(),
+                at,
+                also: None,
+                help: "use the exec form: CMD [\"/app\", \"--flag\"]".into(),
+            });
+            return true;
+        }
+        let analysis = shell::analyze(&string.text.value);
+        let zero = argv.get(i + 1).cloned();
+        let positional: Vec<Arg> = argv.iter().skip(i + 2).cloned().collect();
+        let (outcome, terminal, child) = match &analysis.terminal {
+            Some(Terminal::Command { cmd, place }) => {
+                let outcome = shell::exec_outcome(&kind, place, cmd.explicit_exec);
+                let words = words::expand(
+                    &cmd.words,
+                    &string.text.map,
+                    self.c,
+                    &positional,
+                    zero.as_ref(),
+                );
+                (
+                    outcome,
+                    string.text.map.span(cmd.range.clone()),
+                    Some((words, cmd.range.clone())),
+                )
+            }
+            Some(Terminal::BackgroundWait { job, .. }) => {
+                let words = words::expand(
+                    &job.words,
+                    &string.text.map,
+                    self.c,
+                    &positional,
+                    zero.as_ref(),
+                );
+                (
+                    ExecOutcome::Stays("it waits for a background job".into()),
+                    string.text.map.span(job.range.clone()),
+                    Some((words, job.range.clone())),
+                )
+            }
+            _ => (
+                ExecOutcome::Stays("the string runs no program".into()),
+                None,
+                None,
+            ),
+        };
+        let stays = matches!(outcome, ExecOutcome::Stays(_));
+        let terminal_words = child.as_ref().and_then(|(w, _)| {
+            w.iter()
+                .all(|a| a.known)
+                .then(|| w.iter().map(|a| a.text.value.clone()).collect())
+        });
+        let note = match &outcome {
+            ExecOutcome::Explicit => {
+                format!("{} runs the string and execs its last command", kind.name())
+            }
+            ExecOutcome::Implicit => format!(
+                "{} execs the last command of the string implicitly",
+                kind.name()
+            ),
+            ExecOutcome::Stays(why) => format!("{} stays the parent: {why}", kind.name()),
+        };
+        self.push(
+            argv.to_vec(),
+            pid1,
+            at.clone(),
+            StepKind::ShellString {
+                shell: kind,
+                basis,
+                string: string.text.clone(),
+                outcome,
+                terminal: terminal.clone(),
+                terminal_words,
+            },
+            note,
+        );
+        if let Some((words, _)) = child {
+            self.run(words, pid1 && !stays, terminal.or(at));
+        }
+        true
+    }
+
+    /// A file the container has: a script, an interpreter script or a binary.
+    fn file(
+        &mut self,
+        entry: FileEntry,
+        argv: Vec<Arg>,
+        pid1: bool,
+        at: Option<Span>,
+        via_shell: bool,
+    ) {
+        let content = entry.content.clone();
+        let first_line = content.value.lines().next().unwrap_or("");
+        let mut problems = Vec::new();
+        let invoked = argv.first().and_then(|a| a.text.span()).or(at.clone());
+        if !via_shell {
+            if let Mode::NotExecutable { why } = &entry.mode {
+                problems.push(Problem {
+                    message: format!("{} is not executable", entry.path),
+                    why: format!("{why}; the runtime fails with \"permission denied\""),
+                    at: invoked.clone(),
+                    also: entry.origin.span().cloned(),
+                    help: "add `--chmod=755` to the COPY, or `chmod +x` the file in the build context (git update-index --chmod=+x)".into(),
+                });
+            }
+        }
+        let shebang = first_line.strip_prefix("#!").map(str::trim_start);
+        if let Some(sb) = shebang.filter(|_| !via_shell) {
+            if sb.ends_with('\r') {
+                problems.push(Problem {
+                    message: format!("{} has a CRLF line ending in its shebang", entry.path),
+                    why: format!(
+                        "the kernel looks for an interpreter named \"{}\\r\", which does not exist: \"no such file or directory\"",
+                        sb.trim_end()
+                    ),
+                    at: content.map.span(0..first_line.len()),
+                    also: invoked.clone(),
+                    help: "convert the file to LF line endings (dos2unix, or `* text eol=lf` in .gitattributes)".into(),
+                });
+            }
+        }
+        let mut words = shebang
+            .map(|s| s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .unwrap_or_default();
+        if words.first().is_some_and(|w| basename(w) == "env") {
+            words.remove(0);
+            while words.first().is_some_and(|w| w.starts_with('-')) {
+                words.remove(0);
+            }
+        }
+        let interp = words.first().cloned();
+        if let Some(i) = interp.as_deref().filter(|i| i.starts_with('/')) {
+            if let Lookup::Missing { why, .. } = self.c.files.lookup(i, self.sources) {
+                problems.push(Problem {
+                    message: format!(
+                        "the interpreter {i} named by the shebang of {} does not exist",
+                        entry.path
+                    ),
+                    why,
+                    at: content.map.span(0..first_line.len()),
+                    also: invoked.clone(),
+                    help: "use a base image that has the interpreter, or copy it in".into(),
+                });
+            }
+        }
+        let interp_base = interp.as_deref().map(basename).unwrap_or("");
+        if via_shell || shell::is_shell(interp_base) {
+            self.script(entry, argv, pid1, at, problems);
+        } else if let Some(int) = knowledge::interpreter(interp_base) {
+            let app = Some((entry.path.clone(), Some(content)));
+            let i = self.interpreter(int, argv, pid1, at, app);
+            self.steps[i].problems.extend(problems);
+        } else {
+            let why = if shebang.is_some() {
+                format!("{} runs under {}", entry.path, interp.unwrap_or_default())
+            } else if content.map == crate::source::TextMap::None {
+                format!(
+                    "{} is a binary from the {}; initlint does not inspect binaries yet",
+                    entry.path, entry.from
+                )
+            } else {
+                problems.push(Problem {
+                    message: format!("{} is a text file without a shebang", entry.path),
+                    why: "execve() fails with \"exec format error\" for a script without #!".into(),
+                    at: content.map.span(0..first_line.len()),
+                    also: invoked.clone(),
+                    help: "start the script with #!/bin/sh (or the interpreter it needs)".into(),
+                });
+                format!("{} has no shebang", entry.path)
+            };
+            let i = self.push(
+                argv,
+                pid1,
+                at,
+                StepKind::Program {
+                    path: entry.path.clone(),
+                    why: why.clone(),
+                },
+                why,
+            );
+            self.steps[i].problems.extend(problems);
+        }
+    }
+
+    fn script(
+        &mut self,
+        entry: FileEntry,
+        argv: Vec<Arg>,
+        pid1: bool,
+        at: Option<Span>,
+        problems: Vec<Problem>,
+    ) {
+        let content = entry.content.clone();
+        let analysis = shell::analyze(&content.value);
+        let zero = argv.first().cloned();
+        let mut positional: Vec<Arg> = argv.iter().skip(1).cloned().collect();
+        for set in &analysis.set_args {
+            positional = words::expand(set, &content.map, self.c, &positional, zero.as_ref());
+        }
+        let (stays, child) = match &analysis.terminal {
+            Some(Terminal::Command { cmd, .. }) => (
+                !cmd.explicit_exec,
+                Some((cmd.words.clone(), cmd.range.clone())),
+            ),
+            Some(Terminal::BackgroundWait { job, .. }) => {
+                (true, Some((job.words.clone(), job.range.clone())))
+            }
+            _ => (true, None),
+        };
+        let note = match (&analysis.terminal, stays) {
+            (Some(Terminal::BackgroundWait { .. }), _) => format!(
+                "{} starts the program in the background and waits",
+                entry.path
+            ),
+            (_, false) => format!("{} execs its last command", entry.path),
+            (Some(Terminal::Command { .. }), true) => format!(
+                "{} runs its last command without exec and stays the parent",
+                entry.path
+            ),
+            _ => format!("{} starts no program", entry.path),
+        };
+        let i = self.push(
+            argv,
+            pid1,
+            at,
+            StepKind::Script {
+                path: entry.path.clone(),
+                content: content.clone(),
+                analysis,
+                stays,
+            },
+            note,
+        );
+        self.steps[i].problems.extend(problems);
+        if let Some((words, range)) = child {
+            let args = words::expand(&words, &content.map, self.c, &positional, zero.as_ref());
+            self.run(args, pid1 && !stays, content.map.span(range));
+        }
+    }
+
+    fn by_name(&mut self, argv: Vec<Arg>, base: &str, pid1: bool, at: Option<Span>, why: String) {
+        if let Some(p) = knowledge::program(base) {
+            let rest = skip_args(&argv[1..], p.operands, p.options_with_value);
+            let kind = StepKind::Wrapper {
+                name: base.to_string(),
+                role: p.role,
+                note: p.note,
+            };
+            match p.role {
+                Role::ExecWrapper => {
+                    self.push(argv, pid1, at.clone(), kind, p.note.to_string());
+                    if !rest.is_empty() {
+                        self.run(rest, pid1, at);
+                    }
+                }
+                Role::Init | Role::ForkingUserSwitch => {
+                    self.push(argv.clone(), pid1, at.clone(), kind, p.note.to_string());
+                    let rest = if base == "su" {
+                        su_command(&argv[1..])
+                    } else {
+                        rest
+                    };
+                    if !rest.is_empty() {
+                        self.run(rest, false, at);
+                    }
+                }
+                Role::Launcher => {
+                    let sub = argv.get(1).map(|a| a.text.value.as_str());
+                    if knowledge::launcher_subcommand_launches(base, sub) {
+                        self.push(argv, pid1, at, kind, p.note.to_string());
+                    } else {
+                        self.push(
+                            argv,
+                            pid1,
+                            at,
+                            StepKind::Program {
+                                path: base.into(),
+                                why: why.clone(),
+                            },
+                            why,
+                        );
+                    }
+                }
+                Role::HandlesSignals | Role::Interpreter => {
+                    self.push(argv, pid1, at, kind, p.note.to_string());
+                }
+            }
+            return;
+        }
+        if let Some(int) = knowledge::interpreter(base) {
+            self.interpreter(int, argv, pid1, at, None);
+            return;
+        }
+        self.push(
+            argv,
+            pid1,
+            at,
+            StepKind::Program {
+                path: base.to_string(),
+                why: why.clone(),
+            },
+            why,
+        );
+    }
+
+    /// `python [opts] app.py`, `python -m mod`, `node -e CODE`; `app` is set when the
+    /// interpreter was reached through a script's shebang.
+    fn interpreter(
+        &mut self,
+        int: &'static Interpreter,
+        argv: Vec<Arg>,
+        pid1: bool,
+        at: Option<Span>,
+        app: Option<(String, Option<Text>)>,
+    ) -> usize {
+        let stop = self.c.stop_signal_name();
+        let (app_name, source) = match app {
+            Some(a) => (Some(a.0), a.1.ok_or_else(|| "binary".to_string())),
+            None => self.app_source(int, &argv),
+        };
+        let handler = if int.handles_by_default.contains(&stop.as_str()) {
+            Handler::Default
+        } else {
+            match (&app_name, source) {
+                (Some(m), _)
+                    if m.starts_with("-m ")
+                        && knowledge::PYTHON_SERVER_MODULES.contains(&&m[3..]) =>
+                {
+                    Handler::Server(m[3..].to_string())
+                }
+                (_, Ok(text)) => match int.find_handler(&text.value, &stop) {
+                    Some(p) => Handler::Found(p),
+                    None => Handler::NotFound {
+                        source: app_name.clone().unwrap_or_default(),
+                    },
+                },
+                (_, Err(why)) => Handler::SourceUnavailable(why),
+            }
+        };
+        let note = match &handler {
+            Handler::Default => format!("{} acts on {stop} by default", int.language),
+            Handler::Found(p) => format!("{} app installs a handler ({p})", int.language),
+            Handler::Server(s) => format!("{s} installs its own signal handlers"),
+            Handler::NotFound { source } => format!("{source}: no {stop} handler found"),
+            Handler::SourceUnavailable(why) => why.clone(),
+        };
+        self.push(
+            argv,
+            pid1,
+            at,
+            StepKind::Interpreter {
+                interpreter: int,
+                app: app_name,
+                handler,
+            },
+            note,
+        )
+    }
+
+    fn app_source(
+        &mut self,
+        int: &Interpreter,
+        argv: &[Arg],
+    ) -> (Option<String>, Result<Text, String>) {
+        let mut i = 1;
+        while let Some(a) = argv.get(i) {
+            let v = a.text.value.as_str();
+            if int.inline_code_options.contains(&v) {
+                return match argv.get(i + 1) {
+                    Some(code) => (Some(format!("{v} …")), Ok(code.text.clone())),
+                    None => (None, Err("no code after the option".into())),
+                };
+            }
+            if int.module_option == Some(v) {
+                let module = argv
+                    .get(i + 1)
+                    .map(|m| m.text.value.clone())
+                    .unwrap_or_default();
+                let file = format!("{}/__main__.py", module.replace('.', "/"));
+                let alt = format!("{}.py", module.replace('.', "/"));
+                let name = Some(format!("-m {module}"));
+                for candidate in [alt, file] {
+                    let path = crate::model::join_path(&self.c.workdir, &candidate);
+                    if let Lookup::Found(e) = self.c.files.lookup(&path, self.sources) {
+                        return (name, Ok(e.content));
+                    }
+                }
+                return (
+                    name,
+                    Err(format!(
+                        "module {module} is not in the build context, so no handler could be seen"
+                    )),
+                );
+            }
+            if int.options_with_value.contains(&v) {
+                i += 2;
+                continue;
+            }
+            if v.starts_with('-') && v != "-" {
+                i += 1;
+                continue;
+            }
+            if !a.known {
+                return (
+                    Some(v.to_string()),
+                    Err(format!("the script `{v}` is only known at run time")),
+                );
+            }
+            let path = crate::model::join_path(&self.c.workdir, v);
+            return match self.c.files.lookup(&path, self.sources) {
+                Lookup::Found(e) => (Some(e.path.clone()), Ok(e.content)),
+                Lookup::Missing { why, .. } | Lookup::Unknown { why } => (Some(path), Err(why)),
+            };
+        }
+        (
+            None,
+            Err(format!(
+                "{} runs without a script (a REPL or stdin)",
+                int.language
+            )),
+        )
+    }
+}
+
+/// Skip a wrapper's options and operands: what remains is the command it runs.
+fn skip_args(args: &[Arg], operands: usize, with_value: &[&str]) -> Vec<Arg> {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let v = a.text.value.as_str();
+        if v == "--" {
+            i += 1;
+            break;
+        }
+        if with_value.contains(&v) {
+            i += 2;
+        } else if v.starts_with('-') || (v.contains('=') && !v.starts_with('/')) {
+            // Options, and env's NAME=value assignments.
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    args.iter().skip(i + operands).cloned().collect()
+}
+
+/// `su [-] user -c "cmd"`: the command runs in the user's shell.
+fn su_command(args: &[Arg]) -> Vec<Arg> {
+    let pos = args
+        .iter()
+        .position(|a| a.text.value == "-c" || a.text.value == "--command");
+    match pos.and_then(|p| args.get(p + 1)) {
+        Some(cmd) => vec![
+            Arg::known(Text::synthetic("sh")),
+            Arg::known(Text::synthetic("-c")),
+            cmd.clone(),
+        ],
+        None => Vec::new(),
+    }
+}
+
+impl Chain {
+    /// The step that is PID 1 when the application runs: the last step marked PID 1.
+    pub fn pid1(&self) -> Option<&Step> {
+        self.steps.iter().rev().find(|s| s.pid1)
+    }
+}

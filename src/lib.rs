@@ -1,0 +1,225 @@
+//! initlint: static analysis of what becomes PID 1 in a container, and whether it will get the
+//! stop signal. Pipeline: source → dockerfile → model → launch → rules → report.
+
+pub mod cli;
+pub mod dockerfile;
+pub mod error;
+pub mod knowledge;
+pub mod launch;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod shell;
+pub mod source;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+use cli::{Cli, Color, Format};
+use error::{Error, Result};
+use model::{Base, Container};
+use rules::{Code, Finding};
+use source::context::{display, ContextView};
+use source::{SourceMap, Target};
+
+/// The analysis of one Dockerfile.
+pub struct Analysis {
+    pub name: String,
+    pub stage: Option<String>,
+    pub sources: SourceMap,
+    pub container: Container,
+    pub chain: launch::Chain,
+    pub findings: Vec<Finding>,
+}
+
+/// Analyse a Dockerfile text; `context` is the build context directory, if any.
+pub fn analyse_dockerfile(
+    name: String,
+    text: String,
+    context: Option<&Path>,
+    opts: &dockerfile::Options,
+    ignore: &[Code],
+) -> Result<Analysis> {
+    if text.trim().is_empty() {
+        return Err(Error::Empty { path: name });
+    }
+    let mut sources = SourceMap::default();
+    let file = sources.add(name.clone(), text);
+    let loaded = dockerfile::load(&sources, file, opts)?;
+    let scratch = matches!(loaded.base, Base::Scratch);
+    let container = Container {
+        entrypoint: loaded.entrypoint,
+        cmd: loaded.cmd,
+        env: loaded.env,
+        workdir: loaded.workdir,
+        stop_signal: loaded.stop_signal,
+        shell: loaded.shell,
+        base: loaded.base,
+        files: Box::new(ContextView {
+            context: context.map(Path::to_path_buf),
+            fs: loaded.fs,
+            scratch,
+        }),
+    };
+    let chain = launch::build(&container, &mut sources);
+    let facts = loaded.facts;
+    let stage = facts
+        .stages
+        .get(facts.target)
+        .map(|s| s.name.clone().unwrap_or_else(|| facts.target.to_string()));
+    let ctx = rules::Context {
+        container: &container,
+        chain: &chain,
+        facts: Some(&facts),
+        sources: &sources,
+    };
+    let mut findings = rules::check(&ctx);
+    findings.retain(|f| !ignore.contains(&f.code));
+    Ok(Analysis {
+        name,
+        stage,
+        sources,
+        container,
+        chain,
+        findings,
+    })
+}
+
+fn read_text(path: &Path, name: &str) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    into_text(bytes, name)
+}
+
+fn into_text(bytes: Vec<u8>, name: &str) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| Error::NotText {
+        path: name.to_string(),
+        offset: e.utf8_error().valid_up_to(),
+    })
+}
+
+/// Run the command line; returns the process exit code.
+pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    if cli.list_rules {
+        for r in rules::ALL {
+            let m = r.meta();
+            let _ = writeln!(
+                stdout,
+                "{}  {:<34} {:<8} {}",
+                m.code,
+                m.name,
+                m.severity.as_str(),
+                m.summary
+            );
+        }
+        return 0;
+    }
+    let mut ignore = Vec::new();
+    for c in &cli.ignore {
+        match c.parse::<Code>() {
+            Ok(code) => ignore.push(code),
+            Err(e) => {
+                let _ = writeln!(stderr, "initlint: error: --ignore: {e}");
+                return 2;
+            }
+        }
+    }
+    let mut build_args = Vec::new();
+    for a in &cli.build_args {
+        match a.split_once('=') {
+            Some((k, v)) if !k.is_empty() => build_args.push((k.to_string(), v.to_string())),
+            _ => {
+                let _ = writeln!(stderr, "initlint: error: {}", Error::BuildArg(a.clone()));
+                return 2;
+            }
+        }
+    }
+    let opts = dockerfile::Options {
+        target_stage: cli.target.clone(),
+        build_args,
+    };
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
+    let mut code = 0u8;
+    let mut json_reports = Vec::new();
+    for t in &cli.targets {
+        match analyse_target(t, cli, &opts, &ignore) {
+            Ok(a) => {
+                let report = report::Report {
+                    target: &a.name,
+                    stage: a.stage.clone(),
+                    container: &a.container,
+                    chain: &a.chain,
+                    findings: &a.findings,
+                    sources: &a.sources,
+                };
+                match cli.format {
+                    Format::Human => {
+                        let _ = write!(stdout, "{}", report::human(&report, color));
+                    }
+                    Format::Json => json_reports.push(report::json(&report)),
+                }
+                if a.findings
+                    .iter()
+                    .any(|f| f.severity >= cli.failure_threshold)
+                {
+                    code = code.max(1);
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(stderr, "initlint: error: {e}");
+                code = 2;
+            }
+        }
+    }
+    if cli.format == Format::Json {
+        // One target prints one object (the contract); several print one object per line.
+        for r in json_reports {
+            let _ = writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&r).unwrap_or_default()
+            );
+        }
+    }
+    code
+}
+
+fn analyse_target(
+    t: &str,
+    cli: &Cli,
+    opts: &dockerfile::Options,
+    ignore: &[Code],
+) -> Result<Analysis> {
+    let target =
+        source::resolve_target(t, cli.context.as_deref()).map_err(|message| Error::Target {
+            target: t.to_string(),
+            message,
+        })?;
+    match target {
+        Target::Dockerfile { path, context } => {
+            let name = display(&path);
+            let text = read_text(&path, &name)?;
+            analyse_dockerfile(name, text, Some(&context), opts, ignore)
+        }
+        Target::Stdin { context } => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|source| Error::Read {
+                    path: "<stdin>".into(),
+                    source,
+                })?;
+            let text = into_text(bytes, "<stdin>")?;
+            analyse_dockerfile("<stdin>".into(), text, context.as_deref(), opts, ignore)
+        }
+    }
+}

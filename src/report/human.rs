@@ -1,0 +1,184 @@
+//! Human output: the launch chain, then each finding as a miette snippet with why and fix.
+
+use std::fmt::{self, Write};
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
+
+use super::Report;
+use crate::rules::{Finding, Severity};
+use crate::source::{SourceMap, Span};
+
+pub fn render(r: &Report<'_>, color: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: PID 1 launch chain{}",
+        r.target,
+        r.stage
+            .as_ref()
+            .map_or(String::new(), |s| format!(" (stage {s})"))
+    );
+    let _ = writeln!(
+        out,
+        "  /bin/sh: {} ({})",
+        r.container.shell.kind.name(),
+        r.container.shell.basis
+    );
+    if r.chain.steps.is_empty() {
+        let _ = writeln!(out, "  (no ENTRYPOINT or CMD)");
+    }
+    for (i, step) in r.chain.steps.iter().enumerate() {
+        let argv: Vec<&str> = step.argv.iter().map(|a| a.text.value.as_str()).collect();
+        let role = if step.pid1 { "PID 1" } else { "child" };
+        let _ = writeln!(
+            out,
+            "  {}. [{role}] {}",
+            i + 1,
+            shorten(&argv.join(" "), 100)
+        );
+        let _ = writeln!(out, "       {}", step.note);
+    }
+    out.push('\n');
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    for f in r.findings {
+        let d = Rendered::new(f, r.sources);
+        let _ = handler.render_report(&mut out, &d);
+        out.push('\n');
+    }
+    let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
+    let _ = writeln!(
+        out,
+        "{}: {} error(s), {} warning(s), {} info",
+        r.target,
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
+    );
+    out
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    let flat = s.replace('\n', "⏎");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(max).collect::<String>())
+    }
+}
+
+/// A finding, or one of its labels in another file, as a miette diagnostic.
+#[derive(Debug)]
+struct Rendered {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Rendered>,
+}
+
+impl Rendered {
+    fn new(f: &Finding, sources: &SourceMap) -> Self {
+        let d = &f.diag;
+        let file = d.primary.span.file;
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            Some(d.primary.text.clone()),
+            range(&d.primary.span),
+        )];
+        let mut related = Vec::new();
+        for l in &d.secondary {
+            if l.span.file == file {
+                labels.push(LabeledSpan::new_with_span(
+                    Some(l.text.clone()),
+                    range(&l.span),
+                ));
+            } else {
+                related.push(Rendered {
+                    message: "related".into(),
+                    code: None,
+                    severity: miette::Severity::Advice,
+                    help: None,
+                    source: named(sources, &l.span),
+                    labels: vec![LabeledSpan::new_with_span(
+                        Some(l.text.clone()),
+                        range(&l.span),
+                    )],
+                    related: Vec::new(),
+                });
+            }
+        }
+        let mut help = String::from("why:");
+        for (i, w) in d.why.iter().enumerate() {
+            let _ = write!(help, "\n  {}. {w}", i + 1);
+        }
+        let _ = write!(help, "\nfix: {}", d.help);
+        Rendered {
+            message: d.message.clone(),
+            code: Some(f.code.to_string()),
+            severity: match f.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+                Severity::Info => miette::Severity::Advice,
+            },
+            help: Some(help),
+            source: named(sources, &d.primary.span),
+            labels,
+            related,
+        }
+    }
+}
+
+fn range(s: &Span) -> (usize, usize) {
+    (s.range.start, s.range.end.saturating_sub(s.range.start))
+}
+
+fn named(sources: &SourceMap, span: &Span) -> NamedSource<String> {
+    let f = sources.get(span.file);
+    NamedSource::new(f.name.clone(), f.text.clone())
+}
+
+impl fmt::Display for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Rendered {}
+
+impl Diagnostic for Rendered {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+    }
+}

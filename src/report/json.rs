@@ -1,0 +1,81 @@
+//! `--format json`: the output contract of RULES.md.
+
+use serde_json::{json, Value};
+
+use super::{position, Report};
+use crate::launch::StepKind;
+
+pub fn render(r: &Report<'_>) -> Value {
+    let c = r.container;
+    let target = json!({
+        "kind": "dockerfile",
+        "path": r.target,
+        "stage": r.stage,
+        "base_image": c.base.describe(),
+        "shell": {"kind": c.shell.kind.name(), "basis": c.shell.basis, "assumed": c.shell.assumed},
+        "stop_signal": c.stop_signal_name(),
+    });
+    let chain: Vec<Value> = r
+        .chain
+        .steps
+        .iter()
+        .map(|s| {
+            let mut v = json!({
+                "argv": s.argv.iter().map(|a| a.text.value.clone()).collect::<Vec<_>>(),
+                "pid1": s.pid1,
+                "kind": kind_name(&s.kind),
+                "note": s.note,
+            });
+            if let Some(span) = &s.at {
+                let (path, line, column, ..) = position(r.sources, span);
+                v["path"] = json!(path);
+                v["line"] = json!(line);
+                v["column"] = json!(column);
+            }
+            v
+        })
+        .collect();
+    let findings: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let (path, line, column, end_line, end_column) = position(r.sources, &f.diag.primary.span);
+            json!({
+                "code": f.code,
+                "name": crate::rules::meta(f.code).name,
+                "severity": f.severity,
+                "message": f.diag.message,
+                "path": path,
+                "line": line,
+                "column": column,
+                "end_line": end_line,
+                "end_column": end_column,
+                "label": f.diag.primary.text,
+                "related": f.diag.secondary.iter().map(|l| {
+                    let (path, line, column, end_line, end_column) = position(r.sources, &l.span);
+                    json!({"path": path, "line": line, "column": column, "end_line": end_line, "end_column": end_column, "label": l.text})
+                }).collect::<Vec<_>>(),
+                "help": f.diag.help,
+                "why": f.diag.why,
+            })
+        })
+        .collect();
+    json!({"version": 1, "target": target, "launch_chain": chain, "findings": findings})
+}
+
+fn kind_name(k: &StepKind) -> &'static str {
+    match k {
+        StepKind::ShellString { .. } => "shell-string",
+        StepKind::Script { .. } => "script",
+        StepKind::Wrapper { role, .. } => match role {
+            crate::knowledge::Role::ExecWrapper => "exec-wrapper",
+            crate::knowledge::Role::Init => "init",
+            crate::knowledge::Role::ForkingUserSwitch => "user-switch",
+            crate::knowledge::Role::Launcher => "launcher",
+            _ => "program",
+        },
+        StepKind::Interpreter { .. } => "interpreter",
+        StepKind::Program { .. } => "program",
+        StepKind::Unknown { .. } => "unknown",
+    }
+}

@@ -1,0 +1,56 @@
+use super::{label, Code, Context, Diag, Meta, Severity};
+
+pub struct Rule;
+
+static META: Meta = Meta {
+    code: Code::IL103,
+    name: "exec-form-invalid-json",
+    severity: Severity::Error,
+    summary: "looks like exec form but is not valid JSON, so the builder runs it with /bin/sh -c",
+    doc: include_str!("../../rules/IL103.md"),
+};
+
+impl super::Rule for Rule {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
+        let Some(facts) = ctx.facts else { return };
+        for l in &facts.launches {
+            let Some(text) = &l.shell else { continue };
+            let s = text.value.trim();
+            if !s.starts_with('[') {
+                continue;
+            }
+            let err = match serde_json::from_str::<Vec<String>>(s) {
+                Ok(_) => continue,
+                Err(e) => e,
+            };
+            let hint = if s.contains('\'') {
+                "single quotes are not JSON strings"
+            } else if s.trim_end_matches(']').trim_end().ends_with(',') {
+                "a trailing comma is not allowed in JSON"
+            } else {
+                "the JSON does not parse"
+            };
+            let fixed = s.replace('\'', "\"");
+            let help = match serde_json::from_str::<Vec<String>>(&fixed.replace(", ]", "]").replace(",]", "]")) {
+                Ok(words) => format!("write valid JSON with double quotes: `{} {}`", l.kind.keyword(), super::exec_form(&words)),
+                Err(_) => format!("write valid JSON: double-quoted strings, no trailing comma, backslashes escaped (\\\\)"),
+            };
+            let Some(span) = text.span() else { continue };
+            out.push(Diag {
+                primary: label(span, format!("{hint} ({err})")),
+                secondary: Vec::new(),
+                message: format!("{} is not valid JSON, so it is shell form: /bin/sh -c '{s}'", l.kind.keyword()),
+                why: vec![
+                    "the builder parses `[…]` as JSON; when that fails it silently falls back to shell form".into(),
+                    format!("the container then runs /bin/sh -c '{s}', which tries to run a program named `{}`", s.split_whitespace().next().unwrap_or("[")),
+                    "the container fails to start, or the shell stays PID 1 and the stop signal is lost".into(),
+                ],
+                help,
+            });
+        }
+    }
+}

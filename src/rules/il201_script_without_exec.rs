@@ -1,0 +1,75 @@
+use super::{label, why_dropped, why_stop, Code, Context, Diag, Meta, Severity, WHY_KILLED};
+use crate::launch::StepKind;
+use crate::shell::Terminal;
+
+pub struct Rule;
+
+static META: Meta = Meta {
+    code: Code::IL201,
+    name: "script-without-exec",
+    severity: Severity::Error,
+    summary: "an entrypoint script runs the program without exec, so the script stays PID 1",
+    doc: include_str!("../../rules/IL201.md"),
+};
+
+impl super::Rule for Rule {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
+        for step in &ctx.chain.steps {
+            let StepKind::Script {
+                path,
+                content,
+                analysis,
+                stays: true,
+            } = &step.kind
+            else {
+                continue;
+            };
+            let Some(Terminal::Command { cmd, .. }) = &analysis.terminal else {
+                continue;
+            };
+            if !step.pid1 {
+                continue;
+            }
+            let Some(span) = content.map.span(cmd.range.clone()) else {
+                continue;
+            };
+            let program = cmd
+                .words
+                .first()
+                .map_or("the program".into(), |w| format!("`{}`", w.raw));
+            let line = content
+                .value
+                .get(cmd.range.clone())
+                .unwrap_or("")
+                .lines()
+                .next()
+                .unwrap_or("");
+            let mut secondary = Vec::new();
+            if let Some(at) = step.argv.first().and_then(|a| a.text.span()) {
+                if at.file != span.file {
+                    secondary.push(label(
+                        at,
+                        format!("{path} is started here and becomes PID 1"),
+                    ));
+                }
+            }
+            out.push(Diag {
+                primary: label(span, format!("{program} runs as a child; {path} stays PID 1")),
+                secondary,
+                message: format!("{path} runs {program} without exec: the script stays PID 1"),
+                why: vec![
+                    why_stop(ctx),
+                    format!("PID 1 is the shell running {path}: scripts never exec their last command implicitly"),
+                    why_dropped(path),
+                    format!("{program} never sees the signal"),
+                    WHY_KILLED.to_string(),
+                ],
+                help: format!("write `exec {line}` so the program replaces the script and receives the signal"),
+            });
+        }
+    }
+}

@@ -1,0 +1,57 @@
+use super::{label, Code, Context, Diag, Meta, Severity};
+use crate::knowledge::Role;
+use crate::launch::StepKind;
+
+pub struct Rule;
+
+static META: Meta = Meta {
+    code: Code::IL205,
+    name: "launcher-wrapper",
+    severity: Severity::Warning,
+    summary: "a package-manager launcher (npm start, yarn, poetry run, …) is on the launch path",
+    doc: include_str!("../../rules/IL205.md"),
+};
+
+impl super::Rule for Rule {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
+        for step in &ctx.chain.steps {
+            let StepKind::Wrapper {
+                name,
+                role: Role::Launcher,
+                ..
+            } = &step.kind
+            else {
+                continue;
+            };
+            let Some(span) = step
+                .argv
+                .first()
+                .and_then(|a| a.text.span())
+                .or_else(|| step.at.clone())
+            else {
+                continue;
+            };
+            let cmdline: Vec<&str> = step.argv.iter().map(|a| a.text.value.as_str()).collect();
+            let role = if step.pid1 {
+                "PID 1"
+            } else {
+                "an extra process"
+            };
+            out.push(Diag {
+                primary: label(span, format!("{name} starts the app as a child process")),
+                secondary: Vec::new(),
+                message: format!("`{}` puts {name} between the runtime and the app", cmdline.join(" ")),
+                why: vec![
+                    format!("{name} is {role}: it runs the app (often through another `sh -c`) as a child"),
+                    "launchers do not reliably forward the stop signal, and as PID 1 they have no handler for it".into(),
+                    "the app gets SIGKILL after the grace period instead of a chance to shut down".into(),
+                ],
+                help: format!("run the app directly in exec form, e.g. `CMD [\"node\", \"server.js\"]` instead of `{}`", cmdline.join(" ")),
+            });
+        }
+    }
+}

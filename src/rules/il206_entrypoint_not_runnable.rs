@@ -1,0 +1,71 @@
+use super::{label, Code, Context, Diag, Meta, Severity};
+use crate::model::Base;
+
+pub struct Rule;
+
+static META: Meta = Meta {
+    code: Code::IL206,
+    name: "entrypoint-not-runnable",
+    severity: Severity::Error,
+    summary: "the program or script on the launch path is missing, not executable, or has a broken shebang",
+    doc: include_str!("../../rules/IL206.md"),
+};
+
+impl super::Rule for Rule {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
+        for step in &ctx.chain.steps {
+            for p in &step.problems {
+                let Some(at) =
+                    p.at.clone()
+                        .or_else(|| step.at.clone())
+                        .or_else(|| super::launch_span(ctx))
+                else {
+                    continue;
+                };
+                let secondary = p
+                    .also
+                    .clone()
+                    .filter(|a| *a != at)
+                    .map(|a| vec![label(a, "put into the image here")])
+                    .unwrap_or_default();
+                out.push(Diag {
+                    primary: label(at, p.message.clone()),
+                    secondary,
+                    message: format!("the container cannot start: {}", p.message),
+                    why: vec![
+                        p.why.clone(),
+                        "`docker run` fails immediately; there is no PID 1 to receive anything"
+                            .into(),
+                    ],
+                    help: p.help.clone(),
+                });
+            }
+        }
+        // FROM scratch with no command at all: `docker run` refuses ("no command specified").
+        if let (Base::Scratch, None, None, Some(facts)) = (
+            &ctx.container.base,
+            &ctx.container.entrypoint,
+            &ctx.container.cmd,
+            ctx.facts,
+        ) {
+            if let Some(stage) = facts.stages.get(facts.target) {
+                out.push(Diag {
+                    primary: label(stage.from_span.clone(), "scratch has no ENTRYPOINT or CMD"),
+                    secondary: Vec::new(),
+                    message:
+                        "the image has no command: `docker run` fails with \"no command specified\""
+                            .into(),
+                    why: vec![
+                        "FROM scratch inherits no ENTRYPOINT/CMD and this Dockerfile sets none"
+                            .into(),
+                    ],
+                    help: "add `ENTRYPOINT [\"/app\"]` in exec form".into(),
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+use super::{label, Code, Context, Diag, Meta, Severity};
+use crate::launch::{Handler, StepKind};
+
+pub struct Rule;
+
+static META: Meta = Meta {
+    code: Code::IL302,
+    name: "runtime-default-ignores",
+    severity: Severity::Warning,
+    summary:
+        "PID 1 is an interpreter that ignores the stop signal by default, and no handler was found",
+    doc: include_str!("../../rules/IL302.md"),
+};
+
+impl super::Rule for Rule {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
+        let sig = ctx.container.stop_signal_name();
+        for step in &ctx.chain.steps {
+            let StepKind::Interpreter {
+                interpreter,
+                app,
+                handler,
+            } = &step.kind
+            else {
+                continue;
+            };
+            if !step.pid1 {
+                continue;
+            }
+            let searched = match handler {
+                Handler::NotFound { source } => format!("no {sig} handler was found in {source}"),
+                Handler::SourceUnavailable(why) => {
+                    format!("the app source could not be checked for a handler: {why}")
+                }
+                _ => continue,
+            };
+            let Some(span) = step
+                .argv
+                .first()
+                .and_then(|a| a.text.span())
+                .or_else(|| step.at.clone())
+            else {
+                continue;
+            };
+            let program = step
+                .argv
+                .first()
+                .map_or(interpreter.language.to_string(), |a| a.text.value.clone());
+            let app = app.clone().unwrap_or_default();
+            out.push(Diag {
+                primary: label(span, format!("{program} is PID 1")),
+                secondary: Vec::new(),
+                message: format!("{program} is PID 1 and ignores {sig} unless the app installs a handler"),
+                why: vec![
+                    super::why_stop(ctx),
+                    format!("{} installs no {sig} handler by default (measured as PID 1: it keeps running)", interpreter.language),
+                    searched,
+                    format!("the kernel drops {sig} for a PID 1 without a handler, so {program} {app} runs until SIGKILL"),
+                ],
+                help: interpreter.fix.to_string(),
+            });
+        }
+    }
+}

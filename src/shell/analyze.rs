@@ -1,0 +1,730 @@
+//! Parse a `-c` string or a script with tree-sitter-bash and find what it ends by running.
+//! tree-sitter is error tolerant, so half-broken scripts still give an answer (and say so).
+
+use std::collections::HashMap;
+use std::ops::Range;
+use tree_sitter::{Node, Parser};
+
+/// Where the terminal command sits; decides whether a shell can exec it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The last statement, a plain command.
+    Tail,
+    /// The last command of an `a && b` / `a || b` list, or of `a; b`.
+    AfterList,
+    /// The last command, with redirections.
+    Redirected,
+    /// Inside `if`/`case`/`{ }`.
+    Compound,
+    Pipeline,
+    Background,
+    Subshell,
+    Loop,
+    Negated,
+    /// Not the last thing the shell does: more commands follow.
+    FollowedBy,
+}
+
+/// A piece of a shell word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Lit(String),
+    Var(String),
+    VarDefault(String, String),
+    /// `$1`…`$9`.
+    Positional(usize),
+    /// `"$@"` (quoted: one word per argument).
+    AllArgsQuoted,
+    /// `$@`, `$*`, `"$*"`: argument values, re-split or joined.
+    AllArgsUnquoted,
+    /// `$0`.
+    Zero,
+    /// A command substitution or anything not evaluated statically.
+    Dynamic(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordNode {
+    pub raw: String,
+    pub range: Range<usize>,
+    pub parts: Vec<Part>,
+}
+
+impl WordNode {
+    /// The literal value when the word has no expansions.
+    pub fn literal(&self) -> Option<String> {
+        let mut s = String::new();
+        for p in &self.parts {
+            match p {
+                Part::Lit(l) => s.push_str(l),
+                _ => return None,
+            }
+        }
+        Some(s)
+    }
+}
+
+/// A command that runs a program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cmd {
+    /// The command's words; `exec` itself removed when `explicit_exec`.
+    pub words: Vec<WordNode>,
+    pub range: Range<usize>,
+    pub explicit_exec: bool,
+}
+
+impl Cmd {
+    pub fn name(&self) -> Option<String> {
+        self.words.first().and_then(WordNode::literal)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Terminal {
+    /// The command the shell ends by running, and where it sits.
+    Command { cmd: Cmd, place: Place },
+    /// `app & … wait`: the shell stays, waiting on a background job.
+    BackgroundWait { job: Cmd, wait: Range<usize> },
+    /// Nothing but builtins (`echo`, `exit`, …).
+    Nothing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trap {
+    /// Normalised names: `SIGTERM`, `EXIT`.
+    pub signals: Vec<String>,
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Analysis {
+    pub terminal: Option<Terminal>,
+    /// Other branches' terminal commands (`if … exec a; else b; fi`), for scripts.
+    pub alternatives: Vec<Terminal>,
+    pub traps: Vec<Trap>,
+    /// `set -- …` at the top level before the terminal, in order.
+    pub set_args: Vec<Vec<WordNode>>,
+    /// The parser had to recover from syntax errors: results are best effort.
+    pub syntax_errors: bool,
+}
+
+/// Commands that never become the long-running program.
+const TRIVIAL: &[&str] = &[
+    "echo", "printf", "exit", "return", "true", "false", ":", "set", "export", "unset", "shift",
+    "cd", "trap", "local", "readonly", "umask", "ulimit", "[", "[[", "test", "source", ".",
+    "declare", "typeset", "eval", "shopt", "wait", "mkdir", "chown", "chmod", "ln", "rm", "cp",
+    "mv", "touch", "sed", "envsubst", "id", "whoami", "sleep",
+];
+
+pub fn analyze(source: &str) -> Analysis {
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_bash::LANGUAGE.into())
+        .is_err()
+    {
+        return Analysis::default();
+    }
+    let Some(tree) = parser.parse(source, None) else {
+        return Analysis::default();
+    };
+    let root = tree.root_node();
+    let mut a = Walker {
+        src: source,
+        functions: HashMap::new(),
+        analysis: Analysis {
+            syntax_errors: root.has_error(),
+            ..Analysis::default()
+        },
+        depth: 0,
+    };
+    a.collect_functions(root);
+    a.collect_traps(root);
+    let stmts = statements(root);
+    a.collect_set_args(&stmts);
+    let mut terminals = a.body_terminals(&stmts, Place::Tail);
+    if !terminals.is_empty() {
+        let pick = pick_representative(&terminals);
+        let t = terminals.remove(pick);
+        a.analysis.terminal = Some(t);
+        a.analysis.alternatives = terminals;
+    } else {
+        a.analysis.terminal = Some(Terminal::Nothing);
+    }
+    a.analysis
+}
+
+/// Among branch terminals, report the one that is a problem (a foreground command without exec)
+/// first; else the one that execs the container's arguments (`exec "$@"`); else the last.
+fn pick_representative(ts: &[Terminal]) -> usize {
+    let non_exec = ts.iter().position(|t| {
+        matches!(t, Terminal::Command { cmd, .. } if !cmd.explicit_exec)
+            || matches!(t, Terminal::BackgroundWait { .. })
+    });
+    let uses_args = ts.iter().position(|t| {
+        matches!(t, Terminal::Command { cmd, .. } if cmd.words.iter().any(|w| w.parts.contains(&Part::AllArgsQuoted)))
+    });
+    non_exec.or(uses_args).unwrap_or(ts.len() - 1)
+}
+
+struct Walker<'s, 't> {
+    src: &'s str,
+    functions: HashMap<String, Node<'t>>,
+    analysis: Analysis,
+    depth: usize,
+}
+
+/// A statement node and whether it was followed by `&`.
+type Stmt<'t> = (Node<'t>, bool);
+
+fn statements(node: Node<'_>) -> Vec<Stmt<'_>> {
+    let mut out: Vec<Stmt<'_>> = Vec::new();
+    let mut cursor = node.walk();
+    let mut after_then = !matches!(node.kind(), "if_statement" | "elif_clause");
+    let mut after_paren = node.kind() != "case_item";
+    for (i, child) in node.children(&mut cursor).enumerate() {
+        let field = u32::try_from(i)
+            .ok()
+            .and_then(|i| node.field_name_for_child(i));
+        match child.kind() {
+            "then" => after_then = true,
+            ")" => after_paren = true,
+            "&" => {
+                if let Some(last) = out.last_mut() {
+                    last.1 = true;
+                }
+            }
+            "comment" | "elif_clause" | "else_clause" => {}
+            _ if !child.is_named() || !after_then || !after_paren => {}
+            _ if matches!(field, Some("condition" | "value" | "name")) => {}
+            _ => out.push((child, false)),
+        }
+    }
+    out
+}
+
+impl<'s, 't> Walker<'s, 't> {
+    fn text(&self, n: Node<'_>) -> &'s str {
+        self.src.get(n.byte_range()).unwrap_or("")
+    }
+
+    fn collect_functions(&mut self, root: Node<'t>) {
+        for (n, _) in statements(root) {
+            if n.kind() == "function_definition" {
+                if let (Some(name), Some(body)) =
+                    (n.child_by_field_name("name"), n.child_by_field_name("body"))
+                {
+                    self.functions.insert(self.text(name).to_string(), body);
+                }
+            }
+        }
+    }
+
+    fn collect_traps(&mut self, node: Node<'_>) {
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.kind() == "command" {
+                if let Some(cmd) = self.command(child) {
+                    if cmd.name().as_deref() == Some("trap") {
+                        self.add_trap(&cmd);
+                    }
+                }
+            }
+            self.collect_traps(child);
+        }
+    }
+
+    fn add_trap(&mut self, cmd: &Cmd) {
+        let mut words: Vec<String> = cmd
+            .words
+            .iter()
+            .skip(1)
+            .map(|w| w.literal().unwrap_or_else(|| w.raw.clone()))
+            .collect();
+        if words.first().is_some_and(|w| w == "--") {
+            words.remove(0);
+        }
+        if words.first().is_some_and(|w| w == "-p" || w == "-l") || words.len() < 2 {
+            return;
+        }
+        // `trap - TERM` restores the default: not a handler.
+        if words[0] == "-" {
+            return;
+        }
+        let signals = words[1..]
+            .iter()
+            .filter_map(|s| match s.to_ascii_uppercase().as_str() {
+                "EXIT" | "0" => Some("EXIT".to_string()),
+                other => crate::knowledge::signals::normalize(other),
+            })
+            .collect();
+        self.analysis.traps.push(Trap {
+            signals,
+            range: cmd.range.clone(),
+        });
+    }
+
+    fn collect_set_args(&mut self, stmts: &[Stmt<'_>]) {
+        for (n, _) in stmts {
+            if n.kind() != "command" {
+                continue;
+            }
+            if let Some(cmd) = self.command(*n) {
+                if cmd.name().as_deref() == Some("set")
+                    && cmd.words.get(1).and_then(WordNode::literal).as_deref() == Some("--")
+                {
+                    self.analysis.set_args.push(cmd.words[2..].to_vec());
+                }
+            }
+        }
+    }
+
+    /// The terminal command(s) of a statement list.
+    fn body_terminals(&mut self, stmts: &[Stmt<'t>], place: Place) -> Vec<Terminal> {
+        // The last statement that does real work decides; a background job followed by
+        // `wait` is the forwarding pattern.
+        let mut last_real: Option<usize> = None;
+        let mut saw_wait_after_bg = None;
+        let mut bg: Option<Cmd> = None;
+        for (i, (n, background)) in stmts.iter().enumerate() {
+            if *background {
+                if let Some(c) = self.first_command(*n) {
+                    bg = Some(c);
+                }
+                last_real = Some(i);
+                continue;
+            }
+            if let Some(name) = self.simple_name(*n) {
+                if name == "wait" && bg.is_some() {
+                    saw_wait_after_bg = Some(n.byte_range());
+                    last_real = Some(i);
+                    continue;
+                }
+                if self.is_trivial(*n, &name) {
+                    continue;
+                }
+            } else if matches!(
+                n.kind(),
+                "function_definition"
+                    | "variable_assignment"
+                    | "declaration_command"
+                    | "test_command"
+                    | "unset_command"
+                    | "variable_assignments"
+            ) {
+                continue;
+            }
+            last_real = Some(i);
+        }
+        let Some(i) = last_real else {
+            return Vec::new();
+        };
+        let (node, background) = stmts[i];
+        if let (Some(wait), Some(job)) = (saw_wait_after_bg, bg.clone()) {
+            if i == stmts.len() - 1 || stmts[i..].iter().all(|(n, _)| self.is_trivial_stmt(*n)) {
+                return vec![Terminal::BackgroundWait { job, wait }];
+            }
+        }
+        let followed = stmts[i + 1..].iter().any(|(n, _)| self.runs_after(*n));
+        let place = if background {
+            Place::Background
+        } else if followed {
+            Place::FollowedBy
+        } else if place == Place::Tail && i > 0 {
+            Place::AfterList
+        } else {
+            place
+        };
+        self.statement_terminals(node, place)
+    }
+
+    /// Statements that still run after the candidate, so the shell cannot have exec'd it.
+    /// (`exit` and plain `echo` still need the shell.)
+    fn runs_after(&self, n: Node<'_>) -> bool {
+        !matches!(n.kind(), "function_definition" | "comment")
+    }
+
+    fn is_trivial_stmt(&self, n: Node<'_>) -> bool {
+        self.simple_name(n)
+            .is_some_and(|name| self.is_trivial(n, &name))
+    }
+
+    fn is_trivial(&self, n: Node<'_>, name: &str) -> bool {
+        if self.functions.contains_key(name) {
+            return false;
+        }
+        if name == "exec" {
+            // `exec >log 2>&1` only redirects.
+            return self.command(n).is_some_and(|c| c.words.is_empty());
+        }
+        TRIVIAL.contains(&name)
+    }
+
+    /// The command name of a plain (possibly redirected) command statement.
+    fn simple_name(&self, n: Node<'_>) -> Option<String> {
+        let n = if n.kind() == "redirected_statement" {
+            n.child_by_field_name("body")?
+        } else {
+            n
+        };
+        if n.kind() != "command" {
+            return None;
+        }
+        let name = n.child_by_field_name("name")?;
+        Some(self.text(name).to_string())
+    }
+
+    fn first_command(&self, n: Node<'_>) -> Option<Cmd> {
+        if n.kind() == "command" {
+            return self.command(n);
+        }
+        let mut cursor = n.walk();
+        let children: Vec<Node<'_>> = n.named_children(&mut cursor).collect();
+        children.into_iter().find_map(|c| self.first_command(c))
+    }
+
+    fn statement_terminals(&mut self, n: Node<'t>, place: Place) -> Vec<Terminal> {
+        let inner = |p: Place, strongest: Place| match p {
+            Place::Tail | Place::AfterList | Place::Redirected => strongest,
+            other => other,
+        };
+        match n.kind() {
+            "command" => {
+                let Some(cmd) = self.command(n) else {
+                    return Vec::new();
+                };
+                if let Some(body) = cmd.name().and_then(|n| self.functions.get(&n).copied()) {
+                    if self.depth < 8 {
+                        return self.function_terminals(body, place);
+                    }
+                }
+                vec![Terminal::Command { cmd, place }]
+            }
+            "redirected_statement" => match n.child_by_field_name("body") {
+                Some(body) => self.statement_terminals(body, inner(place, Place::Redirected)),
+                None => Vec::new(),
+            },
+            "list" => {
+                let mut cursor = n.walk();
+                let last = n.named_children(&mut cursor).last();
+                match last {
+                    Some(last) => self.statement_terminals(last, inner(place, Place::AfterList)),
+                    None => Vec::new(),
+                }
+            }
+            "pipeline" => {
+                let mut cursor = n.walk();
+                let last = n.named_children(&mut cursor).last();
+                match last {
+                    Some(last) => self.statement_terminals(last, Place::Pipeline),
+                    None => Vec::new(),
+                }
+            }
+            "negated_command" => self.children_terminals(n, Place::Negated),
+            "subshell" => {
+                let stmts = statements(n);
+                self.body_terminals(&stmts, Place::Subshell)
+            }
+            "compound_statement" => {
+                let stmts = statements(n);
+                self.body_terminals(&stmts, inner(place, Place::Compound))
+            }
+            "if_statement" | "case_statement" => {
+                let mut out = Vec::new();
+                for body in branches(n) {
+                    let stmts = statements(body);
+                    out.extend(self.body_terminals(&stmts, inner(place, Place::Compound)));
+                }
+                out
+            }
+            "while_statement" | "for_statement" | "c_style_for_statement" => {
+                match n.child_by_field_name("body") {
+                    Some(body) => {
+                        let stmts = statements(body);
+                        self.body_terminals(&stmts, Place::Loop)
+                    }
+                    None => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn children_terminals(&mut self, n: Node<'t>, place: Place) -> Vec<Terminal> {
+        let mut cursor = n.walk();
+        let children: Vec<Node<'t>> = n.named_children(&mut cursor).collect();
+        children
+            .into_iter()
+            .flat_map(|c| self.statement_terminals(c, place))
+            .collect()
+    }
+
+    fn function_terminals(&mut self, body: Node<'t>, place: Place) -> Vec<Terminal> {
+        self.depth += 1;
+        let stmts = statements(body);
+        // A function called last is as good as inlined there.
+        let place = if place == Place::AfterList {
+            Place::Tail
+        } else {
+            place
+        };
+        let out = self.body_terminals(&stmts, place);
+        self.depth -= 1;
+        out
+    }
+
+    /// A `command` node as words. `exec` is folded into `explicit_exec`.
+    fn command(&self, n: Node<'_>) -> Option<Cmd> {
+        let mut words = Vec::new();
+        let mut cursor = n.walk();
+        for (i, child) in n.children(&mut cursor).enumerate() {
+            let field = u32::try_from(i)
+                .ok()
+                .and_then(|i| n.field_name_for_child(i));
+            match field {
+                Some("name") | Some("argument") => words.push(self.word(child)),
+                _ => {}
+            }
+        }
+        let mut explicit_exec = false;
+        if words.first().and_then(WordNode::literal).as_deref() == Some("exec") {
+            explicit_exec = true;
+            words.remove(0);
+            // exec's own options: -a NAME, -c, -l.
+            while let Some(opt) = words.first().and_then(WordNode::literal) {
+                match opt.as_str() {
+                    "-a" => {
+                        words.drain(..words.len().min(2));
+                    }
+                    "-c" | "-l" | "-cl" | "-lc" | "--" => {
+                        words.remove(0);
+                    }
+                    _ => break,
+                }
+            }
+        }
+        Some(Cmd {
+            words,
+            range: n.byte_range(),
+            explicit_exec,
+        })
+    }
+
+    fn word(&self, n: Node<'_>) -> WordNode {
+        let mut parts = Vec::new();
+        self.parts(n, false, &mut parts);
+        WordNode {
+            raw: self.text(n).to_string(),
+            range: n.byte_range(),
+            parts,
+        }
+    }
+
+    fn parts(&self, n: Node<'_>, quoted: bool, out: &mut Vec<Part>) {
+        let text = self.text(n);
+        match n.kind() {
+            "command_name" | "concatenation" => {
+                let mut cursor = n.walk();
+                for c in n.named_children(&mut cursor) {
+                    self.parts(c, quoted, out);
+                }
+                if n.named_child_count() == 0 {
+                    out.push(Part::Lit(unescape(text)));
+                }
+            }
+            "word" | "number" => out.push(Part::Lit(if quoted {
+                text.to_string()
+            } else {
+                unescape(text)
+            })),
+            "raw_string" => out.push(Part::Lit(
+                text.trim_start_matches('\'')
+                    .trim_end_matches('\'')
+                    .to_string(),
+            )),
+            "string_content" => out.push(Part::Lit(
+                text.replace("\\\"", "\"")
+                    .replace("\\\\", "\\")
+                    .replace("\\$", "$"),
+            )),
+            "string" => {
+                let mut cursor = n.walk();
+                let children: Vec<Node<'_>> = n.named_children(&mut cursor).collect();
+                if children.is_empty() {
+                    out.push(Part::Lit(String::new()));
+                }
+                for c in children {
+                    self.parts(c, true, out);
+                }
+            }
+            "simple_expansion" | "expansion" => out.push(expansion(text, quoted)),
+            _ => out.push(Part::Dynamic(text.to_string())),
+        }
+    }
+}
+
+fn expansion(text: &str, quoted: bool) -> Part {
+    let inner = text
+        .trim_start_matches('$')
+        .trim_start_matches('{')
+        .trim_end_matches('}');
+    match inner {
+        "@" if quoted => Part::AllArgsQuoted,
+        "@" | "*" => Part::AllArgsUnquoted,
+        "0" => Part::Zero,
+        _ => {
+            if let Ok(n) = inner.parse::<usize>() {
+                return Part::Positional(n);
+            }
+            let is_name =
+                |s: &str| !s.is_empty() && s.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
+            if is_name(inner) {
+                return Part::Var(inner.to_string());
+            }
+            if let Some((name, default)) = inner.split_once(":-").or_else(|| inner.split_once('-'))
+            {
+                if is_name(name) && !default.contains('$') {
+                    return Part::VarDefault(name.to_string(), default.to_string());
+                }
+            }
+            Part::Dynamic(text.to_string())
+        }
+    }
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The bodies of an `if`/`case`: the node itself (its consequence), elif/else clauses, case items.
+fn branches(n: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    if n.kind() == "if_statement" {
+        out.push(n);
+    }
+    let mut cursor = n.walk();
+    for c in n.named_children(&mut cursor) {
+        if matches!(c.kind(), "elif_clause" | "else_clause" | "case_item") {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(s: &str) -> (Option<String>, Place, bool) {
+        match analyze(s).terminal {
+            Some(Terminal::Command { cmd, place }) => (cmd.name(), place, cmd.explicit_exec),
+            other => panic!("{s}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn places() {
+        assert_eq!(term("app"), (Some("app".into()), Place::Tail, false));
+        assert_eq!(
+            term("VAR=x app --f"),
+            (Some("app".into()), Place::Tail, false)
+        );
+        assert_eq!(
+            term("a && app"),
+            (Some("app".into()), Place::AfterList, false)
+        );
+        assert_eq!(
+            term("a; app"),
+            (Some("app".into()), Place::AfterList, false)
+        );
+        assert_eq!(
+            term("app > log"),
+            (Some("app".into()), Place::Redirected, false)
+        );
+        assert_eq!(
+            term("if true; then app; fi"),
+            (Some("app".into()), Place::Compound, false)
+        );
+        assert_eq!(
+            term("app | tee log"),
+            (Some("tee".into()), Place::Pipeline, false)
+        );
+        assert_eq!(
+            term("app &"),
+            (Some("app".into()), Place::Background, false)
+        );
+        assert_eq!(term("exec app"), (Some("app".into()), Place::Tail, true));
+        assert_eq!(
+            term("a && exec app"),
+            (Some("app".into()), Place::AfterList, true)
+        );
+        assert_eq!(
+            term("app; echo done"),
+            (Some("app".into()), Place::FollowedBy, false)
+        );
+        assert_eq!(
+            term("( app )"),
+            (Some("app".into()), Place::Subshell, false)
+        );
+    }
+
+    #[test]
+    fn exec_redirect_only_is_not_the_program() {
+        assert_eq!(
+            term("exec >/dev/null 2>&1\napp"),
+            (Some("app".into()), Place::AfterList, false)
+        );
+    }
+
+    #[test]
+    fn functions_are_followed() {
+        let (name, _, exec) = term("run() {\n  exec gosu app \"$@\"\n}\nrun \"$@\"\n");
+        assert_eq!(name.as_deref(), Some("gosu"));
+        assert!(exec);
+    }
+
+    #[test]
+    fn background_wait_and_traps() {
+        let a = analyze("trap 'kill -TERM $pid' TERM INT\napp &\npid=$!\nwait $pid\n");
+        assert!(matches!(a.terminal, Some(Terminal::BackgroundWait { .. })));
+        assert_eq!(a.traps[0].signals, vec!["SIGTERM", "SIGINT"]);
+    }
+
+    #[test]
+    fn branches_prefer_the_problem() {
+        let a = analyze("if [ \"$1\" = x ]; then exec a; else b; fi\n");
+        assert!(
+            matches!(a.terminal, Some(Terminal::Command { ref cmd, .. }) if cmd.name().as_deref() == Some("b"))
+        );
+        assert_eq!(a.alternatives.len(), 1);
+    }
+
+    #[test]
+    fn exec_args_in_if() {
+        let a = analyze("if [ \"$1\" = serve ]; then\n  exec gosu app \"$@\"\nfi\nexec \"$@\"\n");
+        match a.terminal {
+            Some(Terminal::Command { cmd, .. }) => {
+                assert!(cmd.explicit_exec);
+                assert_eq!(cmd.words[0].parts, vec![Part::AllArgsQuoted]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn set_args_recorded() {
+        let a = analyze("set -- node \"$@\"\nexec \"$@\"\n");
+        assert_eq!(a.set_args.len(), 1);
+        assert_eq!(a.set_args[0][0].literal().as_deref(), Some("node"));
+    }
+}

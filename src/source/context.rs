@@ -1,0 +1,373 @@
+//! The files a Dockerfile puts into the image from its build context, as a [`FileView`].
+//! Only what `COPY`/`ADD` bring in is known; everything else belongs to the base image.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Component, Path, PathBuf};
+
+use crate::dockerfile::{CopyOp, CopySrc, Filesystem};
+use crate::model::{FileEntry, FileView, Lookup, Mode, Origin};
+use crate::source::{SourceMap, Text, TextMap};
+
+/// Scripts larger than this are not entrypoint scripts; read only this much.
+const MAX_FILE: u64 = 4 * 1024 * 1024;
+
+pub struct ContextView {
+    pub context: Option<PathBuf>,
+    pub fs: Filesystem,
+    pub scratch: bool,
+}
+
+impl FileView for ContextView {
+    fn lookup(&self, path: &str, sources: &mut SourceMap) -> Lookup {
+        for op in self.fs.copies.iter().rev() {
+            if let Some(found) = self.from_copy(op, path, sources) {
+                return found;
+            }
+        }
+        if self.scratch {
+            return Lookup::Missing {
+                why: format!(
+                    "{path} is not copied into the image, and FROM scratch has no other files"
+                ),
+                origin: Origin::Default,
+            };
+        }
+        Lookup::Unknown {
+            why: format!(
+                "{path} is not copied from the build context; it would come from the base image"
+            ),
+        }
+    }
+}
+
+impl ContextView {
+    fn from_copy(&self, op: &CopyOp, path: &str, sources: &mut SourceMap) -> Option<Lookup> {
+        let origin = Origin::Instruction(op.span.clone());
+        if let Some(from) = &op.from {
+            let hit = path == op.dest || path.starts_with(&format!("{}/", op.dest));
+            return hit.then(|| Lookup::Unknown {
+                why: format!(
+                    "{path} is copied from {from} (COPY --from), which initlint does not build"
+                ),
+            });
+        }
+        for src in op.srcs.iter().rev() {
+            match src {
+                CopySrc::HereDoc(text) if !op.dest_is_dir && path == op.dest => {
+                    return Some(Lookup::Found(Box::new(FileEntry {
+                        path: path.to_string(),
+                        content: text.clone(),
+                        mode: self.mode(op, path, None),
+                        origin,
+                        from: "a heredoc in the Dockerfile".into(),
+                    })));
+                }
+                CopySrc::Path(p) => {
+                    if let Some(l) = self.from_path(op, p, path, &origin, sources) {
+                        return Some(l);
+                    }
+                }
+                CopySrc::Url(_) | CopySrc::HereDoc(_) => {}
+            }
+        }
+        None
+    }
+
+    fn from_path(
+        &self,
+        op: &CopyOp,
+        src: &str,
+        path: &str,
+        origin: &Origin,
+        sources: &mut SourceMap,
+    ) -> Option<Lookup> {
+        let rel = normalize_relative(src)?;
+        let basename = rel.file_name().map(|b| b.to_string_lossy().to_string());
+        let glob = src.contains(['*', '?', '[']);
+        let Some(context) = &self.context else {
+            // Reading from stdin without --context: names can still be matched.
+            let hit = basename
+                .as_ref()
+                .is_some_and(|b| path == op.dest || path == format!("{}/{b}", op.dest));
+            return hit.then(|| Lookup::Unknown {
+                why: format!("{path} is copied from the build context, but no context was given (--context DIR)"),
+            });
+        };
+        let on_disk = context.join(&rel);
+        let under_dest = path
+            .strip_prefix(&op.dest)
+            .and_then(|r| r.strip_prefix('/'))
+            .filter(|r| !r.is_empty());
+        if glob {
+            let name = under_dest?;
+            let parent = rel.parent().unwrap_or(Path::new(""));
+            let pattern = basename?;
+            let first = name.split('/').next()?;
+            if !glob_match(&pattern, first) {
+                return None;
+            }
+            return Some(self.read(op, &context.join(parent).join(name), path, origin, sources));
+        }
+        if on_disk.is_dir() {
+            return under_dest.map(|r| self.read(op, &on_disk.join(r), path, origin, sources));
+        }
+        // `COPY run.sh /usr/local/bin` lands in /usr/local/bin/run.sh when that directory exists
+        // in the base image, which initlint cannot see: accept both readings.
+        let as_file = !op.dest_is_dir && path == op.dest;
+        let in_dir = basename.is_some_and(|b| under_dest == Some(b.as_str()));
+        (as_file || in_dir).then(|| self.read(op, &on_disk, path, origin, sources))
+    }
+
+    fn read(
+        &self,
+        op: &CopyOp,
+        file: &Path,
+        path: &str,
+        origin: &Origin,
+        sources: &mut SourceMap,
+    ) -> Lookup {
+        let shown = display(file);
+        let inside = match (
+            file.canonicalize(),
+            self.context.as_ref().map(|c| c.canonicalize()),
+        ) {
+            (Ok(f), Some(Ok(c))) => f.starts_with(c),
+            _ => true,
+        };
+        let meta = match std::fs::metadata(file) {
+            Ok(m) if inside => m,
+            Ok(_) => {
+                return Lookup::Missing {
+                    why: format!("{shown} is a symlink that points outside the build context; the builder cannot read it"),
+                    origin: origin.clone(),
+                }
+            }
+            Err(_) => {
+                return Lookup::Missing {
+                    why: format!("the COPY source {shown} does not exist in the build context"),
+                    origin: origin.clone(),
+                }
+            }
+        };
+        let bytes = match read_capped(file) {
+            Ok(b) => b,
+            Err(e) => {
+                return Lookup::Missing {
+                    why: format!("{shown}: cannot read: {e}"),
+                    origin: origin.clone(),
+                }
+            }
+        };
+        let content = match String::from_utf8(bytes) {
+            Ok(text) => {
+                let id = sources.add(shown.clone(), text.clone());
+                Text {
+                    value: text,
+                    map: TextMap::Offset { file: id, base: 0 },
+                }
+            }
+            Err(e) => {
+                // Binaries: keep what a shebang check needs, with no source to point into.
+                Text::synthetic(
+                    String::from_utf8_lossy(&e.into_bytes()[..])
+                        .chars()
+                        .take(256)
+                        .collect::<String>(),
+                )
+            }
+        };
+        Lookup::Found(Box::new(FileEntry {
+            path: path.to_string(),
+            content,
+            mode: self.mode(op, path, Some(meta.permissions().mode())),
+            origin: origin.clone(),
+            from: format!("build context: {shown}"),
+        }))
+    }
+
+    fn mode(&self, op: &CopyOp, path: &str, context_mode: Option<u32>) -> Mode {
+        if let Some(chmod) = &op.chmod {
+            return if chmod_sets_exec(chmod) {
+                Mode::Executable {
+                    why: format!("COPY --chmod={chmod}"),
+                }
+            } else {
+                Mode::NotExecutable {
+                    why: format!("COPY --chmod={chmod} has no execute bit"),
+                }
+            };
+        }
+        if let Some(run) = self.fs.runs.iter().find(|r| run_chmods(r, path)) {
+            let line = run
+                .lines()
+                .find(|l| l.contains("chmod"))
+                .unwrap_or(run)
+                .trim();
+            return Mode::Executable {
+                why: format!("RUN {line}"),
+            };
+        }
+        match context_mode {
+            Some(m) if m & 0o111 != 0 => Mode::Executable {
+                why: format!("executable in the build context (mode {:o})", m & 0o7777),
+            },
+            Some(m) => Mode::NotExecutable {
+                why: format!("mode {:o} in the build context, and no --chmod or RUN chmod makes it executable", m & 0o7777),
+            },
+            None => Mode::NotExecutable {
+                why: "files written from a heredoc are 0644 unless --chmod sets x".into(),
+            },
+        }
+    }
+}
+
+fn read_capped(file: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(file)?
+        .take(MAX_FILE)
+        .read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// A path relative to the context, or `None` when it escapes it (the builder rejects those).
+fn normalize_relative(src: &str) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for c in Path::new(src.trim_start_matches('/')).components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+pub fn display(p: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let shown = cwd
+        .as_ref()
+        .and_then(|c| p.strip_prefix(c).ok())
+        .unwrap_or(p);
+    let s = shown.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+fn chmod_sets_exec(mode: &str) -> bool {
+    if mode.chars().all(|c| c.is_ascii_digit()) {
+        return u32::from_str_radix(mode, 8).is_ok_and(|m| m & 0o111 != 0);
+    }
+    mode.split(',').any(|clause| {
+        clause
+            .split_once(['+', '='])
+            .is_some_and(|(_, perms)| perms.contains('x'))
+    })
+}
+
+/// Does this RUN text `chmod` something executable that covers `path`?
+fn run_chmods(run: &str, path: &str) -> bool {
+    let tokens: Vec<&str> = run
+        .split(|c: char| c.is_whitespace() || ";&|()".contains(c))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let basename = path.rsplit('/').next().unwrap_or(path);
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i] != "chmod" {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let mut recursive = false;
+        while i < tokens.len() && tokens[i].starts_with('-') && !tokens[i].contains('x') {
+            recursive |= tokens[i].contains('R');
+            i += 1;
+        }
+        let Some(mode) = tokens.get(i) else { break };
+        let exec = chmod_sets_exec(mode.trim_start_matches('-'));
+        i += 1;
+        while i < tokens.len() && tokens[i] != "chmod" && !is_command_word(tokens[i]) {
+            let target = tokens[i].trim_matches(|c| c == '"' || c == '\'');
+            let covers = target == path
+                || glob_match(target, path)
+                || (!target.starts_with('/')
+                    && (target == basename || path.ends_with(&format!("/{target}"))))
+                || (recursive && path.starts_with(&format!("{}/", target.trim_end_matches('/'))));
+            if exec && covers {
+                return true;
+            }
+            i += 1;
+        }
+    }
+    false
+}
+
+fn is_command_word(t: &str) -> bool {
+    matches!(
+        t,
+        "&&" | "||"
+            | "RUN"
+            | "apt-get"
+            | "rm"
+            | "mkdir"
+            | "chown"
+            | "ln"
+            | "cp"
+            | "mv"
+            | "echo"
+            | "set"
+    )
+}
+
+/// Shell-style glob with `*` and `?` (no `/` crossing for `*`).
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    fn rec(p: &[char], n: &[char]) -> bool {
+        match (p.first(), n.first()) {
+            (None, None) => true,
+            (Some('*'), _) => rec(&p[1..], n) || (!n.is_empty() && n[0] != '/' && rec(p, &n[1..])),
+            (Some('?'), Some(c)) if *c != '/' => rec(&p[1..], &n[1..]),
+            (Some(a), Some(b)) if a == b => rec(&p[1..], &n[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    rec(&p, &n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chmod_detection() {
+        assert!(run_chmods("chmod +x /entrypoint.sh", "/entrypoint.sh"));
+        assert!(run_chmods(
+            "apt-get update && chmod 755 /usr/local/bin/*",
+            "/usr/local/bin/run"
+        ));
+        assert!(run_chmods("chmod -R a+x /app", "/app/bin/run"));
+        assert!(run_chmods("chmod +x entrypoint.sh", "/app/entrypoint.sh"));
+        assert!(!run_chmods("chmod 644 /entrypoint.sh", "/entrypoint.sh"));
+        assert!(!run_chmods("chmod +x /other.sh", "/entrypoint.sh"));
+    }
+
+    #[test]
+    fn chmod_modes() {
+        assert!(chmod_sets_exec("755"));
+        assert!(chmod_sets_exec("0700"));
+        assert!(!chmod_sets_exec("644"));
+        assert!(chmod_sets_exec("u+rwx,go+rx"));
+        assert!(!chmod_sets_exec("u+rw"));
+    }
+
+    #[test]
+    fn relative_paths_stay_in_context() {
+        assert_eq!(normalize_relative("a/../b"), Some(PathBuf::from("b")));
+        assert_eq!(normalize_relative("../etc/passwd"), None);
+    }
+}

@@ -1,0 +1,121 @@
+//! Where bytes come from: targets on the command line, and the texts that spans point into.
+
+pub mod context;
+mod target;
+
+pub use target::{resolve_target, Target};
+
+use std::ops::Range;
+
+/// Index of a text in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileId(pub usize);
+
+/// A text that findings can point into (a Dockerfile, an entrypoint script).
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path as shown to the user: relative to the working directory when inside it.
+    pub name: String,
+    pub text: String,
+}
+
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, name: String, text: String) -> FileId {
+        self.files.push(SourceFile { name, text });
+        FileId(self.files.len() - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0]
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
+        let text = &self.get(id).text;
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[line_start..].chars().count() + 1)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// A byte range in one file of the [`SourceMap`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub file: FileId,
+    pub range: Range<usize>,
+}
+
+/// How offsets in a derived string (a `sh -c` string without its line continuations, a JSON
+/// string without its escapes, a heredoc) map back to the file it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextMap {
+    /// Byte `i` of the string is byte `base + i` of the file.
+    Offset { file: FileId, base: usize },
+    /// Byte `i` of the string is byte `map[i]` of the file (`map.len() == len + 1`).
+    Table { file: FileId, map: Vec<usize> },
+    /// Positions inside the string are not recoverable; point at the whole span.
+    Whole(Span),
+    /// Synthesised by initlint or the builder (the default `/bin/sh -c`): no source.
+    None,
+}
+
+impl TextMap {
+    pub fn span(&self, range: Range<usize>) -> Option<Span> {
+        match self {
+            TextMap::Offset { file, base } => Some(Span {
+                file: *file,
+                range: base + range.start..base + range.end,
+            }),
+            TextMap::Table { file, map } => {
+                let last = map.last().copied().unwrap_or(0);
+                let start = map.get(range.start).copied().unwrap_or(last);
+                let end = if range.end > range.start {
+                    map.get(range.end - 1).map_or(last, |e| e + 1)
+                } else {
+                    start
+                };
+                Some(Span {
+                    file: *file,
+                    range: start..end.max(start),
+                })
+            }
+            TextMap::Whole(span) => Some(span.clone()),
+            TextMap::None => None,
+        }
+    }
+}
+
+/// A string from the input together with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub value: String,
+    pub map: TextMap,
+}
+
+impl Text {
+    pub fn synthetic(value: impl Into<String>) -> Self {
+        Text {
+            value: value.into(),
+            map: TextMap::None,
+        }
+    }
+
+    /// The span of the whole string, if it has a source.
+    pub fn span(&self) -> Option<Span> {
+        self.map.span(0..self.value.len())
+    }
+}

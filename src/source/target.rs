@@ -1,0 +1,112 @@
+//! Decide what a command-line target is. Image references are recognised so that they get a
+//! clear answer instead of a confusing "file not found".
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug)]
+pub enum Target {
+    /// A Dockerfile on disk, and the build context to read copied files from.
+    Dockerfile { path: PathBuf, context: PathBuf },
+    /// A Dockerfile read from standard input; the context is a directory or absent.
+    Stdin { context: Option<PathBuf> },
+}
+
+const DOCKERFILE_NAMES: &[&str] = &["Dockerfile", "Containerfile", "dockerfile", "containerfile"];
+
+pub fn is_dockerfile_name(name: &str) -> bool {
+    DOCKERFILE_NAMES.contains(&name)
+        || name.ends_with(".Dockerfile")
+        || name.ends_with(".dockerfile")
+        || name.ends_with(".Containerfile")
+        || name.starts_with("Dockerfile.")
+        || name.starts_with("Containerfile.")
+}
+
+const IMAGE_SCHEMES: &[&str] = &[
+    "docker://",
+    "docker-archive:",
+    "oci-archive:",
+    "oci:",
+    "dir:",
+];
+
+pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, String> {
+    if arg == "-" {
+        return Ok(Target::Stdin {
+            context: context.map(Path::to_path_buf),
+        });
+    }
+    let path = Path::new(arg);
+    if path.is_dir() {
+        let found = find_dockerfile(path)?;
+        return Ok(Target::Dockerfile {
+            context: context.map_or_else(|| path.to_path_buf(), Path::to_path_buf),
+            path: found,
+        });
+    }
+    if path.is_file() || path.exists() {
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        return Ok(Target::Dockerfile {
+            context: context.map_or_else(|| parent.to_path_buf(), Path::to_path_buf),
+            path: path.to_path_buf(),
+        });
+    }
+    if IMAGE_SCHEMES.iter().any(|s| arg.starts_with(s)) || looks_like_image_ref(arg) {
+        return Err(
+            "image mode (registries, docker-archive:, oci:, dir:) is not available in this \
+                    version of initlint yet; give a Dockerfile path"
+                .to_string(),
+        );
+    }
+    Err("no such file or directory".to_string())
+}
+
+/// `name[:tag][@digest]` with no path separators that point at something on disk.
+fn looks_like_image_ref(arg: &str) -> bool {
+    !arg.is_empty()
+        && !arg.starts_with('.')
+        && !arg.starts_with('/')
+        && (arg.contains(':') || !arg.contains('.'))
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/:@".contains(c))
+}
+
+/// `Dockerfile` or `Containerfile` in a directory, else the only `*.Dockerfile`/`Dockerfile.*`.
+fn find_dockerfile(dir: &Path) -> Result<PathBuf, String> {
+    if let Some(p) = DOCKERFILE_NAMES[..2]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+    {
+        return Ok(p);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read directory: {e}"))?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(is_dockerfile_name)
+        })
+        .collect();
+    found.sort();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err("directory contains no Dockerfile or Containerfile".to_string()),
+        _ => Err(format!(
+            "directory contains several Dockerfiles ({}); name the one to lint",
+            found
+                .iter()
+                .filter_map(|p| p.file_name())
+                .map(|n| n.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
