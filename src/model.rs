@@ -195,6 +195,7 @@ pub fn join_path(base: &str, path: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::join_path;
 

@@ -263,6 +263,7 @@ pub fn split_raw(input: &str, escape: char) -> Vec<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

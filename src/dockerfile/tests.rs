@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 use super::*;
 
 fn load_str(s: &str, opts: &Options) -> Result<Loaded> {

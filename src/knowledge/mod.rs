@@ -382,6 +382,7 @@ pub const PYTHON_SERVER_MODULES: &[&str] =
     &["gunicorn", "uvicorn", "hypercorn", "daphne", "celery"];
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -86,6 +86,7 @@ fn name_of(n: u8) -> Option<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::normalize;
 

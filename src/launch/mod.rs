@@ -356,7 +356,8 @@ impl Builder<'_> {
         via_shell: bool,
     ) {
         let content = entry.content.clone();
-        let first_line = content.value.lines().next().unwrap_or("");
+        // Not `lines()`: it would strip the `\r` of a CRLF shebang.
+        let first_line = content.value.split('\n').next().unwrap_or("");
         let mut problems = Vec::new();
         let invoked = argv.first().and_then(|a| a.text.span()).or(at.clone());
         if !via_shell {

@@ -37,7 +37,7 @@ impl super::Rule for Rule {
             let fixed = s.replace('\'', "\"");
             let help = match serde_json::from_str::<Vec<String>>(&fixed.replace(", ]", "]").replace(",]", "]")) {
                 Ok(words) => format!("write valid JSON with double quotes: `{} {}`", l.kind.keyword(), super::exec_form(&words)),
-                Err(_) => format!("write valid JSON: double-quoted strings, no trailing comma, backslashes escaped (\\\\)"),
+                Err(_) => "write valid JSON: double-quoted strings, no trailing comma, backslashes escaped (\\\\)".to_string(),
             };
             let Some(span) = text.span() else { continue };
             out.push(Diag {

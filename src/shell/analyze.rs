@@ -622,6 +622,7 @@ fn branches(n: Node<'_>) -> Vec<Node<'_>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -190,6 +190,7 @@ pub fn exec_outcome(kind: &ShellKind, place: &Place, explicit: bool) -> ExecOutc
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

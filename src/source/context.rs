@@ -20,7 +20,7 @@ pub struct ContextView {
 impl FileView for ContextView {
     fn lookup(&self, path: &str, sources: &mut SourceMap) -> Lookup {
         for op in self.fs.copies.iter().rev() {
-            if let Some(found) = self.from_copy(op, path, sources) {
+            if let Some(found) = self.lookup_in_copy(op, path, sources) {
                 return found;
             }
         }
@@ -41,7 +41,7 @@ impl FileView for ContextView {
 }
 
 impl ContextView {
-    fn from_copy(&self, op: &CopyOp, path: &str, sources: &mut SourceMap) -> Option<Lookup> {
+    fn lookup_in_copy(&self, op: &CopyOp, path: &str, sources: &mut SourceMap) -> Option<Lookup> {
         let origin = Origin::Instruction(op.span.clone());
         if let Some(from) = &op.from {
             let hit = path == op.dest || path.starts_with(&format!("{}/", op.dest));
@@ -63,7 +63,7 @@ impl ContextView {
                     })));
                 }
                 CopySrc::Path(p) => {
-                    if let Some(l) = self.from_path(op, p, path, &origin, sources) {
+                    if let Some(l) = self.lookup_in_source(op, p, path, &origin, sources) {
                         return Some(l);
                     }
                 }
@@ -73,7 +73,7 @@ impl ContextView {
         None
     }
 
-    fn from_path(
+    fn lookup_in_source(
         &self,
         op: &CopyOp,
         src: &str,
@@ -236,11 +236,7 @@ fn normalize_relative(src: &str) -> Option<PathBuf> {
     for c in Path::new(src.trim_start_matches('/')).components() {
         match c {
             Component::Normal(n) => out.push(n),
-            Component::ParentDir => {
-                if !out.pop() {
-                    return None;
-                }
-            }
+            Component::ParentDir if !out.pop() => return None,
             _ => {}
         }
     }
@@ -340,6 +336,7 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

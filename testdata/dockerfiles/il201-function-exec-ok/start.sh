@@ -1,0 +1,5 @@
+#!/bin/bash
+main() {
+  exec /usr/local/bin/server "$@"
+}
+main "$@"

@@ -1,0 +1,4 @@
+#!/bin/sh
+/usr/local/bin/worker &
+/usr/local/bin/server &
+wait

@@ -1,0 +1,1 @@
+loop { sleep 1 }

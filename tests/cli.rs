@@ -1,0 +1,271 @@
+//! The real binary: one integration test per rule, exit codes, formats, bad input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("initlint").unwrap();
+    c.env_remove("INITLINT_FAILURE_THRESHOLD")
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/dockerfiles")
+}
+
+fn codes_in(json: &[u8]) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(json).unwrap();
+    assert_eq!(v["version"], 1);
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// For every rule: the first fixture named for it triggers it through the binary, with the
+/// exit code its severity implies; its `-ok` twin (if any) does not trigger it.
+#[test]
+fn every_rule_through_the_binary() {
+    for code in initlint::rules::Code::ALL {
+        let prefix = code.as_str().to_ascii_lowercase();
+        let mut cases: Vec<_> = std::fs::read_dir(fixtures())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&prefix)
+            })
+            .collect();
+        cases.sort();
+        let bad = cases
+            .iter()
+            .find(|p| !p.to_string_lossy().ends_with("-ok"))
+            .unwrap_or_else(|| panic!("no fixture for {code}"));
+        let out = bin()
+            .args(["--format", "json", "--failure-threshold", "info"])
+            .arg(bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{code} on {}", bad.display());
+        assert!(
+            codes_in(&out.stdout).contains(&code.to_string()),
+            "{code} not reported for {}",
+            bad.display()
+        );
+        for ok in cases
+            .iter()
+            .filter(|p| p.to_string_lossy().ends_with("-ok"))
+        {
+            let out = bin().args(["--format", "json"]).arg(ok).output().unwrap();
+            assert!(
+                !codes_in(&out.stdout).contains(&code.to_string()),
+                "{code} reported for {}",
+                ok.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn clean_dockerfile_exits_zero_and_human_output_shows_the_chain() {
+    bin()
+        .arg(fixtures().join("il101-exec-ok"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("PID 1 launch chain"))
+        .stdout(predicate::str::contains("0 error(s), 0 warning(s)"));
+}
+
+#[test]
+fn failure_threshold_decides_exit_code() {
+    let warn_only = fixtures().join("il104-alpine-simple");
+    bin().arg(&warn_only).assert().code(1);
+    bin()
+        .args(["--failure-threshold", "error"])
+        .arg(&warn_only)
+        .assert()
+        .code(0);
+    let info_only = fixtures().join("il106-inherited");
+    bin().arg(&info_only).assert().code(0);
+    bin()
+        .args(["--failure-threshold", "info"])
+        .arg(&info_only)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn human_output_has_snippet_why_and_fix_without_colour() {
+    let out = bin()
+        .arg(fixtures().join("il101-debian-shell-form"))
+        .output()
+        .unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("IL101"));
+    assert!(
+        s.contains("CMD python /app/app.py"),
+        "snippet missing:\n{s}"
+    );
+    assert!(s.contains("why:") && s.contains("fix:"));
+    assert!(!s.contains('\u{1b}'), "NO_COLOR must disable ANSI colours");
+    let forced = bin()
+        .args(["--color", "always"])
+        .arg(fixtures().join("il101-debian-shell-form"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(forced.stdout).unwrap().contains('\u{1b}'));
+}
+
+#[test]
+fn ignore_removes_a_rule_and_rejects_unknown_codes() {
+    let case = fixtures().join("il104-alpine-simple");
+    bin()
+        .args(["--ignore", "IL104"])
+        .arg(&case)
+        .assert()
+        .code(0);
+    bin()
+        .args(["--ignore", "IL999"])
+        .arg(&case)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown rule code"));
+}
+
+#[test]
+fn stdin_with_context() {
+    let dir = fixtures().join("il201-no-exec");
+    let text = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    let out = bin()
+        .args(["--format", "json", "--context"])
+        .arg(&dir)
+        .arg("-")
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(codes_in(&out.stdout), vec!["IL201"]);
+}
+
+#[test]
+fn build_arg_and_target_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let df = dir.path().join("Dockerfile");
+    std::fs::write(&df, "ARG BASE=debian:bookworm\nFROM $BASE AS app\nCMD /srv/app\nFROM app AS debug\nCMD [\"/srv/app\", \"--debug\"]\n").unwrap();
+    // Last stage is exec form: clean.
+    bin().arg(&df).assert().code(0);
+    // Stage `app` on Debian: dash stays PID 1.
+    let out = bin()
+        .args(["--format", "json", "--target", "app"])
+        .arg(&df)
+        .output()
+        .unwrap();
+    assert_eq!(codes_in(&out.stdout), vec!["IL101"]);
+    // The same stage on Alpine: busybox execs, so only the by-luck warning.
+    let out = bin()
+        .args([
+            "--format",
+            "json",
+            "--target",
+            "app",
+            "--build-arg",
+            "BASE=alpine:3.20",
+        ])
+        .arg(&df)
+        .output()
+        .unwrap();
+    assert_eq!(codes_in(&out.stdout), vec!["IL104"]);
+    bin()
+        .args(["--target", "nope"])
+        .arg(&df)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("stages are: app, debug"));
+    bin()
+        .args(["--build-arg", "NOEQUALS"])
+        .arg(&df)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn bad_input_is_exit_2_with_a_clear_message_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (dir.path().join("missing/Dockerfile"), "no such file"),
+        (write("empty.Dockerfile", b""), "empty"),
+        (write("blank.Dockerfile", b"\n  \n"), "empty"),
+        (
+            write(
+                "garbage.Dockerfile",
+                &[0x7f, b'E', b'L', b'F', 0xff, 0xfe, 0, 1, 2],
+            ),
+            "not a text file",
+        ),
+        (
+            write("heredoc.Dockerfile", b"FROM debian\nRUN <<EOF\necho hi\n"),
+            "heredoc.Dockerfile:",
+        ),
+        (write("nofrom.Dockerfile", b"RUN echo hi\n"), "FROM"),
+        (
+            write("unknown.Dockerfile", b"FROM debian\nFROBNICATE x\n"),
+            "unknown.Dockerfile:2",
+        ),
+    ];
+    for (path, needle) in cases {
+        let out = bin().arg(&path).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", path.display());
+        assert!(
+            err.contains(needle),
+            "{}: expected {needle:?} in {err}",
+            path.display()
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    bin()
+        .arg("alpine:3.20")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("image mode"));
+    bin()
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("several Dockerfiles"));
+}
+
+#[test]
+fn one_bad_target_does_not_hide_the_others() {
+    let out = bin()
+        .args(["--format", "json"])
+        .arg(fixtures().join("il104-alpine-simple"))
+        .arg("/nonexistent/Dockerfile")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(codes_in(&out.stdout), vec!["IL104"]);
+}
+
+#[test]
+fn list_rules_names_every_code() {
+    let out = bin().arg("--list-rules").output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    for c in initlint::rules::Code::ALL {
+        assert!(s.contains(c.as_str()));
+    }
+}

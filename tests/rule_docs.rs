@@ -1,0 +1,88 @@
+//! rules/ILnnn.md and the code cannot drift: a page per code, no page without a code, the
+//! page's title and severity match the metadata, its Example triggers the rule and its Fix
+//! does not.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use initlint::dockerfile::Options;
+use initlint::rules::{Code, ALL};
+
+fn block_after(page: &str, heading: &str) -> String {
+    let start = page
+        .find(heading)
+        .unwrap_or_else(|| panic!("missing {heading}"));
+    let rest = &page[start..];
+    let open =
+        rest.find("```dockerfile\n").expect("a ```dockerfile block") + "```dockerfile\n".len();
+    let close = rest[open..].find("\n```").expect("closing fence");
+    format!("{}\n", &rest[open..open + close])
+}
+
+fn codes_for(text: &str) -> Vec<Code> {
+    let a = initlint::analyse_dockerfile(
+        "Dockerfile".into(),
+        text.into(),
+        None,
+        &Options::default(),
+        &[],
+    )
+    .unwrap();
+    a.findings.iter().map(|f| f.code).collect()
+}
+
+#[test]
+fn every_code_has_a_matching_page_and_back() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    for rule in ALL {
+        let m = rule.meta();
+        let page = std::fs::read_to_string(dir.join(format!("{}.md", m.code))).unwrap();
+        assert_eq!(page, m.doc, "{} embeds its page", m.code);
+        assert!(
+            page.starts_with(&format!("# {} {}\n", m.code, m.name)),
+            "{} title",
+            m.code
+        );
+        assert!(
+            page.contains(&format!("Severity: **{}**", m.severity.as_str())),
+            "{} severity",
+            m.code
+        );
+        for h in [
+            "## What it detects",
+            "## Why it matters",
+            "## Example",
+            "## Fix",
+            "## When it is wrong",
+            "## See also",
+        ] {
+            assert!(page.contains(h), "{} lacks {h}", m.code);
+        }
+    }
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if let Some(code) = name.strip_suffix(".md").filter(|n| n.starts_with("IL")) {
+            assert!(code.parse::<Code>().is_ok(), "rules/{name} names no rule");
+        }
+    }
+}
+
+#[test]
+fn examples_trigger_and_fixes_do_not() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    for rule in ALL {
+        let code = rule.meta().code;
+        let page = std::fs::read_to_string(dir.join(format!("{code}.md"))).unwrap();
+        let example = block_after(&page, "## Example");
+        let fix = block_after(&page, "## Fix");
+        assert!(
+            codes_for(&example).contains(&code),
+            "{code}: Example does not trigger it:\n{example}"
+        );
+        assert!(
+            !codes_for(&fix).contains(&code),
+            "{code}: Fix still triggers it:\n{fix}"
+        );
+    }
+}
