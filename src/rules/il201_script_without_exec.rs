@@ -18,7 +18,7 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        for step in &ctx.chain.steps {
+        for (i, step) in ctx.chain.steps.iter().enumerate() {
             let StepKind::Script {
                 path,
                 content,
@@ -37,10 +37,16 @@ impl super::Rule for Rule {
             let Some(span) = content.map.span(cmd.range.clone()) else {
                 continue;
             };
-            let program = cmd
-                .words
-                .first()
-                .map_or("the program".into(), |w| format!("`{}`", w.raw));
+            // Name what actually runs (`"$@"` resolved to the CMD), falling back to the word.
+            let resolved = ctx
+                .chain
+                .steps
+                .get(i + 1)
+                .and_then(|s| s.argv.first())
+                .map(|a| a.text.value.clone());
+            let program = resolved
+                .or_else(|| cmd.words.first().map(|w| w.raw.clone()))
+                .map_or("the program".into(), |p| format!("`{p}`"));
             let line = content
                 .value
                 .get(cmd.range.clone())
