@@ -8,9 +8,14 @@ use crate::rules::Severity;
 
 /// initlint: will the container's PID 1 get the stop signal and reap zombies?
 ///
-/// Reads a Dockerfile and its build context, works out the process that becomes PID 1
-/// (shell-form strings, entrypoint scripts, wrappers like gosu, interpreters), and explains
-/// every reason `docker stop` or Kubernetes would have to SIGKILL it.
+/// Reads a Dockerfile and its build context, or a built image (its config and its merged
+/// layers, streamed, never unpacked), works out the process that becomes PID 1 (shell-form
+/// strings, entrypoint scripts, wrappers like gosu, interpreters), and explains every reason
+/// `docker stop` or Kubernetes would have to SIGKILL it.
+///
+/// Registry credentials come from DOCKER_CONFIG or ~/.docker/config.json (auths,
+/// credHelpers, credsStore); without them the pull is anonymous. Nothing is fetched unless
+/// a target is a registry reference.
 ///
 /// Exit codes: 0 no finding at or above the failure threshold, 1 findings at or above it,
 /// 2 usage error or input that could not be read.
@@ -18,10 +23,12 @@ use crate::rules::Severity;
 #[command(
     name = "initlint",
     version,
-    after_help = "Rules: see `initlint --list-rules`, and rules/ILnnn.md for each.\nExamples:\n  initlint Dockerfile\n  initlint --format json --failure-threshold error services/api/\n  cat Dockerfile | initlint --context . -"
+    after_help = "Rules: see `initlint --list-rules`, and rules/ILnnn.md for each.\nExamples:\n  initlint Dockerfile\n  initlint --format json --failure-threshold error services/api/\n  cat Dockerfile | initlint --context . -\n  initlint alpine:3.20\n  initlint docker-archive:app.tar\n  initlint --platform linux/arm64 ghcr.io/org/app:1.2\n  initlint dir:./bundle   (umoci unpack output: config.json + rootfs/)"
 )]
 pub struct Cli {
-    /// Dockerfiles (or directories containing one); `-` reads a Dockerfile from stdin.
+    /// Dockerfiles (or directories containing one), `-` for a Dockerfile on stdin, or images:
+    /// NAME[:TAG|@DIGEST] or docker://… (a registry), docker-archive:PATH[:TAG] or a `docker
+    /// save` .tar, oci:DIR[:NAME], oci-archive:PATH[:NAME], dir:ROOTFS.
     #[arg(required_unless_present = "list_rules")]
     pub targets: Vec<String>,
 
@@ -52,6 +59,25 @@ pub struct Cli {
     /// Colours in human output (NO_COLOR is honoured in auto mode).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+
+    /// Image mode: platform to pick from a multi-platform image (default: linux and this
+    /// machine's architecture).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+
+    /// Image mode: talk plain HTTP to this registry (localhost registries always are).
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    pub insecure_registries: Vec<String>,
+
+    /// Image mode: the image config for a `dir:ROOTFS` target (an image config, a bare
+    /// {"Entrypoint": …} object, or an OCI runtime config.json).
+    #[arg(long = "image-config", value_name = "FILE")]
+    pub image_config: Option<PathBuf>,
+
+    /// Image mode: stop reading a layer that expands beyond this many bytes (decompression
+    /// bombs). Default 32 GiB.
+    #[arg(long = "max-layer-size", value_name = "BYTES")]
+    pub max_layer_size: Option<u64>,
 
     /// List all rules and exit.
     #[arg(long)]

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod dockerfile;
 pub mod error;
+pub mod image;
 pub mod knowledge;
 pub mod launch;
 pub mod model;
@@ -26,6 +27,8 @@ use source::{SourceMap, Target};
 pub struct Analysis {
     pub name: String,
     pub stage: Option<String>,
+    /// Image mode: where the image came from and what reading it took.
+    pub image: Option<report::ImageInfo>,
     pub sources: SourceMap,
     pub container: Container,
     pub chain: launch::Chain,
@@ -78,6 +81,7 @@ pub fn analyse_dockerfile(
     Ok(Analysis {
         name,
         stage,
+        image: None,
         sources,
         container,
         chain,
@@ -156,6 +160,7 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
                 let report = report::Report {
                     target: &a.name,
                     stage: a.stage.clone(),
+                    image: a.image.as_ref(),
                     container: &a.container,
                     chain: &a.chain,
                     findings: &a.findings,
@@ -221,5 +226,77 @@ fn analyse_target(
             let text = into_text(bytes, "<stdin>")?;
             analyse_dockerfile("<stdin>".into(), text, context.as_deref(), opts, ignore)
         }
+        Target::Image(arg) => {
+            let err = |message: String| Error::Target {
+                target: t.to_string(),
+                message,
+            };
+            let target = match image::parse_target(&arg) {
+                Some(r) => r.map_err(err)?,
+                None => image::ImageTarget::Registry(
+                    image::reference::Reference::parse(&arg).map_err(err)?,
+                ),
+            };
+            let opts = image_options(cli, &target)?;
+            analyse_image(t, &target, &opts, ignore)
+        }
     }
+}
+
+fn image_options(cli: &Cli, target: &image::ImageTarget) -> Result<image::Options> {
+    let mut opts = image::Options::default();
+    if let Some(p) = &cli.platform {
+        opts.platform = image::store::Platform::parse(p).map_err(|message| Error::Target {
+            target: "--platform".into(),
+            message,
+        })?;
+    }
+    opts.insecure_registries = cli.insecure_registries.clone();
+    opts.config = cli.image_config.clone();
+    if let Some(bytes) = cli.max_layer_size {
+        opts.limits.max_layer_bytes = bytes;
+    }
+    opts.progress =
+        matches!(target, image::ImageTarget::Registry(_)) && std::io::stderr().is_terminal();
+    Ok(opts)
+}
+
+/// Analyse an image: its config is the launch, its merged layers are the filesystem.
+pub fn analyse_image(
+    name: &str,
+    target: &image::ImageTarget,
+    opts: &image::Options,
+    ignore: &[Code],
+) -> Result<Analysis> {
+    let loaded = image::load(target, name, opts).map_err(|e| Error::Target {
+        target: name.to_string(),
+        message: e.to_string(),
+    })?;
+    let info = report::ImageInfo {
+        source: loaded.kind,
+        platform: loaded.platform.clone(),
+        manifest_digest: loaded.manifest_digest.clone(),
+        stats: Default::default(),
+    };
+    let mut sources = SourceMap::default();
+    let (container, _) = image::container(loaded, &mut sources);
+    let chain = launch::build(&container, &mut sources);
+    let ctx = rules::Context {
+        container: &container,
+        chain: &chain,
+        facts: None,
+        sources: &sources,
+    };
+    let mut findings = rules::check(&ctx);
+    findings.retain(|f| !ignore.contains(&f.code));
+    let stats = container.files.stats();
+    Ok(Analysis {
+        name: name.to_string(),
+        stage: None,
+        image: Some(report::ImageInfo { stats, ..info }),
+        sources,
+        container,
+        chain,
+        findings,
+    })
 }

@@ -48,6 +48,8 @@ pub enum Base {
     External { reference: String, span: Span },
     /// The reference contains a variable that could not be resolved.
     Unresolved { raw: String, span: Span },
+    /// Image mode: the image itself, whose config is the text at `config`.
+    Image { reference: String, config: Span },
 }
 
 impl Base {
@@ -56,6 +58,7 @@ impl Base {
             Base::Scratch => "scratch".into(),
             Base::External { reference, .. } => reference.clone(),
             Base::Unresolved { raw, .. } => format!("{raw} (unresolved)"),
+            Base::Image { reference, .. } => reference.clone(),
         }
     }
 }
@@ -116,6 +119,11 @@ pub enum Lookup {
 pub trait FileView {
     /// Texts read for the lookup are added to `sources` so findings can point into them.
     fn lookup(&self, path: &str, sources: &mut SourceMap) -> Lookup;
+
+    /// Image mode: what reading the layers took (layers, bytes, re-reads).
+    fn stats(&self) -> Option<crate::image::Stats> {
+        None
+    }
 }
 
 pub struct Container {

@@ -93,6 +93,7 @@ fn fixtures() {
         let report = initlint::report::Report {
             target: "Dockerfile",
             stage: analysis.stage.clone(),
+            image: None,
             container: &analysis.container,
             chain: &analysis.chain,
             findings: &analysis.findings,

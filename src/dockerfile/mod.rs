@@ -486,7 +486,7 @@ fn shell_choice(st: &StageState) -> ShellChoice {
             basis: "FROM scratch has no /bin/sh".into(),
             assumed: false,
         },
-        Base::External { reference, .. } => match shell::infer_from_reference(reference) {
+        Base::External { reference, .. } | Base::Image { reference, .. } => match shell::infer_from_reference(reference) {
             Some((kind, basis)) => ShellChoice {
                 kind,
                 basis,

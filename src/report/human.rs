@@ -20,6 +20,21 @@ pub fn render(r: &Report<'_>, color: bool) -> String {
             .as_ref()
             .map_or(String::new(), |s| format!(" (stage {s})"))
     );
+    if let Some(img) = r.image {
+        let mut line = format!("  image: {} {}", img.source, img.platform);
+        if let Some(st) = img.stats.filter(|s| s.layers > 0) {
+            line.push_str(&format!(
+                ", {} layer(s), {} stored, {} unpacked",
+                st.layers,
+                bytes(st.stored_bytes),
+                bytes(st.tar_bytes)
+            ));
+        }
+        if let Some(d) = &img.manifest_digest {
+            line.push_str(&format!(", manifest {d}"));
+        }
+        let _ = writeln!(out, "{line}");
+    }
     let _ = writeln!(
         out,
         "  /bin/sh: {} ({})",
@@ -64,6 +79,15 @@ pub fn render(r: &Report<'_>, color: bool) -> String {
         count(Severity::Info)
     );
     out
+}
+
+fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / f64::from(1u32 << 30)),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / f64::from(1u32 << 20)),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
 }
 
 fn shorten(s: &str, max: usize) -> String {

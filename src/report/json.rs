@@ -7,14 +7,33 @@ use crate::launch::StepKind;
 
 pub fn render(r: &Report<'_>) -> Value {
     let c = r.container;
-    let target = json!({
-        "kind": "dockerfile",
-        "path": r.target,
-        "stage": r.stage,
-        "base_image": c.base.describe(),
-        "shell": {"kind": c.shell.kind.name(), "basis": c.shell.basis, "assumed": c.shell.assumed},
-        "stop_signal": c.stop_signal_name(),
-    });
+    let shell = json!({"kind": c.shell.kind.name(), "basis": c.shell.basis, "assumed": c.shell.assumed});
+    let target = match r.image {
+        None => json!({
+            "kind": "dockerfile",
+            "path": r.target,
+            "stage": r.stage,
+            "base_image": c.base.describe(),
+            "shell": shell,
+            "stop_signal": c.stop_signal_name(),
+        }),
+        Some(img) => {
+            let st = img.stats.unwrap_or_default();
+            json!({
+                "kind": "image",
+                "path": r.target,
+                "source": img.source,
+                "platform": img.platform,
+                "manifest_digest": img.manifest_digest,
+                "layers": st.layers,
+                "stored_bytes": st.stored_bytes,
+                "uncompressed_bytes": st.tar_bytes,
+                "layer_rereads": st.rereads,
+                "shell": shell,
+                "stop_signal": c.stop_signal_name(),
+            })
+        }
+    };
     let chain: Vec<Value> = r
         .chain
         .steps

@@ -11,10 +11,21 @@ use crate::model::Container;
 use crate::rules::Finding;
 use crate::source::{SourceMap, Span};
 
+/// Image mode: where the image came from and what reading it took.
+#[derive(Debug, Clone)]
+pub struct ImageInfo {
+    /// `registry`, `docker-archive`, `oci`, `oci-archive`, `dir`.
+    pub source: &'static str,
+    pub platform: String,
+    pub manifest_digest: Option<String>,
+    pub stats: Option<crate::image::Stats>,
+}
+
 /// The result of analysing one target.
 pub struct Report<'a> {
     pub target: &'a str,
     pub stage: Option<String>,
+    pub image: Option<&'a ImageInfo>,
     pub container: &'a Container,
     pub chain: &'a Chain,
     pub findings: &'a [Finding],

@@ -25,7 +25,7 @@ impl super::Rule for Rule {
             return;
         };
         let (msg, why) = match &ctx.container.base {
-            Base::Scratch => return, // IL206 reports a scratch image with no command.
+            Base::Scratch | Base::Image { .. } => return, // IL206 reports an image with no command.
             Base::External { reference, .. } => (
                 format!("the container runs whatever {reference} declares; initlint cannot see it from the Dockerfile"),
                 format!("neither this stage nor the stages it builds on set ENTRYPOINT or CMD, so the image inherits them from {reference}"),

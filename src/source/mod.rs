@@ -30,6 +30,13 @@ impl SourceMap {
         FileId(self.files.len() - 1)
     }
 
+    /// Fill in a text whose id was reserved with an empty `add` (spans were needed first).
+    pub fn set_text(&mut self, id: FileId, text: String) {
+        if let Some(f) = self.files.get_mut(id.0) {
+            f.text = text;
+        }
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0]
     }

@@ -9,6 +9,8 @@ pub enum Target {
     Dockerfile { path: PathBuf, context: PathBuf },
     /// A Dockerfile read from standard input; the context is a directory or absent.
     Stdin { context: Option<PathBuf> },
+    /// An image: a registry reference or `docker-archive:`/`oci:`/`dir:`/… (see `image`).
+    Image(String),
 }
 
 const DOCKERFILE_NAMES: &[&str] = &["Dockerfile", "Containerfile", "dockerfile", "containerfile"];
@@ -31,6 +33,15 @@ const IMAGE_SCHEMES: &[&str] = &[
 ];
 
 pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, String> {
+    if IMAGE_SCHEMES.iter().any(|s| arg.starts_with(s)) {
+        return Ok(Target::Image(arg.to_string()));
+    }
+    let as_path = Path::new(arg);
+    if (as_path.is_file() && arg.ends_with(".tar"))
+        || (as_path.is_dir() && as_path.join("oci-layout").is_file())
+    {
+        return Ok(Target::Image(arg.to_string()));
+    }
     if arg == "-" {
         return Ok(Target::Stdin {
             context: context.map(Path::to_path_buf),
@@ -54,14 +65,13 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Strin
             path: path.to_path_buf(),
         });
     }
-    if IMAGE_SCHEMES.iter().any(|s| arg.starts_with(s)) || looks_like_image_ref(arg) {
-        return Err(
-            "image mode (registries, docker-archive:, oci:, dir:) is not available in this \
-                    version of initlint yet; give a Dockerfile path"
-                .to_string(),
-        );
+    // A misspelt Dockerfile path must not turn into a pull from Docker Hub.
+    let lower = arg.to_ascii_lowercase();
+    let file_like = lower.contains("dockerfile") || lower.contains("containerfile");
+    if looks_like_image_ref(arg) && !file_like {
+        return Ok(Target::Image(arg.to_string()));
     }
-    Err("no such file or directory".to_string())
+    Err("no such file or directory, and not an image reference".to_string())
 }
 
 /// `name[:tag][@digest]` with no path separators that point at something on disk.

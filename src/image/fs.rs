@@ -1,0 +1,383 @@
+//! The merged filesystem of an image: layers applied in order with OCI whiteout semantics,
+//! and paths resolved the way the runtime resolves them — symlinks followed *inside* the
+//! image root (absolute targets and `..` clamped to it), loops detected.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use super::layer::{split, Change, Entry, Kind, LayerIndex};
+
+/// Linux gives up after 40 symlinks (MAXSYMLINKS): ELOOP.
+const MAX_HOPS: usize = 40;
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    File {
+        size: u64,
+        content: Option<Arc<[u8]>>,
+        /// Layer and path whose bytes this is (a hard link shares its target's bytes).
+        bytes_at: (usize, String),
+    },
+    Dir,
+    Symlink(String),
+    Special,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub mode: u32,
+    /// Index of the layer that last wrote it.
+    pub layer: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Tree {
+    nodes: BTreeMap<String, Node>,
+}
+
+/// The outcome of resolving a path.
+#[derive(Debug)]
+pub enum Resolved<'a> {
+    Found { path: String, node: &'a Node },
+    Missing { path: String, why: String },
+}
+
+impl Tree {
+    /// Apply one layer on top of what is there. Whiteouts hide only lower layers, so they are
+    /// applied before the layer's own entries.
+    pub fn apply(&mut self, layer: usize, idx: LayerIndex) -> Result<(), String> {
+        let (hide, add): (Vec<_>, Vec<_>) = idx
+            .changes
+            .into_iter()
+            .partition(|c| !matches!(c, Change::Add(_)));
+        for change in hide {
+            match change {
+                Change::Whiteout(path) => {
+                    let path = self.parent_resolved(&path);
+                    self.remove_tree(&path, true);
+                }
+                Change::Opaque(dir) => {
+                    let dir = self.parent_resolved(&dir);
+                    self.remove_tree(&dir, false);
+                }
+                Change::Add(_) => {}
+            }
+        }
+        for change in add {
+            if let Change::Add(entry) = change {
+                self.add(layer, entry)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, layer: usize, entry: Entry) -> Result<(), String> {
+        let path = self.parent_resolved(&entry.path);
+        let kind = match entry.kind {
+            Kind::File { size, content } => NodeKind::File {
+                size,
+                content,
+                bytes_at: (layer, entry.path.clone()),
+            },
+            Kind::Dir => NodeKind::Dir,
+            Kind::Symlink(t) => NodeKind::Symlink(t),
+            Kind::Special => NodeKind::Special,
+            Kind::Hardlink(target) => {
+                // Like link(2): parents are resolved, the last component is not followed.
+                let target = self.parent_resolved(&target);
+                match self.nodes.get(&target) {
+                    Some(n) => {
+                        let mut n = n.clone();
+                        n.layer = layer;
+                        self.replace(path, n);
+                        return Ok(());
+                    }
+                    None => {
+                        return Err(format!(
+                            "hard link {} points to {target}, which does not exist in this or a lower layer; the runtime fails to unpack it",
+                            entry.path
+                        ))
+                    }
+                }
+            }
+        };
+        self.replace(
+            path,
+            Node {
+                kind,
+                mode: entry.mode,
+                layer,
+            },
+        );
+        Ok(())
+    }
+
+    fn replace(&mut self, path: String, node: Node) {
+        let keeps_children = matches!(node.kind, NodeKind::Dir)
+            && matches!(
+                self.nodes.get(&path).map(|n| &n.kind),
+                Some(NodeKind::Dir) | None
+            );
+        if !keeps_children {
+            self.remove_tree(&path, false);
+        }
+        self.nodes.insert(path, node);
+    }
+
+    /// Remove everything below `path`, and `path` itself when `this` is set.
+    fn remove_tree(&mut self, path: &str, this: bool) {
+        if this {
+            self.nodes.remove(path);
+        }
+        let prefix = if path == "/" {
+            "/".to_string()
+        } else {
+            format!("{path}/")
+        };
+        let doomed: Vec<String> = self
+            .nodes
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in doomed {
+            self.nodes.remove(&k);
+        }
+    }
+
+    /// The path with its directory part resolved through symlinks (the last component as is).
+    fn parent_resolved(&self, path: &str) -> String {
+        let (dir, base) = split(path);
+        if dir == "/" {
+            return path.to_string();
+        }
+        match self.resolve(dir) {
+            Resolved::Found { path: d, .. } | Resolved::Missing { path: d, .. } => {
+                super::layer::join(&d, base)
+            }
+        }
+    }
+
+    fn has_children(&self, path: &str) -> bool {
+        let prefix = format!("{path}/");
+        self.nodes
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&prefix))
+    }
+
+    /// Resolve a path as `execve`/`open` would: every symlink followed, inside the root.
+    pub fn resolve(&self, path: &str) -> Resolved<'_> {
+        let mut todo: VecDeque<String> = components(path);
+        let mut cur: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(part) = todo.pop_front() {
+            if part == ".." {
+                cur.pop();
+                continue;
+            }
+            cur.push(part);
+            let here = format!("/{}", cur.join("/"));
+            match self.nodes.get(&here).map(|n| &n.kind) {
+                Some(NodeKind::Symlink(target)) => {
+                    hops += 1;
+                    if hops > MAX_HOPS {
+                        return Resolved::Missing {
+                            path: path.to_string(),
+                            why: format!(
+                                "resolving {path} follows more than {MAX_HOPS} symbolic links (a symlink loop at {here}); execve fails with ELOOP"
+                            ),
+                        };
+                    }
+                    cur.pop();
+                    if target.starts_with('/') {
+                        cur.clear();
+                    }
+                    for (i, p) in components(target).into_iter().enumerate() {
+                        todo.insert(i, p);
+                    }
+                }
+                Some(NodeKind::File { .. } | NodeKind::Special) if !todo.is_empty() => {
+                    return Resolved::Missing {
+                        path: path.to_string(),
+                        why: format!("{here} is a file, not a directory"),
+                    };
+                }
+                Some(_) => {}
+                None if todo.is_empty() || !self.has_children(&here) => {
+                    return Resolved::Missing {
+                        path: format!("/{}", join_rest(&cur, &todo)),
+                        why: format!("{here} does not exist in the image"),
+                    };
+                }
+                None => {}
+            }
+        }
+        let here = format!("/{}", cur.join("/"));
+        match self.nodes.get(&here) {
+            Some(node) => Resolved::Found { path: here, node },
+            // An implicit directory (only its children are in the layers), or the root.
+            None => Resolved::Missing {
+                why: format!("{here} is a directory"),
+                path: here,
+            },
+        }
+    }
+
+    /// Where a path's bytes were last written, if it is a regular file.
+    pub fn files(&self) -> impl Iterator<Item = (&String, &Node)> {
+        self.nodes.iter()
+    }
+}
+
+fn components(path: &str) -> VecDeque<String> {
+    path.split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .map(str::to_string)
+        .collect()
+}
+
+fn join_rest(cur: &[String], todo: &VecDeque<String>) -> String {
+    cur.iter()
+        .chain(todo.iter())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, body: &str) -> Change {
+        Change::Add(Entry {
+            path: path.into(),
+            kind: Kind::File {
+                size: body.len() as u64,
+                content: Some(body.as_bytes().into()),
+            },
+            mode: 0o755,
+        })
+    }
+
+    fn link(path: &str, target: &str) -> Change {
+        Change::Add(Entry {
+            path: path.into(),
+            kind: Kind::Symlink(target.into()),
+            mode: 0o777,
+        })
+    }
+
+    fn tree(layers: Vec<Vec<Change>>) -> Tree {
+        let mut t = Tree::default();
+        for (i, changes) in layers.into_iter().enumerate() {
+            t.apply(
+                i,
+                LayerIndex {
+                    changes,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+        t
+    }
+
+    fn body(t: &Tree, path: &str) -> String {
+        match t.resolve(path) {
+            Resolved::Found {
+                node:
+                    Node {
+                        kind:
+                            NodeKind::File {
+                                content: Some(c), ..
+                            },
+                        ..
+                    },
+                ..
+            } => String::from_utf8_lossy(c).into_owned(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn later_layers_override_and_whiteouts_delete() {
+        let t = tree(vec![
+            vec![file("/a/x", "1"), file("/a/y", "1"), file("/b/z", "1")],
+            vec![file("/a/x", "2"), Change::Whiteout("/a/y".into())],
+            vec![Change::Opaque("/b".into()), file("/b/w", "3")],
+        ]);
+        assert_eq!(body(&t, "/a/x"), "2");
+        assert!(matches!(t.resolve("/a/y"), Resolved::Missing { .. }));
+        assert!(matches!(t.resolve("/b/z"), Resolved::Missing { .. }));
+        assert_eq!(body(&t, "/b/w"), "3");
+    }
+
+    #[test]
+    fn whiteout_in_a_layer_does_not_hide_the_same_layer() {
+        let t = tree(vec![
+            vec![file("/a", "1")],
+            vec![file("/a", "2"), Change::Whiteout("/a".into())],
+        ]);
+        assert_eq!(body(&t, "/a"), "2");
+    }
+
+    #[test]
+    fn symlinks_resolve_inside_the_root() {
+        let t = tree(vec![vec![
+            link("/bin", "usr/bin"),
+            file("/usr/bin/dash", "dash"),
+            link("/usr/bin/sh", "dash"),
+            link("/evil", "/../../../usr/bin/sh"),
+            link("/rel", "../../../../usr/bin/dash"),
+            link("/loop1", "loop2"),
+            link("/loop2", "/loop1"),
+        ]]);
+        assert_eq!(body(&t, "/bin/sh"), "dash");
+        assert_eq!(body(&t, "/evil"), "dash");
+        assert_eq!(body(&t, "/rel"), "dash");
+        match t.resolve("/loop1") {
+            Resolved::Missing { why, .. } => assert!(why.contains("loop"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_layer_writes_through_a_directory_symlink() {
+        let t = tree(vec![
+            vec![link("/bin", "usr/bin"), file("/usr/bin/true", "t")],
+            vec![file("/bin/app", "app")],
+        ]);
+        assert_eq!(body(&t, "/usr/bin/app"), "app");
+    }
+
+    #[test]
+    fn hard_links_share_bytes_and_a_missing_target_fails() {
+        let t = tree(vec![vec![
+            file("/bin/busybox", "bb"),
+            Change::Add(Entry {
+                path: "/bin/sh".into(),
+                kind: Kind::Hardlink("/bin/busybox".into()),
+                mode: 0,
+            }),
+        ]]);
+        assert_eq!(body(&t, "/bin/sh"), "bb");
+        let mut t = Tree::default();
+        let err = t
+            .apply(
+                0,
+                LayerIndex {
+                    changes: vec![Change::Add(Entry {
+                        path: "/x".into(),
+                        kind: Kind::Hardlink("/missing".into()),
+                        mode: 0,
+                    })],
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert!(err.contains("does not exist"), "{err}");
+    }
+}

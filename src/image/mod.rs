@@ -1,0 +1,623 @@
+//! Image mode: read an image (registry, `docker save` tar, OCI layout, unpacked rootfs), merge
+//! its layers into a read-only view, and fill the same [`Container`] as Dockerfile mode.
+//!
+//! Every layer is streamed once: the first pass records every header (the merged tree) and
+//! keeps the bytes of the files the launch chain is likely to need — the config's programs
+//! and shells by name, and small `#!` scripts. A file needed later that was not kept makes
+//! its layer be read again; the view counts those re-reads so the benchmark can show them.
+
+pub mod config;
+pub mod fs;
+pub mod layer;
+pub mod reference;
+pub mod registry;
+pub mod rootfs;
+pub mod store;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+use crate::model::{Base, Container, FileEntry, FileView, Lookup, Mode, Origin, ShellChoice};
+use crate::shell::ShellKind;
+use crate::source::{FileId, SourceMap, Text, TextMap};
+use config::ImageConfig;
+use fs::{NodeKind, Resolved, Tree};
+use layer::{Change, Expect, Kind, LayerIndex, Limits, Want};
+use store::{ArchiveBlobs, Blobs, LayoutBlobs, Platform};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("{layer}: {message}")]
+    Layer { layer: String, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// One layer as the manifest (or `docker save`'s manifest.json) names it.
+#[derive(Debug, Clone)]
+pub struct LayerRef {
+    /// How the blob store finds it: a digest path or an archive member.
+    pub locator: String,
+    /// The digest shown to users (the blob digest, or the diff_id for docker archives).
+    pub digest: String,
+    pub size: Option<u64>,
+    pub expect: Expect,
+}
+
+/// What a manifest resolves to.
+pub struct Manifested {
+    pub config: ImageConfig,
+    pub layers: Vec<LayerRef>,
+    pub manifest_digest: Option<String>,
+}
+
+/// An image target from the command line.
+#[derive(Debug, Clone)]
+pub enum ImageTarget {
+    Registry(reference::Reference),
+    DockerArchive { path: PathBuf, tag: Option<String> },
+    OciArchive { path: PathBuf, name: Option<String> },
+    OciLayout { dir: PathBuf, name: Option<String> },
+    Rootfs { dir: PathBuf },
+}
+
+impl ImageTarget {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ImageTarget::Registry(_) => "registry",
+            ImageTarget::DockerArchive { .. } => "docker-archive",
+            ImageTarget::OciArchive { .. } => "oci-archive",
+            ImageTarget::OciLayout { .. } => "oci",
+            ImageTarget::Rootfs { .. } => "dir",
+        }
+    }
+}
+
+/// Options of image mode.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub platform: Platform,
+    pub insecure_registries: Vec<String>,
+    /// `--config` for `dir:` targets.
+    pub config: Option<PathBuf>,
+    pub limits: Limits,
+    pub progress: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            platform: Platform::host(),
+            insecure_registries: Vec::new(),
+            config: None,
+            limits: Limits {
+                max_layer_bytes: 32 << 30,
+            },
+            progress: false,
+        }
+    }
+}
+
+/// How much reading one image took.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub layers: usize,
+    pub stored_bytes: u64,
+    pub tar_bytes: u64,
+    pub files: usize,
+    pub rereads: usize,
+}
+
+/// A loaded image: its config and merged filesystem.
+pub struct Image {
+    pub name: String,
+    pub kind: &'static str,
+    pub platform: String,
+    pub manifest_digest: Option<String>,
+    pub config: ImageConfig,
+    pub view: ImageView,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn short(digest: &str) -> String {
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    format!("sha256:{}", &hex[..hex.len().min(12)])
+}
+
+/// Open and read an image.
+pub fn load(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Image, ImageError> {
+    if let ImageTarget::Rootfs { dir } = target {
+        return rootfs::load(dir, shown, opts);
+    }
+    let (blobs, m): (Arc<dyn Blobs>, Manifested) = match target {
+        ImageTarget::DockerArchive { path, tag } => {
+            let a = ArchiveBlobs::open_archive(path)?;
+            let m = store::docker_archive(&a, tag.as_deref(), shown)?;
+            (Arc::new(a), m)
+        }
+        ImageTarget::OciArchive { path, name } => {
+            let a = ArchiveBlobs::open_archive(path)?;
+            let m = store::oci_layout(
+                &a,
+                &|d| store::digest_path(d),
+                name.as_deref(),
+                &opts.platform,
+                shown,
+            )?;
+            (Arc::new(a), m)
+        }
+        ImageTarget::OciLayout { dir, name } => {
+            if !dir.join("oci-layout").is_file() {
+                return Err(ImageError::Other(format!(
+                    "{shown}: {} is not an OCI image layout (no oci-layout file)",
+                    dir.display()
+                )));
+            }
+            let b = LayoutBlobs { dir: dir.clone() };
+            let m = store::oci_layout(
+                &b,
+                &|d| store::digest_path(d),
+                name.as_deref(),
+                &opts.platform,
+                shown,
+            )?;
+            (Arc::new(b), m)
+        }
+        ImageTarget::Registry(r) => registry::pull(r, opts, shown)?,
+        ImageTarget::Rootfs { .. } => unreachable_rootfs()?,
+    };
+    let want = want_for(&m.config);
+    let indexes = index_all(&*blobs, &m.layers, &want, opts.limits, opts.progress)?;
+    let mut tree = Tree::default();
+    let mut stats = Stats {
+        layers: m.layers.len(),
+        ..Default::default()
+    };
+    for (i, idx) in indexes.into_iter().enumerate() {
+        stats.stored_bytes += idx.stored_bytes;
+        stats.tar_bytes += idx.tar_bytes;
+        stats.files += idx.changes.len();
+        tree.apply(i, idx).map_err(|message| ImageError::Layer {
+            layer: layer_name(&m.layers, i),
+            message,
+        })?;
+    }
+    Ok(Image {
+        name: shown.to_string(),
+        kind: target.kind(),
+        platform: m.config.platform(),
+        manifest_digest: m.manifest_digest,
+        config: m.config,
+        view: ImageView {
+            tree,
+            reread: Reread::Blobs {
+                blobs,
+                layers: m.layers,
+                limits: opts.limits,
+            },
+            stats: RefCell::new(stats),
+            texts: RefCell::new(HashMap::new()),
+        },
+    })
+}
+
+fn unreachable_rootfs() -> Result<(Arc<dyn Blobs>, Manifested), ImageError> {
+    Err(ImageError::Other("internal: rootfs handled above".into()))
+}
+
+pub fn layer_name(layers: &[LayerRef], i: usize) -> String {
+    let digest = layers.get(i).map(|l| short(&l.digest)).unwrap_or_default();
+    format!("layer {}/{} ({digest})", i + 1, layers.len())
+}
+
+/// What to keep while streaming: the config's programs, the shells, scripts.
+pub fn want_for(config: &ImageConfig) -> Want {
+    let mut want = Want {
+        scripts: true,
+        ..Default::default()
+    };
+    for s in ["sh", "dash", "bash", "ash", "busybox"] {
+        want.names.insert(s.to_string());
+    }
+    if let Some(c) = &config.config {
+        for word in [&c.entrypoint, &c.cmd, &c.shell]
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if let Some(base) = word.rsplit('/').next().filter(|b| !b.is_empty()) {
+                if !base.contains(char::is_whitespace) && base.len() < 256 {
+                    want.names.insert(base.to_string());
+                }
+            }
+        }
+    }
+    want
+}
+
+/// Index every layer; several at a time, each on its own thread (decompression is the cost).
+fn index_all(
+    blobs: &dyn Blobs,
+    layers: &[LayerRef],
+    want: &Want,
+    limits: Limits,
+    progress: bool,
+) -> Result<Vec<LayerIndex>, ImageError> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(layers.len())
+        .clamp(1, 4);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<LayerIndex, ImageError>>>> =
+        Mutex::new((0..layers.len()).map(|_| None).collect());
+    let bar = registry::progress_bar(progress, layers.iter().filter_map(|l| l.size).sum());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(l) = layers.get(i) else { break };
+                let name = layer_name(layers, i);
+                let r = blobs.open(&l.locator).and_then(|blob| {
+                    let blob = registry::Progress::wrap(blob, bar.as_ref());
+                    layer::index(blob, &name, &l.expect, want, limits)
+                });
+                let failed = r.is_err();
+                if let Ok(mut all) = results.lock() {
+                    all[i] = Some(r);
+                }
+                if failed {
+                    // Stop handing out work; the first error is reported.
+                    next.store(usize::MAX / 2, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let all = results
+        .into_inner()
+        .map_err(|_| ImageError::Other("a layer reader panicked".into()))?;
+    let mut out = Vec::with_capacity(all.len());
+    for (i, r) in all.into_iter().enumerate() {
+        match r {
+            Some(r) => out.push(r?),
+            None => {
+                return Err(ImageError::Other(format!(
+                    "{} was not read",
+                    layer_name(layers, i)
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// How to get the bytes of a file the first pass did not keep.
+pub enum Reread {
+    Blobs {
+        blobs: Arc<dyn Blobs>,
+        layers: Vec<LayerRef>,
+        limits: Limits,
+    },
+    Dir(PathBuf),
+}
+
+/// The merged filesystem as the launch chain sees it.
+pub struct ImageView {
+    pub tree: Tree,
+    pub reread: Reread,
+    pub stats: RefCell<Stats>,
+    /// Texts already in the source map, by path, so a file is added once.
+    texts: RefCell<HashMap<String, FileId>>,
+}
+
+impl ImageView {
+    pub fn new(tree: Tree, reread: Reread, stats: Stats) -> Self {
+        ImageView {
+            tree,
+            reread,
+            stats: RefCell::new(stats),
+            texts: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn layer_label(&self, i: usize) -> String {
+        match &self.reread {
+            Reread::Blobs { layers, .. } => layer_name(layers, i),
+            Reread::Dir(d) => format!("the root filesystem {}", d.display()),
+        }
+    }
+
+    /// The bytes of a regular file, reading its layer again if the first pass skipped it.
+    pub fn bytes(&self, node: &fs::Node) -> Result<Option<Arc<[u8]>>, ImageError> {
+        let NodeKind::File {
+            size,
+            content,
+            bytes_at,
+        } = &node.kind
+        else {
+            return Ok(None);
+        };
+        if content.is_some() {
+            return Ok(content.clone());
+        }
+        if *size > layer::MAX_CAPTURE {
+            return Ok(None);
+        }
+        let (layer_i, path) = bytes_at;
+        match &self.reread {
+            Reread::Dir(root) => rootfs::read_file(root, path).map(Some),
+            Reread::Blobs {
+                blobs,
+                layers,
+                limits,
+            } => {
+                let l = layers.get(*layer_i).ok_or_else(|| {
+                    ImageError::Other(format!("internal: no layer {layer_i}"))
+                })?;
+                self.stats.borrow_mut().rereads += 1;
+                let mut want = Want::default();
+                want.paths.insert(path.clone());
+                let blob = blobs.open(&l.locator)?;
+                let idx = layer::index(blob, &layer_name(layers, *layer_i), &l.expect, &want, *limits)?;
+                Ok(idx.changes.into_iter().find_map(|c| match c {
+                    Change::Add(layer::Entry {
+                        path: p,
+                        kind: Kind::File { content, .. },
+                        ..
+                    }) if &p == path => content,
+                    _ => None,
+                }))
+            }
+        }
+    }
+
+    fn entry(&self, path: &str, node: &fs::Node, sources: &mut SourceMap) -> Lookup {
+        let from = self.layer_label(node.layer);
+        let bytes = match self.bytes(node) {
+            Ok(b) => b,
+            Err(e) => {
+                return Lookup::Unknown {
+                    why: format!("{path} could not be read: {e}"),
+                }
+            }
+        };
+        let content = match bytes.as_deref().and_then(as_text) {
+            Some(text) => {
+                let mut texts = self.texts.borrow_mut();
+                let file = *texts
+                    .entry(path.to_string())
+                    .or_insert_with(|| sources.add(path.to_string(), text.to_string()));
+                Text {
+                    value: text.to_string(),
+                    map: TextMap::Offset { file, base: 0 },
+                }
+            }
+            None => Text {
+                value: String::new(),
+                map: TextMap::None,
+            },
+        };
+        let mode = if node.mode & 0o111 != 0 {
+            Mode::Executable {
+                why: format!("mode {:04o} in {from}", node.mode),
+            }
+        } else {
+            Mode::NotExecutable {
+                why: format!(
+                    "its mode is {:04o} (no execute bit) after all layers; {from} wrote it last",
+                    node.mode
+                ),
+            }
+        };
+        Lookup::Found(Box::new(FileEntry {
+            path: path.to_string(),
+            content,
+            mode,
+            origin: Origin::Default,
+            from,
+        }))
+    }
+
+    /// Identify `/bin/sh` from the image's real file.
+    pub fn shell(&self) -> ShellChoice {
+        let (kind, basis) = match self.tree.resolve("/bin/sh") {
+            Resolved::Missing { why, .. } => (
+                ShellKind::Absent,
+                format!("the image has no /bin/sh ({why})"),
+            ),
+            Resolved::Found { path, node } => {
+                let name = path.rsplit('/').next().unwrap_or("");
+                let by_name = match name {
+                    "dash" => Some(ShellKind::Dash),
+                    "bash" => Some(ShellKind::Bash),
+                    "busybox" | "ash" => Some(ShellKind::BusyboxAsh),
+                    _ => None,
+                };
+                let via = if path == "/bin/sh" {
+                    "/bin/sh".to_string()
+                } else {
+                    format!("/bin/sh → {path}")
+                };
+                match by_name {
+                    Some(k) => (k, format!("{via} in the image")),
+                    None => match self.bytes(node).ok().flatten() {
+                        Some(b) => match shell_from_bytes(&b) {
+                            Some((k, marker)) => {
+                                (k, format!("{via} in the image contains {marker:?}"))
+                            }
+                            None => (
+                                ShellKind::Other(name.to_string()),
+                                format!("{via} in the image is not a shell initlint recognises"),
+                            ),
+                        },
+                        None => (
+                            ShellKind::Other(name.to_string()),
+                            format!("{via} in the image could not be read"),
+                        ),
+                    },
+                }
+            }
+        };
+        ShellChoice {
+            kind,
+            basis,
+            assumed: false,
+        }
+    }
+}
+
+/// Strings each shell's binary carries (checked on Debian 12's dash, bash and busybox).
+fn shell_from_bytes(b: &[u8]) -> Option<(ShellKind, &'static str)> {
+    const MARKERS: &[(&str, ShellKind)] = &[
+        ("BusyBox v", ShellKind::BusyboxAsh),
+        ("GNU bash, version", ShellKind::Bash),
+        ("turning off NDELAY mode", ShellKind::Dash),
+    ];
+    MARKERS
+        .iter()
+        .find(|(m, _)| b.windows(m.len()).any(|w| w == m.as_bytes()))
+        .map(|(m, k)| (k.clone(), *m))
+}
+
+/// Text if it is UTF-8 without NUL bytes (a script), else `None` (a binary).
+fn as_text(b: &[u8]) -> Option<&str> {
+    if b.starts_with(b"\x7fELF") || b.iter().take(8192).any(|&c| c == 0) {
+        return None;
+    }
+    std::str::from_utf8(b).ok()
+}
+
+impl FileView for ImageView {
+    fn stats(&self) -> Option<Stats> {
+        Some(*self.stats.borrow())
+    }
+
+    fn lookup(&self, path: &str, sources: &mut SourceMap) -> Lookup {
+        match self.tree.resolve(path) {
+            Resolved::Missing { why, .. } => Lookup::Missing {
+                why,
+                origin: Origin::Default,
+            },
+            Resolved::Found { path: real, node } => match &node.kind {
+                NodeKind::File { .. } => self.entry(&real, node, sources),
+                NodeKind::Dir => Lookup::Missing {
+                    why: format!("{real} is a directory"),
+                    origin: Origin::Default,
+                },
+                NodeKind::Special | NodeKind::Symlink(_) => Lookup::Missing {
+                    why: format!("{real} is not a regular file"),
+                    origin: Origin::Default,
+                },
+            },
+        }
+    }
+}
+
+/// The container an image describes.
+pub fn container(image: Image, sources: &mut SourceMap) -> (Container, Stats) {
+    let run = image.config.config.clone().unwrap_or_default();
+    let rendered = config::render(&run, format!("{} (config)", image.name), sources);
+    let shell = image.view.shell();
+    let stats = *image.view.stats.borrow();
+    let workdir = rendered
+        .workdir
+        .as_ref()
+        .map(|w| w.value.clone())
+        .filter(|w| !w.is_empty())
+        .unwrap_or_else(|| "/".into());
+    let c = Container {
+        entrypoint: rendered.entrypoint,
+        cmd: rendered.cmd,
+        env: rendered.env,
+        workdir,
+        stop_signal: rendered.stop_signal,
+        shell,
+        base: Base::Image {
+            reference: image.name.clone(),
+            config: rendered.whole,
+        },
+        files: Box::new(image.view),
+    };
+    (c, stats)
+}
+
+/// `docker-archive:PATH[:TAG]`, `oci:DIR[:NAME]`, …: the path may itself contain `:`, so a
+/// suffix counts as the name only when the whole string is not an existing path.
+fn path_and_name(rest: &str) -> (PathBuf, Option<String>) {
+    if Path::new(rest).exists() {
+        return (PathBuf::from(rest), None);
+    }
+    match rest.rsplit_once(':') {
+        Some((p, n)) if !n.contains('/') && !p.is_empty() => {
+            (PathBuf::from(p), Some(n.to_string()))
+        }
+        _ => (PathBuf::from(rest), None),
+    }
+}
+
+/// Parse an image target; `None` when `arg` is not one (a Dockerfile path, say).
+pub fn parse_target(arg: &str) -> Option<Result<ImageTarget, String>> {
+    if let Some(rest) = arg.strip_prefix("docker-archive:") {
+        let (path, tag) = path_and_name(rest);
+        return Some(Ok(ImageTarget::DockerArchive { path, tag }));
+    }
+    if let Some(rest) = arg.strip_prefix("oci-archive:") {
+        let (path, name) = path_and_name(rest);
+        return Some(Ok(ImageTarget::OciArchive { path, name }));
+    }
+    if let Some(rest) = arg.strip_prefix("oci:") {
+        let (dir, name) = path_and_name(rest);
+        return Some(Ok(ImageTarget::OciLayout { dir, name }));
+    }
+    if let Some(rest) = arg.strip_prefix("dir:") {
+        return Some(Ok(ImageTarget::Rootfs {
+            dir: PathBuf::from(rest),
+        }));
+    }
+    if let Some(rest) = arg.strip_prefix("docker://") {
+        return Some(reference::Reference::parse(rest).map(ImageTarget::Registry));
+    }
+    let path = Path::new(arg);
+    if path.is_file() && arg.ends_with(".tar") {
+        return Some(Ok(ImageTarget::DockerArchive {
+            path: path.to_path_buf(),
+            tag: None,
+        }));
+    }
+    if path.is_dir() && path.join("oci-layout").is_file() {
+        return Some(Ok(ImageTarget::OciLayout {
+            dir: path.to_path_buf(),
+            name: None,
+        }));
+    }
+    None
+}
+
+/// Read helper shared by sources: all of a reader, capped.
+pub fn read_capped(mut r: impl Read, cap: u64, what: &str) -> Result<Vec<u8>, ImageError> {
+    let mut buf = Vec::new();
+    (&mut r)
+        .take(cap + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| ImageError::Other(format!("{what}: cannot read: {e}")))?;
+    if buf.len() as u64 > cap {
+        return Err(ImageError::Other(format!(
+            "{what}: larger than {cap} bytes"
+        )));
+    }
+    Ok(buf)
+}
