@@ -32,6 +32,9 @@ pub enum Error {
     },
     #[error("{target}: {message}")]
     Target { target: String, message: String },
+    /// Image mode: the message names the image and the layer or blob.
+    #[error("{0}")]
+    Image(String),
     #[error("--build-arg {0:?}: expected KEY=VALUE")]
     BuildArg(String),
 }

@@ -268,9 +268,13 @@ pub fn analyse_image(
     opts: &image::Options,
     ignore: &[Code],
 ) -> Result<Analysis> {
-    let loaded = image::load(target, name, opts).map_err(|e| Error::Target {
-        target: name.to_string(),
-        message: e.to_string(),
+    let loaded = image::load(target, name, opts).map_err(|e| {
+        let msg = e.to_string();
+        Error::Image(if msg.starts_with(name) {
+            msg
+        } else {
+            format!("{name}: {msg}")
+        })
     })?;
     let info = report::ImageInfo {
         source: loaded.kind,

@@ -237,11 +237,18 @@ fn bad_input_is_exit_2_with_a_clear_message_never_a_panic() {
         );
         assert!(!err.contains("panicked"), "{err}");
     }
+    // A misspelt Dockerfile is not pulled from Docker Hub.
     bin()
-        .arg("alpine:3.20")
+        .arg("Dockerfle")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("image mode"));
+        .stderr(predicate::str::contains("no such file"));
+    // Nothing listens on port 1: a clear error, no hang, no panic.
+    bin()
+        .arg("127.0.0.1:1/app:1")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot pull the manifest"));
     bin()
         .arg(dir.path())
         .assert()

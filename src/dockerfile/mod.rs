@@ -486,16 +486,18 @@ fn shell_choice(st: &StageState) -> ShellChoice {
             basis: "FROM scratch has no /bin/sh".into(),
             assumed: false,
         },
-        Base::External { reference, .. } | Base::Image { reference, .. } => match shell::infer_from_reference(reference) {
-            Some((kind, basis)) => ShellChoice {
-                kind,
-                basis,
-                assumed: false,
-            },
-            None => unknown_shell(&format!(
-                "base image {reference} is not one initlint recognises"
-            )),
-        },
+        Base::External { reference, .. } | Base::Image { reference, .. } => {
+            match shell::infer_from_reference(reference) {
+                Some((kind, basis)) => ShellChoice {
+                    kind,
+                    basis,
+                    assumed: false,
+                },
+                None => unknown_shell(&format!(
+                    "base image {reference} is not one initlint recognises"
+                )),
+            }
+        }
         Base::Unresolved { raw, .. } => {
             unknown_shell(&format!("base image {raw} could not be resolved"))
         }

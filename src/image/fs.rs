@@ -15,6 +15,8 @@ pub enum NodeKind {
     File {
         size: u64,
         content: Option<Arc<[u8]>>,
+        /// `content` is the whole file (else its first bytes only).
+        whole: bool,
         /// Layer and path whose bytes this is (a hard link shares its target's bytes).
         bytes_at: (usize, String),
     },
@@ -75,9 +77,14 @@ impl Tree {
     fn add(&mut self, layer: usize, entry: Entry) -> Result<(), String> {
         let path = self.parent_resolved(&entry.path);
         let kind = match entry.kind {
-            Kind::File { size, content } => NodeKind::File {
+            Kind::File {
                 size,
                 content,
+                whole,
+            } => NodeKind::File {
+                size,
+                content,
+                whole,
                 bytes_at: (layer, entry.path.clone()),
             },
             Kind::Dir => NodeKind::Dir,
@@ -257,6 +264,7 @@ mod tests {
             kind: Kind::File {
                 size: body.len() as u64,
                 content: Some(body.as_bytes().into()),
+                whole: true,
             },
             mode: 0o755,
         })

@@ -18,12 +18,18 @@ const MAX_SCRIPT: u64 = 256 << 10;
 /// Budget for scripts captured on sight, per layer.
 const SCRIPT_BUDGET: u64 = 16 << 20;
 
+/// Bytes kept of executables that are not kept whole: enough to tell an ELF binary from a
+/// script without reading the layer again.
+pub const HEAD: usize = 512;
+
 /// What a layer entry is.
 #[derive(Debug, Clone)]
 pub enum Kind {
     File {
         size: u64,
+        /// The whole file, or (`whole == false`) its first [`HEAD`] bytes.
         content: Option<Arc<[u8]>>,
+        whole: bool,
     },
     Dir,
     Symlink(String),
@@ -84,7 +90,9 @@ impl Want {
             .any(|(i, _)| {
                 i > 0
                     && self.names.contains(&base[..i])
-                    && base[i..].chars().all(|c| matches!(c, '.' | '-' | '0'..='9'))
+                    && base[i..]
+                        .chars()
+                        .all(|c| matches!(c, '.' | '-' | '0'..='9'))
             })
     }
 }
@@ -133,8 +141,12 @@ pub fn index(
         io::copy(&mut tar_stream, &mut io::sink()).map_err(|e| err(read_error(&e)))?;
         idx.tar_bytes = tar_stream.cap - tar_stream.left;
         if let Some(want_digest) = &expect.tar {
-            check_digest(want_digest, &tar_stream.inner.finish(), "uncompressed layer")
-                .map_err(err)?;
+            check_digest(
+                want_digest,
+                &tar_stream.inner.finish(),
+                "uncompressed layer",
+            )
+            .map_err(err)?;
         }
     }
     io::copy(&mut stored, &mut io::sink()).map_err(|e| err(read_error(&e)))?;
@@ -200,8 +212,7 @@ fn walk(stream: &mut impl Read, want: &Want, idx: &mut LayerIndex) -> Result<(),
         }
         if let Some(hidden) = base.strip_prefix(".wh.") {
             if !hidden.starts_with(".wh.") {
-                idx.changes
-                    .push(Change::Whiteout(join(dir, hidden)));
+                idx.changes.push(Change::Whiteout(join(dir, hidden)));
             }
             continue;
         }
@@ -215,9 +226,15 @@ fn walk(stream: &mut impl Read, want: &Want, idx: &mut LayerIndex) -> Result<(),
             },
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 let size = entry.size();
-                let content = capture(&mut entry, &path, size, want, &mut script_budget)
-                    .map_err(|e| format!("{path}: {}", read_error(&e)))?;
-                Kind::File { size, content }
+                let exec = mode & 0o111 != 0;
+                let (content, whole) =
+                    capture(&mut entry, &path, size, exec, want, &mut script_budget)
+                        .map_err(|e| format!("{path}: {}", read_error(&e)))?;
+                Kind::File {
+                    size,
+                    content,
+                    whole,
+                }
             }
             tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => Kind::Special,
             // PAX/GNU metadata records are consumed by the tar reader; anything else is
@@ -229,35 +246,56 @@ fn walk(stream: &mut impl Read, want: &Want, idx: &mut LayerIndex) -> Result<(),
     Ok(())
 }
 
+/// The tar reader's messages quote raw header bytes: keep them short and printable.
 fn tar_error(e: &io::Error) -> String {
-    read_error(e)
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        return read_error(e);
+    }
+    let msg: String = e
+        .to_string()
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{fffd}' {
+                '?'
+            } else {
+                c
+            }
+        })
+        .take(120)
+        .collect();
+    format!("not a valid tar header ({msg}); the layer is corrupt or not a tar archive")
 }
 
+/// Keep a file whole when it is wanted or is a small script; keep the head of other
+/// executables. Returns the bytes and whether they are the whole file.
 fn capture(
     entry: &mut impl Read,
     path: &str,
     size: u64,
+    exec: bool,
     want: &Want,
     script_budget: &mut u64,
-) -> io::Result<Option<Arc<[u8]>>> {
+) -> io::Result<(Option<Arc<[u8]>>, bool)> {
     if want.by_name(path) && size <= MAX_CAPTURE {
         let mut buf = Vec::with_capacity(size as usize);
         entry.read_to_end(&mut buf)?;
-        return Ok(Some(buf.into()));
+        return Ok((Some(buf.into()), true));
     }
-    if !want.scripts || size > MAX_SCRIPT || size > *script_budget || size < 2 {
-        return Ok(None);
+    let peek = want.scripts && size <= MAX_SCRIPT && size <= *script_budget && size >= 2;
+    if !peek && !exec {
+        return Ok((None, false));
     }
-    let mut head = [0u8; 2];
-    entry.read_exact(&mut head)?;
-    if &head != b"#!" {
-        return Ok(None);
+    let mut head = Vec::with_capacity(HEAD);
+    entry.take(HEAD as u64).read_to_end(&mut head)?;
+    if peek && head.starts_with(b"#!") {
+        entry.read_to_end(&mut head)?;
+        *script_budget -= size;
+        return Ok((Some(head.into()), true));
     }
-    let mut buf = Vec::with_capacity(size as usize);
-    buf.extend_from_slice(&head);
-    entry.read_to_end(&mut buf)?;
-    *script_budget -= size;
-    Ok(Some(buf.into()))
+    if head.len() as u64 == size {
+        return Ok((Some(head.into()), true));
+    }
+    Ok((exec.then(|| head.into()), false))
 }
 
 /// A layer path as the runtime applies it: leading `/` and `./` dropped, `.` and inner `..`
@@ -370,8 +408,14 @@ mod tests {
 
     #[test]
     fn entry_paths_are_confined() {
-        assert_eq!(normalise_entry("./usr/bin/sh").unwrap().unwrap(), "/usr/bin/sh");
-        assert_eq!(normalise_entry("/etc/passwd").unwrap().unwrap(), "/etc/passwd");
+        assert_eq!(
+            normalise_entry("./usr/bin/sh").unwrap().unwrap(),
+            "/usr/bin/sh"
+        );
+        assert_eq!(
+            normalise_entry("/etc/passwd").unwrap().unwrap(),
+            "/etc/passwd"
+        );
         assert_eq!(normalise_entry("/../../etc").unwrap().unwrap(), "/etc");
         assert_eq!(normalise_entry("a/../b").unwrap().unwrap(), "/b");
         assert!(normalise_entry("../etc/passwd").is_err());

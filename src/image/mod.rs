@@ -232,13 +232,16 @@ pub fn want_for(config: &ImageConfig) -> Want {
         want.names.insert(s.to_string());
     }
     if let Some(c) = &config.config {
-        for word in [&c.entrypoint, &c.cmd, &c.shell]
+        // Words of `sh -c` strings too: `/app/server --port 80` wants `server`.
+        let words = [&c.entrypoint, &c.cmd, &c.shell]
             .into_iter()
             .flatten()
             .flatten()
-        {
+            .flat_map(|w| w.split_whitespace());
+        for word in words {
+            let word = word.trim_matches(|c| matches!(c, '"' | '\'' | ';' | '&' | '|'));
             if let Some(base) = word.rsplit('/').next().filter(|b| !b.is_empty()) {
-                if !base.contains(char::is_whitespace) && base.len() < 256 {
+                if base.len() < 256 && !base.starts_with('-') {
                     want.names.insert(base.to_string());
                 }
             }
@@ -269,10 +272,16 @@ fn index_all(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(l) = layers.get(i) else { break };
                 let name = layer_name(layers, i);
-                let r = blobs.open(&l.locator).and_then(|blob| {
-                    let blob = registry::Progress::wrap(blob, bar.as_ref());
-                    layer::index(blob, &name, &l.expect, want, limits)
-                });
+                let r = blobs
+                    .open(&l.locator)
+                    .map_err(|e| ImageError::Layer {
+                        layer: name.clone(),
+                        message: format!("the manifest names this blob but it cannot be read: {e}"),
+                    })
+                    .and_then(|blob| {
+                        let blob = registry::Progress::wrap(blob, bar.as_ref());
+                        layer::index(blob, &name, &l.expect, want, limits)
+                    });
                 let failed = r.is_err();
                 if let Ok(mut all) = results.lock() {
                     all[i] = Some(r);
@@ -346,12 +355,17 @@ impl ImageView {
         let NodeKind::File {
             size,
             content,
+            whole,
             bytes_at,
         } = &node.kind
         else {
             return Ok(None);
         };
-        if content.is_some() {
+        // A binary's head says all the launch chain needs (that it is not a script).
+        let binary = content
+            .as_deref()
+            .is_some_and(|c| c.starts_with(b"\x7fELF"));
+        if *whole || binary {
             return Ok(content.clone());
         }
         if *size > layer::MAX_CAPTURE {
@@ -365,14 +379,20 @@ impl ImageView {
                 layers,
                 limits,
             } => {
-                let l = layers.get(*layer_i).ok_or_else(|| {
-                    ImageError::Other(format!("internal: no layer {layer_i}"))
-                })?;
+                let l = layers
+                    .get(*layer_i)
+                    .ok_or_else(|| ImageError::Other(format!("internal: no layer {layer_i}")))?;
                 self.stats.borrow_mut().rereads += 1;
                 let mut want = Want::default();
                 want.paths.insert(path.clone());
                 let blob = blobs.open(&l.locator)?;
-                let idx = layer::index(blob, &layer_name(layers, *layer_i), &l.expect, &want, *limits)?;
+                let idx = layer::index(
+                    blob,
+                    &layer_name(layers, *layer_i),
+                    &l.expect,
+                    &want,
+                    *limits,
+                )?;
                 Ok(idx.changes.into_iter().find_map(|c| match c {
                     Change::Add(layer::Entry {
                         path: p,

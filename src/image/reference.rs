@@ -119,7 +119,10 @@ mod tests {
         let r = Reference::parse("bitnami/redis:7").unwrap();
         assert_eq!(r.to_string(), "docker.io/bitnami/redis:7");
         let r = Reference::parse("localhost:5000/app/x:v1").unwrap();
-        assert_eq!((r.registry.as_str(), r.repository.as_str()), ("localhost:5000", "app/x"));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("localhost:5000", "app/x")
+        );
         assert!(r.is_local());
         let d = format!("ghcr.io/o/i@sha256:{}", "a".repeat(64));
         let r = Reference::parse(&d).unwrap();

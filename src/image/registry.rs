@@ -51,6 +51,21 @@ fn oci_reference(r: &Reference) -> oci_client::Reference {
     }
 }
 
+/// An error and its causes ("error sending request: … : Connection refused").
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
 /// Credentials for a registry from the Docker config; anonymous when there are none.
 fn credentials(r: &Reference) -> Result<RegistryAuth, ImageError> {
     use docker_credential::{CredentialRetrievalError as E, DockerCredential};
@@ -100,7 +115,13 @@ pub fn pull(
     let auth = credentials(r)?;
     let (bytes, digest) = runtime
         .block_on(client.pull_manifest_raw(&reference, &auth, MANIFEST_TYPES))
-        .map_err(|e| err(format!("cannot pull the manifest from {}: {e}", r.registry)))?;
+        .map_err(|e| {
+            err(format!(
+                "cannot pull the manifest from {}: {}",
+                r.registry,
+                causes(&e)
+            ))
+        })?;
     let read_manifest = |d: &str| -> Result<Vec<u8>, ImageError> {
         let by_digest = oci_client::Reference::with_digest(
             r.registry.clone(),
@@ -110,13 +131,13 @@ pub fn pull(
         runtime
             .block_on(client.pull_manifest_raw(&by_digest, &auth, MANIFEST_TYPES))
             .map(|(b, _)| b.to_vec())
-            .map_err(|e| err(format!("manifest {d}: {e}")))
+            .map_err(|e| err(format!("manifest {d}: {}", causes(&e))))
     };
     let read_blob = |d: &str| -> Result<Vec<u8>, ImageError> {
         let mut out = Vec::new();
         runtime
             .block_on(client.pull_blob(&reference, d, &mut out))
-            .map_err(|e| err(format!("blob {d}: {e}")))?;
+            .map_err(|e| err(format!("blob {d}: {}", causes(&e))))?;
         Ok(out)
     };
     let m = store::resolve_manifest(
@@ -151,7 +172,8 @@ impl Blobs for RegistryBlobs {
                 Ok(s) => s.stream,
                 Err(e) => {
                     let _ = tx.send(Err(io::Error::other(format!(
-                        "{shown}: cannot pull blob {digest}: {e}"
+                        "{shown}: cannot pull blob {digest}: {}",
+                        causes(&e)
                     ))));
                     return;
                 }

@@ -25,7 +25,7 @@ pub fn load(dir: &Path, shown: &str, opts: &Options) -> Result<Image, ImageError
         (dir.to_path_buf(), None)
     };
     let config_path = opts.config.clone().or(config_path).ok_or_else(|| {
-        err("a root filesystem has no image config: pass --config CONFIG.json (an image config, or an OCI runtime config.json) so initlint knows what runs as PID 1".into())
+        err("a root filesystem has no image config: pass --image-config CONFIG.json (an image config, or an OCI runtime config.json) so initlint knows what runs as PID 1".into())
     })?;
     let bytes = fs::read(&config_path)
         .map_err(|e| err(format!("{}: cannot read: {e}", config_path.display())))?;
@@ -34,10 +34,13 @@ pub fn load(dir: &Path, shown: &str, opts: &Options) -> Result<Image, ImageError
     walk(&root, &root, &mut changes, 0).map_err(err)?;
     let mut tree = Tree::default();
     let files = changes.len();
-    tree.apply(0, LayerIndex {
-        changes,
-        ..Default::default()
-    })
+    tree.apply(
+        0,
+        LayerIndex {
+            changes,
+            ..Default::default()
+        },
+    )
     .map_err(err)?;
     Ok(Image {
         name: shown.to_string(),
@@ -58,8 +61,13 @@ pub fn load(dir: &Path, shown: &str, opts: &Options) -> Result<Image, ImageError
 
 /// An image config, a bare `{"Entrypoint": …}`, or an OCI runtime spec (`process.args`).
 fn parse_config(bytes: &[u8], what: &str) -> Result<ImageConfig, String> {
-    let v: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| format!("{what}: not JSON (line {}, column {}): {e}", e.line(), e.column()))?;
+    let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        format!(
+            "{what}: not JSON (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        )
+    })?;
     if let Some(p) = v.get("process") {
         let strings = |key: &str| -> Option<Vec<String>> {
             p.get(key)?
@@ -116,6 +124,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Change>, depth: usize) -> Result<
             Kind::File {
                 size: meta.len(),
                 content: None,
+                whole: false,
             }
         } else {
             Kind::Special

@@ -79,8 +79,8 @@ impl ArchiveBlobs {
             .entries()
             .map_err(|e| ImageError::Other(format!("{shown}: not a tar archive: {e}")))?;
         for entry in entries {
-            let entry =
-                entry.map_err(|e| ImageError::Other(format!("{shown}: not a valid tar archive: {e}")))?;
+            let entry = entry
+                .map_err(|e| ImageError::Other(format!("{shown}: not a valid tar archive: {e}")))?;
             let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
             let name = name.trim_start_matches("./").to_string();
             match entry.header().entry_type() {
@@ -191,19 +191,26 @@ pub fn docker_archive(
     let items: Vec<DockerManifestItem> = serde_json::from_slice(&raw)
         .map_err(|e| ImageError::Other(format!("{shown}: manifest.json is not valid: {e}")))?;
     let item = match (want, items.len()) {
-        (_, 0) => return Err(ImageError::Other(format!("{shown}: manifest.json lists no image"))),
+        (_, 0) => {
+            return Err(ImageError::Other(format!(
+                "{shown}: manifest.json lists no image"
+            )))
+        }
         (None, 1) => &items[0],
         (Some(tag), _) => items
             .iter()
             .find(|i| i.repo_tags.iter().flatten().any(|t| t == tag))
-            .ok_or_else(|| ImageError::Other(format!("{shown}: no image tagged {tag:?}; tags: {}", tags(&items))))?,
-        (None, _) => {
-            return Err(ImageError::Other(format!(
-                "{shown}: the archive holds {} images; name one: docker-archive:{shown}:TAG (tags: {})",
-                items.len(),
-                tags(&items)
-            )))
-        }
+            .ok_or_else(|| {
+                ImageError::Other(format!(
+                    "{shown}: no image tagged {tag:?}; tags: {}",
+                    tags(&items)
+                ))
+            })?,
+        (None, _) => return Err(ImageError::Other(format!(
+            "{shown}: the archive holds {} images; name one: docker-archive:{shown}:TAG (tags: {})",
+            items.len(),
+            tags(&items)
+        ))),
     };
     let config_bytes = blobs.read_small(&item.config)?;
     // Docker names the config after its digest: check it when it does.
@@ -424,9 +431,9 @@ pub fn resolve_manifest(
             check(&digest, &bytes, what)?;
             continue;
         }
-        let config_desc = m.config.ok_or_else(|| {
-            ImageError::Other(format!("{what}: manifest {digest} has no config"))
-        })?;
+        let config_desc = m
+            .config
+            .ok_or_else(|| ImageError::Other(format!("{what}: manifest {digest} has no config")))?;
         let config_bytes = read(&config_desc.digest)?;
         check(&config_desc.digest, &config_bytes, what)?;
         let config = ImageConfig::parse(&config_bytes, &format!("{what}: config"))
@@ -520,11 +527,16 @@ pub fn oci_layout(
             })?,
         None if list.len() == 1 => &list[0],
         None if list.is_empty() => {
-            return Err(ImageError::Other(format!("{shown}: index.json lists no image")))
+            return Err(ImageError::Other(format!(
+                "{shown}: index.json lists no image"
+            )))
         }
         None => {
             // Several entries without a name may be one multi-platform image.
-            if list.iter().all(|d| ref_name(d).is_none() && d.platform.is_some()) {
+            if list
+                .iter()
+                .all(|d| ref_name(d).is_none() && d.platform.is_some())
+            {
                 let d = choose_platform(&list, platform, shown)?;
                 return read_manifest(blobs, locate, d, platform, shown);
             }
@@ -548,7 +560,9 @@ fn read_manifest(
     let read = |digest: &str| -> Result<Vec<u8>, ImageError> {
         let loc = locate(digest)?;
         blobs.read_small(&loc).map_err(|e| {
-            ImageError::Other(format!("{shown}: blob {digest} is missing or unreadable ({e})"))
+            ImageError::Other(format!(
+                "{shown}: blob {digest} is missing or unreadable ({e})"
+            ))
         })
     };
     let bytes = read(&d.digest)?;

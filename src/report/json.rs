@@ -7,7 +7,8 @@ use crate::launch::StepKind;
 
 pub fn render(r: &Report<'_>) -> Value {
     let c = r.container;
-    let shell = json!({"kind": c.shell.kind.name(), "basis": c.shell.basis, "assumed": c.shell.assumed});
+    let shell =
+        json!({"kind": c.shell.kind.name(), "basis": c.shell.basis, "assumed": c.shell.assumed});
     let target = match r.image {
         None => json!({
             "kind": "dockerfile",

@@ -69,9 +69,12 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Strin
     let lower = arg.to_ascii_lowercase();
     let file_like = lower.contains("dockerfile") || lower.contains("containerfile");
     if looks_like_image_ref(arg) && !file_like {
-        return Ok(Target::Image(arg.to_string()));
+        return match crate::image::reference::Reference::parse(arg) {
+            Ok(_) => Ok(Target::Image(arg.to_string())),
+            Err(why) => Err(format!("no such file or directory, and {why}")),
+        };
     }
-    Err("no such file or directory, and not an image reference".to_string())
+    Err("no such file or directory".to_string())
 }
 
 /// `name[:tag][@digest]` with no path separators that point at something on disk.

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Build the fixture images the image-mode tests read, from real parts:
+#   - static C programs compiled here (src/*.c),
+#   - dash and busybox from Debian's packages (apt-get download + dpkg -x; not the host's),
+#   - layers made by umoci (init/new/unpack/repack/config), whiteouts included,
+#   - each image written as an OCI layout (OUT/oci:NAME), a docker-archive (OUT/NAME.tar)
+#     and an oci-archive (OUT/NAME.oci.tar) by skopeo,
+#   - hostile images written byte by byte by hostile.py (no tool would make them).
+# Usage: testdata/images/build.sh [OUT]   (default: target/fixture-images)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(mkdir -p "${1:-target/fixture-images}" && cd "${1:-target/fixture-images}" && pwd)
+work="$out/work"
+layout="$out/oci"
+rm -rf "$work" "$layout" "$out"/*.tar "$out/hostile"
+mkdir -p "$work/bin" "$out/debs"
+
+for tool in umoci skopeo gcc dpkg python3; do
+  command -v "$tool" >/dev/null || { echo "build.sh: $tool is missing (see .ci/run)" >&2; exit 1; }
+done
+
+# Real binaries.
+for prog in sleeper handler; do
+  gcc -static -O2 -o "$work/bin/$prog" "$here/src/$prog.c"
+done
+(cd "$out/debs" && for pkg in dash busybox-static; do
+  ls "$pkg"_*.deb >/dev/null 2>&1 || apt-get download "$pkg" >/dev/null 2>&1 || { echo "build.sh: apt-get download $pkg failed" >&2; exit 1; }
+done)
+dpkg -x "$out"/debs/dash_*.deb "$work/dash"
+dpkg -x "$out"/debs/busybox-static_*.deb "$work/busybox"
+
+umoci init --layout "$layout"
+
+# new NAME: an empty image unpacked into $work/NAME; commit NAME: a layer from its rootfs.
+new() { umoci new --image "$layout:$1"; umoci unpack --rootless --image "$layout:$1" "$work/$1" >/dev/null; }
+# repack appends to the manifest the bundle was unpacked from: unpack again so the next
+# commit becomes a layer of its own.
+commit() {
+  umoci repack --image "$layout:$1" "$work/$1"
+  rm -rf "$work/$1"
+  umoci unpack --rootless --image "$layout:$1" "$work/$1" >/dev/null
+}
+config() { local name=$1; shift; umoci config --image "$layout:$name" "$@"; }
+root() { echo "$work/$1/rootfs"; }
+
+# A Debian-like base: usr-merged, /bin/sh -> dash.
+debian_base() {
+  local r; r=$(root "$1")
+  mkdir -p "$r/usr/bin" "$r/app" "$r/etc"
+  ln -s usr/bin "$r/bin"
+  cp "$work/dash/bin/dash" "$r/usr/bin/dash"
+  ln -s dash "$r/usr/bin/sh"
+  cp "$work/bin/sleeper" "$work/bin/handler" "$r/app/"
+  printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
+}
+
+# An Alpine-like base: /bin/sh is a hard link to a static busybox.
+busybox_base() {
+  local r; r=$(root "$1")
+  mkdir -p "$r/bin" "$r/app" "$r/etc"
+  cp "$work/busybox/bin/busybox" "$r/bin/busybox"
+  ln "$r/bin/busybox" "$r/bin/sh"
+  cp "$work/bin/sleeper" "$work/bin/handler" "$r/app/"
+  printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
+}
+
+# 1-2: the same shell-form CMD on dash and on busybox.
+new dash-shell-form; debian_base dash-shell-form; commit dash-shell-form
+config dash-shell-form --config.cmd /bin/sh --config.cmd -c --config.cmd "/app/sleeper --serve"
+new busybox-shell-form; busybox_base busybox-shell-form; commit busybox-shell-form
+config busybox-shell-form --config.cmd /bin/sh --config.cmd -c --config.cmd "/app/sleeper --serve"
+
+# 3: an entrypoint script in its own layer that forgets exec.
+new script-no-exec; busybox_base script-no-exec; commit script-no-exec
+printf '#!/bin/sh\nset -e\necho "starting"\n/app/sleeper "$@"\n' >"$(root script-no-exec)/docker-entrypoint.sh"
+chmod 755 "$(root script-no-exec)/docker-entrypoint.sh"
+commit script-no-exec
+config script-no-exec --config.entrypoint /docker-entrypoint.sh --config.cmd --serve \
+  --config.env PATH=/app:/bin --config.workingdir /app
+
+# 4: the script is fine but not executable.
+new script-not-executable; debian_base script-not-executable
+printf '#!/bin/sh\nexec /app/handler "$@"\n' >"$(root script-not-executable)/entrypoint.sh"
+chmod 644 "$(root script-not-executable)/entrypoint.sh"
+commit script-not-executable
+config script-not-executable --config.entrypoint /entrypoint.sh
+
+# 5: CRLF line endings (checked out on Windows).
+new crlf-shebang; debian_base crlf-shebang
+printf '#!/bin/sh\r\nexec /app/handler\r\n' >"$(root crlf-shebang)/entrypoint.sh"
+chmod 755 "$(root crlf-shebang)/entrypoint.sh"
+commit crlf-shebang
+config crlf-shebang --config.entrypoint /entrypoint.sh
+
+# 6: a later layer deletes the entrypoint (a whiteout).
+new deleted-entrypoint; debian_base deleted-entrypoint
+printf '#!/bin/sh\nexec /app/handler\n' >"$(root deleted-entrypoint)/entrypoint.sh"
+chmod 755 "$(root deleted-entrypoint)/entrypoint.sh"
+commit deleted-entrypoint
+rm "$(root deleted-entrypoint)/entrypoint.sh"
+commit deleted-entrypoint
+config deleted-entrypoint --config.entrypoint /entrypoint.sh
+
+# 7: exec form straight to a program that handles SIGTERM.
+new exec-form-ok; busybox_base exec-form-ok; commit exec-form-ok
+config exec-form-ok --config.entrypoint /app/handler --config.stopsignal SIGTERM
+
+# 8: the shebang names an interpreter the image lacks.
+new missing-interpreter; busybox_base missing-interpreter
+printf '#!/usr/bin/python3\nimport time\ntime.sleep(1e9)\n' >"$(root missing-interpreter)/app/main.py"
+chmod 755 "$(root missing-interpreter)/app/main.py"
+commit missing-interpreter
+config missing-interpreter --config.cmd /app/main.py
+
+# 9: an entrypoint script that execs the program: nothing to report.
+new script-exec-ok; debian_base script-exec-ok
+printf '#!/bin/sh\nset -e\nexec /app/handler "$@"\n' >"$(root script-exec-ok)/usr/bin/start"
+chmod 755 "$(root script-exec-ok)/usr/bin/start"
+commit script-exec-ok
+config script-exec-ok --config.entrypoint start --config.env PATH=/usr/bin:/app
+
+# Every image in every on-disk format.
+for dir in "$work"/*/; do
+  name=$(basename "$dir")
+  [ -f "$dir/config.json" ] || continue
+  skopeo copy -q "oci:$layout:$name" "docker-archive:$out/$name.tar:initlint/$name:latest"
+  skopeo copy -q "oci:$layout:$name" "oci-archive:$out/$name.oci.tar:$name"
+done
+
+# A multi-platform index: amd64 runs dash-shell-form, arm64 runs exec-form-ok.
+python3 "$here/index.py" "$layout" multi \
+  dash-shell-form=linux/amd64 exec-form-ok=linux/arm64/v8
+
+python3 "$here/hostile.py" "$out/hostile"
+rm -rf "$work"
+echo "fixture images in $out"

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Write hostile OCI image layouts, one per directory under OUT (usage: hostile.py OUT).
+
+Each is something a registry or a `docker save` can hand initlint: entries that climb out of
+the root, absolute paths, symlinks that point outside or loop, a hard link to nothing, a
+truncated gzip stream, a layer whose bytes do not match its digest, a decompression bomb, a
+manifest naming a blob that is not there, a layer that is not a tar.
+"""
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+import tarfile
+
+
+def tar_bytes(entries):
+    """entries: (name, kind, data_or_target, mode)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, kind, data, mode in entries:
+            info = tarfile.TarInfo(name)
+            info.mode = mode
+            if kind == "file":
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+            elif kind == "symlink":
+                info.type, info.linkname = tarfile.SYMTYPE, data
+                t.addfile(info)
+            elif kind == "hardlink":
+                info.type, info.linkname = tarfile.LNKTYPE, data
+                t.addfile(info)
+            elif kind == "dir":
+                info.type = tarfile.DIRTYPE
+                t.addfile(info)
+    return buf.getvalue()
+
+
+def sha(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def layout(out, name, layers, entrypoint, *, claim=None, drop_blob=False):
+    """layers: list of (stored_bytes, uncompressed_tar_bytes, media_type)."""
+    d = os.path.join(out, name)
+    blobs = os.path.join(d, "blobs", "sha256")
+    os.makedirs(blobs)
+
+    def put(data, digest=None):
+        digest = digest or sha(data)
+        with open(os.path.join(blobs, digest.split(":")[1]), "wb") as f:
+            f.write(data)
+        return digest
+
+    descs = []
+    for i, (stored, tar, media) in enumerate(layers):
+        digest = (claim or {}).get(i) or sha(stored)
+        if not (drop_blob and i == len(layers) - 1):
+            put(stored, digest)
+        descs.append({"mediaType": media, "digest": digest, "size": len(stored)})
+    config = json.dumps({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Entrypoint": entrypoint, "Env": ["PATH=/usr/bin:/bin"]},
+        "rootfs": {"type": "layers", "diff_ids": [sha(t) for _, t, _ in layers]},
+    }).encode()
+    cdigest = put(config)
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": cdigest, "size": len(config)},
+        "layers": descs,
+    }).encode()
+    mdigest = put(manifest)
+    with open(os.path.join(d, "index.json"), "w") as f:
+        json.dump({"schemaVersion": 2, "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": mdigest, "size": len(manifest)}]}, f)
+    with open(os.path.join(d, "oci-layout"), "w") as f:
+        json.dump({"imageLayoutVersion": "1.0.0"}, f)
+
+
+GZ = "application/vnd.oci.image.layer.v1.tar+gzip"
+TAR = "application/vnd.oci.image.layer.v1.tar"
+
+
+def gz(tar):
+    return (gzip.compress(tar, mtime=0), tar, GZ)
+
+
+def base():
+    return [
+        ("bin", "dir", None, 0o755),
+        ("bin/sh", "file", b"\x7fELF not really a shell", 0o755),
+        ("etc/passwd", "file", b"root:x:0:0:root:/root:/bin/sh\n", 0o644),
+    ]
+
+
+def main():
+    out = sys.argv[1]
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    script = b"#!/bin/sh\nexec /bin/sh -c 'sleep 1'\n"
+
+    layout(out, "dotdot", [gz(tar_bytes(base() + [("../evil", "file", script, 0o755)]))],
+           ["/bin/sh"])
+    layout(out, "absolute", [gz(tar_bytes(base() + [
+        ("/etc/start.sh", "file", script, 0o755),
+        ("/../../tmp/escaped", "file", b"x", 0o644)]))], ["/etc/start.sh"])
+    layout(out, "symlink-escape", [gz(tar_bytes(base() + [
+        ("entry", "symlink", "/../../etc/passwd", 0o777)]))], ["/entry"])
+    layout(out, "symlink-loop", [gz(tar_bytes(base() + [
+        ("loop1", "symlink", "loop2", 0o777), ("loop2", "symlink", "/loop1", 0o777)]))],
+        ["/loop1"])
+    layout(out, "hardlink-missing", [gz(tar_bytes(base() + [
+        ("bin/start", "hardlink", "bin/nothing", 0o755)]))], ["/bin/start"])
+    good = gzip.compress(tar_bytes(base() + [("start.sh", "file", script, 0o755)]), mtime=0)
+    cut = good[: len(good) // 2]
+    layout(out, "truncated-gzip", [(cut, tar_bytes(base()), GZ)], ["/start.sh"])
+    other = gzip.compress(tar_bytes(base()), mtime=0)
+    layout(out, "wrong-digest", [(good, tar_bytes(base()), GZ)], ["/start.sh"],
+           claim={0: sha(other)})
+    bomb = tar_bytes([("zeros", "file", bytes(64 << 20), 0o644)])
+    layout(out, "bomb", [gz(bomb)], ["/zeros"])
+    layout(out, "missing-blob", [gz(tar_bytes(base())), gz(tar_bytes([("x", "file", b"x", 0o644)]))],
+           ["/bin/sh"], drop_blob=True)
+    garbage = bytes((i * 7919) % 251 for i in range(100_000))
+    layout(out, "not-a-tar", [(garbage, garbage, TAR)], ["/bin/sh"])
+
+
+main()

@@ -1,0 +1,448 @@
+//! Image mode against real artifacts: fixture images built by testdata/images/build.sh (umoci,
+//! skopeo, Debian's dash and busybox, static C programs), read as docker-archive, OCI layout,
+//! oci-archive, an unpacked bundle, and pulled from a real `docker-registry` on 127.0.0.1.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Images and the findings each must give (codes, sorted).
+const IMAGES: &[(&str, &[&str])] = &[
+    ("dash-shell-form", &["IL101"]),
+    ("busybox-shell-form", &["IL104"]),
+    ("script-no-exec", &["IL201"]),
+    ("script-not-executable", &["IL206"]),
+    ("crlf-shebang", &["IL206"]),
+    ("deleted-entrypoint", &["IL206"]),
+    ("exec-form-ok", &[]),
+    ("missing-interpreter", &["IL206", "IL302"]),
+    ("script-exec-ok", &[]),
+];
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Build the fixtures once per test run (and again only when their recipe changed).
+fn fixtures() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixture-images");
+        let recipe = repo().join("testdata/images");
+        let mut stamp = String::new();
+        for f in [
+            "build.sh",
+            "hostile.py",
+            "index.py",
+            "src/sleeper.c",
+            "src/handler.c",
+        ] {
+            stamp.push_str(&std::fs::read_to_string(recipe.join(f)).unwrap());
+        }
+        let stamp_file = out.join("stamp");
+        if std::fs::read_to_string(&stamp_file).ok().as_deref() != Some(stamp.as_str()) {
+            let status = Command::new(recipe.join("build.sh"))
+                .arg(&out)
+                .stdout(Stdio::null())
+                .status()
+                .expect("run testdata/images/build.sh");
+            assert!(status.success(), "testdata/images/build.sh failed");
+            std::fs::write(&stamp_file, &stamp).unwrap();
+        }
+        out
+    })
+}
+
+fn initlint(args: &[&str], envs: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_initlint"));
+    cmd.args(["--color", "never"]).args(args);
+    // No stray credentials from the machine running the tests.
+    let empty = tempfile::tempdir().unwrap();
+    cmd.env("DOCKER_CONFIG", empty.path());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn json_of(target: &str, extra: &[&str], envs: &[(&str, &Path)]) -> Value {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    args.push(target);
+    let out = initlint(&args, envs);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{target}: exit {:?}: {stderr}",
+        out.status.code()
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{target}: {e}: {stderr}"))
+}
+
+/// Findings without what legitimately differs between sources (the config's display name).
+fn findings(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap_or("");
+            let path = if path.ends_with(" (config)") {
+                "(config)"
+            } else {
+                path
+            };
+            format!(
+                "{} {}:{}:{} {}",
+                f["code"].as_str().unwrap(),
+                path,
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    let mut c: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    c.sort();
+    c
+}
+
+/// A real `docker-registry` on 127.0.0.1 with filesystem storage in a temp dir.
+struct Registry {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    fn start(htpasswd: Option<(&str, &str)>) -> Registry {
+        let dir = tempfile::tempdir().unwrap();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut config = format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: initlint-tests\n",
+            dir.path().join("data").display()
+        );
+        if let Some((user, pass)) = htpasswd {
+            let out = Command::new("htpasswd")
+                .args(["-Bbn", user, pass])
+                .output()
+                .expect("htpasswd (apache2-utils)");
+            assert!(out.status.success());
+            std::fs::write(dir.path().join("htpasswd"), &out.stdout).unwrap();
+            config.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: initlint\n    path: {}\n",
+                dir.path().join("htpasswd").display()
+            ));
+        }
+        let cfg = dir.path().join("config.yml");
+        std::fs::write(&cfg, config).unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&cfg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("docker-registry (Debian package docker-registry)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "docker-registry did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Registry {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+
+    fn push(&self, source: &str, name: &str, extra: &[&str]) -> String {
+        let dest = format!("127.0.0.1:{}/{name}", self.port);
+        let out = Command::new("skopeo")
+            .args(["copy", "-q", "--dest-tls-verify=false"])
+            .args(extra)
+            .arg(source)
+            .arg(format!("docker://{dest}"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "skopeo push {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dest
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn every_source_gives_the_same_findings_for_the_same_image() {
+    let fx = fixtures();
+    let registry = Registry::start(None);
+    for (name, expected) in IMAGES {
+        let layout = format!("oci:{}:{name}", fx.join("oci").display());
+        let pushed = registry.push(&layout, &format!("{name}:latest"), &[]);
+        let targets = [
+            format!(
+                "docker-archive:{}",
+                fx.join(format!("{name}.tar")).display()
+            ),
+            layout,
+            format!(
+                "oci-archive:{}:{name}",
+                fx.join(format!("{name}.oci.tar")).display()
+            ),
+            pushed,
+        ];
+        let first = json_of(&targets[0], &[], &[]);
+        assert_eq!(codes(&first), *expected, "{name}: {first:#}");
+        for t in &targets[1..] {
+            let other = json_of(t, &[], &[]);
+            assert_eq!(
+                findings(&first),
+                findings(&other),
+                "{name}: {} vs {t}",
+                targets[0]
+            );
+            assert_eq!(other["target"]["kind"], "image");
+            assert_eq!(
+                first["target"]["shell"], other["target"]["shell"],
+                "{name}: {t}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_real_bin_sh_decides_shell_form() {
+    let fx = fixtures();
+    let dash = json_of(
+        &format!(
+            "docker-archive:{}",
+            fx.join("dash-shell-form.tar").display()
+        ),
+        &[],
+        &[],
+    );
+    let busybox = json_of(
+        &format!(
+            "docker-archive:{}",
+            fx.join("busybox-shell-form.tar").display()
+        ),
+        &[],
+        &[],
+    );
+    // Same CMD; dash found through the /bin -> usr/bin symlink, busybox through a hard link.
+    assert_eq!(dash["target"]["shell"]["kind"], "dash");
+    assert!(dash["target"]["shell"]["basis"]
+        .as_str()
+        .unwrap()
+        .contains("/usr/bin/dash"));
+    assert_eq!(busybox["target"]["shell"]["kind"], "busybox ash");
+    assert!(busybox["target"]["shell"]["basis"]
+        .as_str()
+        .unwrap()
+        .contains("BusyBox v"));
+    // Every file the chain needed was kept on the first pass: each layer read once.
+    assert_eq!(dash["target"]["layer_rereads"], 0);
+}
+
+#[test]
+fn a_multi_platform_index_from_a_registry() {
+    let fx = fixtures();
+    let registry = Registry::start(None);
+    let layout = format!("oci:{}:multi", fx.join("oci").display());
+    let image = registry.push(&layout, "multi:1", &["--all"]);
+    // linux/amd64 is dash-shell-form, linux/arm64/v8 is exec-form-ok.
+    let amd = json_of(&image, &["--platform", "linux/amd64"], &[]);
+    assert_eq!(codes(&amd), ["IL101"]);
+    assert_eq!(amd["target"]["platform"], "linux/amd64");
+    let arm = json_of(&image, &["--platform", "linux/arm64"], &[]);
+    assert_eq!(codes(&arm), Vec::<String>::new());
+    assert_eq!(arm["target"]["platform"], "linux/arm64/v8");
+    assert_eq!(arm["launch_chain"][0]["argv"][0], "/app/handler");
+    let out = initlint(&["--platform", "linux/s390x", &image], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no image for platform linux/s390x; available: linux/amd64, linux/arm64/v8."),
+        "attestation manifests must not be listed: {err}"
+    );
+}
+
+#[test]
+fn a_registry_with_basic_auth_uses_the_docker_config() {
+    let fx = fixtures();
+    let registry = Registry::start(Some(("ci", "s3cret")));
+    let layout = format!("oci:{}:script-no-exec", fx.join("oci").display());
+    let image = registry.push(&layout, "private/app:1", &["--dest-creds", "ci:s3cret"]);
+    let anonymous = initlint(&[&image], &[]);
+    let err = String::from_utf8_lossy(&anonymous.stderr);
+    assert_eq!(anonymous.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot pull the manifest"), "{err}");
+
+    let config = tempfile::tempdir().unwrap();
+    let auth = base64("ci:s3cret");
+    std::fs::write(
+        config.path().join("config.json"),
+        format!(
+            r#"{{"auths": {{"127.0.0.1:{}": {{"auth": "{auth}"}}}}}}"#,
+            registry.port
+        ),
+    )
+    .unwrap();
+    let v = json_of(&image, &[], &[("DOCKER_CONFIG", config.path())]);
+    assert_eq!(codes(&v), ["IL201"]);
+
+    std::fs::write(
+        config.path().join("config.json"),
+        format!(
+            r#"{{"auths": {{"127.0.0.1:{}": {{"auth": "{}"}}}}}}"#,
+            registry.port,
+            base64("ci:wrong")
+        ),
+    )
+    .unwrap();
+    let wrong = initlint(&[&image], &[("DOCKER_CONFIG", config.path())]);
+    assert_eq!(wrong.status.code(), Some(2));
+}
+
+fn base64(s: &str) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &c)| acc | (u32::from(c) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn hostile_layers_get_a_clear_answer_and_nothing_is_written() {
+    let fx = fixtures();
+    let cwd = tempfile::tempdir().unwrap();
+    // (case, exit code, text that must be in stderr or in the findings)
+    let cases: &[(&str, i32, &str)] = &[
+        (
+            "dotdot",
+            2,
+            "tar entry \"../evil\": the path climbs out of the image root",
+        ),
+        ("absolute", 0, ""),
+        (
+            "symlink-escape",
+            1,
+            "/etc/passwd is a text file without a shebang",
+        ),
+        ("symlink-loop", 1, "follows more than 40 symbolic links"),
+        (
+            "hardlink-missing",
+            2,
+            "hard link /bin/start points to /bin/nothing, which does not exist",
+        ),
+        ("truncated-gzip", 2, "truncated"),
+        ("wrong-digest", 2, "digest mismatch"),
+        ("bomb", 2, "expands to more than 16000000 bytes"),
+        ("missing-blob", 2, "layer 2/2"),
+        ("not-a-tar", 2, "not a valid tar header"),
+    ];
+    for (case, code, needle) in cases {
+        let target = format!("oci:{}", fx.join("hostile").join(case).display());
+        let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+            .args(["--format", "json", "--max-layer-size", "16000000", &target])
+            .current_dir(cwd.path())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(*code), "{case}: {text}");
+        assert!(
+            text.contains(needle),
+            "{case}: expected {needle:?} in {text}"
+        );
+        assert!(!text.contains("panicked"), "{case}: {text}");
+    }
+    // The absolute path is read inside the image: the chain follows /etc/start.sh there.
+    let abs = json_of(
+        &format!("oci:{}", fx.join("hostile/absolute").display()),
+        &[],
+        &[],
+    );
+    assert_eq!(abs["launch_chain"][0]["kind"], "script", "{abs:#}");
+    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0);
+    assert!(!cwd.path().join("../evil").exists());
+}
+
+#[test]
+fn an_unpacked_bundle_is_a_rootfs_target() {
+    let fx = fixtures();
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    let status = Command::new("umoci")
+        .args(["unpack", "--rootless", "--image"])
+        .arg(format!("{}:script-no-exec", fx.join("oci").display()))
+        .arg(&bundle)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let from_dir = json_of(&format!("dir:{}", bundle.display()), &[], &[]);
+    assert_eq!(codes(&from_dir), ["IL201"]);
+    assert_eq!(from_dir["target"]["source"], "dir");
+    // The rootfs alone has no config: a clear error that says how to give one.
+    let out = initlint(&[&format!("dir:{}", bundle.join("rootfs").display())], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--image-config"));
+    let cfg = tmp.path().join("cfg.json");
+    std::fs::write(&cfg, r#"{"Cmd": ["/bin/sh", "-c", "/app/sleeper"]}"#).unwrap();
+    let v = json_of(
+        &format!("dir:{}", bundle.join("rootfs").display()),
+        &["--image-config", cfg.to_str().unwrap()],
+        &[],
+    );
+    // script-no-exec is busybox-based: busybox execs the last command.
+    assert_eq!(codes(&v), ["IL104"]);
+}
+
+#[test]
+fn a_docker_save_tar_is_recognised_by_its_name() {
+    let fx = fixtures();
+    let v = json_of(fx.join("crlf-shebang.tar").to_str().unwrap(), &[], &[]);
+    assert_eq!(v["target"]["source"], "docker-archive");
+    assert_eq!(codes(&v), ["IL206"]);
+}
