@@ -173,6 +173,15 @@ impl Container {
                 _ => {}
             }
         }
+        if let Some(Lookup::Missing { why, origin }) = first_miss {
+            return (
+                name.to_string(),
+                Lookup::Missing {
+                    why: format!("`{name}` is in none of the PATH directories ({path_var}); {why}"),
+                    origin,
+                },
+            );
+        }
         let lookup = first_miss.unwrap_or_else(|| Lookup::Unknown {
             why: format!(
                 "{name} is not copied from the build context; it comes from the base image"

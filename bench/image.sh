@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Image-mode benchmark: how long `initlint docker-archive:…` takes, and its peak memory, next
+# to the cost of reading the layers once (`gzip -dc` of every layer, one after the other).
+#
+# The image is generated from this machine's /usr (real binaries, libraries, data), split into
+# LAYERS gzip layers of about SIZE_MB/LAYERS MB each, plus a small top layer with an
+# entrypoint script that execs perl on an app file, so the launch chain crosses layers.
+#
+# usage: bench/image.sh [SIZE_MB=600] [LAYERS=5] [RUNS=3]   (BENCH_REUSE=1 keeps the image)
+# needs: tar, gzip, python3, /usr/bin/time (Debian package `time`), a release build.
+set -euo pipefail
+size_mb=${1:-600}
+layers=${2:-5}
+runs=${3:-3}
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=$PWD/target/release/initlint
+[ -x /usr/bin/time ] || { echo "bench/image.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+out=$PWD/target/bench-image
+if [ "${BENCH_REUSE:-0}" = 1 ] && [ -f "$out/image.tar" ]; then
+  echo "reusing $out/image.tar (BENCH_REUSE=1)"
+else
+rm -rf "$out" && mkdir -p "$out/layers"
+
+# Split /usr's files into $layers lists of about equal size (files < 50 MB, sorted paths).
+python3 - "$out" "$size_mb" "$layers" <<'EOF'
+import os, sys
+out, size_mb, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+target = size_mb << 20
+files, total = [], 0
+for root in ("/usr/bin", "/usr/lib", "/usr/share", "/usr/libexec"):
+    for d, dirs, names in os.walk(root):
+        dirs.sort()
+        for name in sorted(names):
+            p = os.path.join(d, name)
+            try:
+                st = os.lstat(p)
+            except OSError:
+                continue
+            if os.path.islink(p) or not os.path.isfile(p) or st.st_size > 50 << 20:
+                continue
+            if not os.access(p, os.R_OK):
+                continue
+            files.append((p.lstrip("/"), st.st_size))
+            total += st.st_size
+            if total >= target:
+                break
+        if total >= target:
+            break
+    if total >= target:
+        break
+per = total / n
+lists = [[] for _ in range(n)]
+acc = 0
+for p, s in files:
+    lists[min(int(acc / per), n - 1)].append(p)
+    acc += s
+for i, l in enumerate(lists):
+    with open(f"{out}/list{i + 1}", "w") as f:
+        f.write("\n".join(l) + "\n")
+print(f"{len(files)} files, {total / 2**20:.0f} MiB in {n} layers")
+EOF
+
+for i in $(seq 1 "$layers"); do
+  tar -C / -cf - -T "$out/list$i" 2>/dev/null | gzip -6 >"$out/layers/layer$i.tar.gz"
+done
+# The top layer: /bin -> usr/bin, the entrypoint script and the app.
+top=$out/top && mkdir -p "$top/app"
+ln -s usr/bin "$top/bin"
+printf '#!/bin/sh\nset -e\necho "migrating"\nexec perl /app/app.pl "$@"\n' >"$top/entrypoint.sh"
+chmod 755 "$top/entrypoint.sh"
+printf 'while (1) { sleep 1 }\n' >"$top/app/app.pl"
+mkdir -p "$top/usr/bin" && cp /bin/dash "$top/usr/bin/dash" && ln -s dash "$top/usr/bin/sh"
+tar -C "$top" -cf - . | gzip -6 >"$out/layers/layer$((layers + 1)).tar.gz"
+
+# A docker-archive with gzip layers (docker load accepts them), digests and diff_ids real.
+python3 - "$out" <<'EOF'
+import gzip, hashlib, json, os, shutil, sys
+out = sys.argv[1]
+arch = os.path.join(out, "archive")
+os.makedirs(arch)
+names = sorted(os.listdir(os.path.join(out, "layers")), key=lambda n: int(n[5:-7]))
+layers, diff_ids = [], []
+for n in names:
+    src = os.path.join(out, "layers", n)
+    h = hashlib.sha256()
+    with gzip.open(src, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    diff_ids.append("sha256:" + h.hexdigest())
+    blob = hashlib.sha256(open(src, "rb").read()).hexdigest()
+    shutil.copy(src, os.path.join(arch, blob + ".tar.gz"))
+    layers.append(blob + ".tar.gz")
+config = json.dumps({"architecture": "amd64", "os": "linux",
+    "config": {"Entrypoint": ["/entrypoint.sh"], "Cmd": ["--serve"],
+               "Env": ["PATH=/usr/local/bin:/usr/bin:/bin"]},
+    "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+cfg = hashlib.sha256(config).hexdigest() + ".json"
+open(os.path.join(arch, cfg), "wb").write(config)
+json.dump([{"Config": cfg, "RepoTags": ["bench:latest"], "Layers": layers}],
+          open(os.path.join(arch, "manifest.json"), "w"))
+EOF
+tar -C "$out/archive" -cf "$out/image.tar" .
+rm -rf "$out/archive" "$top"
+fi
+
+stored=$(du -cb "$out"/layers/*.tar.gz | tail -1 | cut -f1)
+unpacked=$(for f in "$out"/layers/*.tar.gz; do gzip -dc "$f"; done | wc -c)
+echo "image: $((layers + 1)) gzip layers, $((stored >> 20)) MiB stored, $((unpacked >> 20)) MiB uncompressed"
+
+best() { sort -n | head -1; }
+for r in $(seq 1 "$runs"); do
+  /usr/bin/time -f "%e" -o "$out/t.gz" bash -c "for f in $out/layers/*.tar.gz; do gzip -dc \"\$f\" >/dev/null; done"
+  tail -1 "$out/t.gz"
+done | best >"$out/gzip"
+for r in $(seq 1 "$runs"); do
+  /usr/bin/time -f "%e %M" -o "$out/t.il" "$bin" --format json "docker-archive:$out/image.tar" >"$out/report.json" || true
+  tail -1 "$out/t.il"  # /usr/bin/time first notes the non-zero exit (findings)
+done | sort -n | head -1 >"$out/initlint"
+gz=$(cat "$out/gzip")
+read -r il rss <"$out/initlint"
+python3 - "$gz" "$il" "$rss" "$out/report.json" <<'EOF'
+import json, sys
+gz, il, rss = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+r = json.load(open(sys.argv[4]))
+t = r["target"]
+print(f"gzip -dc of all layers (best of runs): {gz:.2f} s")
+print(f"initlint docker-archive (best of runs): {il:.2f} s, peak RSS {rss / 1024:.1f} MiB")
+print(f"ratio time: {il / gz:.2f}x the decompression time (target <= 1.2x); peak RSS target < 100 MiB")
+print(f"layer re-reads: {t['layer_rereads']}; findings: {[f['code'] for f in r['findings']]}")
+EOF
