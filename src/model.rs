@@ -100,6 +100,13 @@ pub struct FileEntry {
     pub from: String,
 }
 
+impl FileEntry {
+    /// It can be executed (a non-executable file is reported by the launch chain).
+    pub fn mode_ok(&self) -> bool {
+        matches!(self.mode, Mode::Executable { .. })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Lookup {
     Found(Box<FileEntry>),

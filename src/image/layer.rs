@@ -423,6 +423,87 @@ mod tests {
         assert_eq!(normalise_entry("./").unwrap(), None);
     }
 
+    fn tar_of(files: &[(&str, &[u8], u32)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, body, mode) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_mode(*mode);
+            h.set_cksum();
+            b.append_data(&mut h, path, *body).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn digest(b: &[u8]) -> String {
+        format!("sha256:{}", crate::image::sha256_hex(b))
+    }
+
+    const LIMITS: Limits = Limits {
+        max_layer_bytes: 1 << 30,
+    };
+
+    #[test]
+    fn zstd_gzip_and_plain_layers_give_the_same_index() {
+        let tar = tar_of(&[
+            ("entrypoint.sh", b"#!/bin/sh\nexec app\n", 0o755),
+            ("usr/bin/app", b"\x7fELF....", 0o755),
+            ("etc/.wh.motd", b"", 0o644),
+        ]);
+        let zst = zstd::encode_all(&tar[..], 3).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &tar).unwrap();
+        let gz = gz.finish().unwrap();
+        let want = Want {
+            scripts: true,
+            ..Default::default()
+        };
+        for blob in [&tar, &zst, &gz] {
+            let expect = Expect {
+                stored: Some(digest(blob)),
+                tar: Some(digest(&tar)),
+            };
+            let idx = index(&blob[..], "l", &expect, &want, LIMITS).unwrap();
+            assert_eq!(idx.tar_bytes, tar.len() as u64);
+            let script = idx.changes.iter().find_map(|c| match c {
+                Change::Add(Entry {
+                    path,
+                    kind: Kind::File { content, whole, .. },
+                    ..
+                }) if path == "/entrypoint.sh" => Some((content.clone(), *whole)),
+                _ => None,
+            });
+            let (content, whole) = script.unwrap();
+            assert!(whole);
+            assert_eq!(&*content.unwrap(), b"#!/bin/sh\nexec app\n");
+            assert!(idx
+                .changes
+                .iter()
+                .any(|c| matches!(c, Change::Whiteout(p) if p == "/etc/motd")));
+        }
+        // One flipped byte in the stored blob: the digest check names it.
+        let mut bad = zst.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        let expect = Expect {
+            stored: Some(digest(&zst)),
+            tar: None,
+        };
+        let err = index(&bad[..], "layer 1/1", &expect, &want, LIMITS).unwrap_err();
+        assert!(err.to_string().starts_with("layer 1/1: "), "{err}");
+    }
+
+    #[test]
+    fn a_bomb_stops_at_the_cap() {
+        let tar = tar_of(&[("zeros", &[0u8; 1 << 20], 0o644)]);
+        let zst = zstd::encode_all(&tar[..], 3).unwrap();
+        let limits = Limits {
+            max_layer_bytes: 64 << 10,
+        };
+        let err = index(&zst[..], "l", &Expect::default(), &Want::default(), limits).unwrap_err();
+        assert!(err.to_string().contains("decompression bomb"), "{err}");
+    }
+
     #[test]
     fn versioned_names_match() {
         let mut w = Want::default();

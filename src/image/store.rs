@@ -206,11 +206,13 @@ pub fn docker_archive(
                     tags(&items)
                 ))
             })?,
-        (None, _) => return Err(ImageError::Other(format!(
+        (None, _) => {
+            return Err(ImageError::Other(format!(
             "{shown}: the archive holds {} images; name one: docker-archive:{shown}:TAG (tags: {})",
             items.len(),
             tags(&items)
-        ))),
+        )))
+        }
     };
     let config_bytes = blobs.read_small(&item.config)?;
     // Docker names the config after its digest: check it when it does.

@@ -193,7 +193,24 @@ impl Builder<'_> {
         }
         let (path, lookup) = self.c.resolve_program(&name, self.sources);
         match lookup {
-            Lookup::Found(entry) => self.file(*entry, argv, pid1, at, false),
+            Lookup::Found(entry) => {
+                // A binary initlint knows by name (python3 → python3.11, gosu, tini): what
+                // it does is in the knowledge base, the file only proves it is there.
+                let binary = entry.content.map == crate::source::TextMap::None;
+                let known = [base.as_str(), basename(&entry.path)]
+                    .into_iter()
+                    .find(|n| {
+                        knowledge::program(n).is_some() || knowledge::interpreter(n).is_some()
+                    })
+                    .map(str::to_string);
+                match known.filter(|_| binary && entry.mode_ok()) {
+                    Some(n) => {
+                        let why = format!("{} is a binary in the {}", entry.path, entry.from);
+                        self.by_name(argv, &n, pid1, at, why);
+                    }
+                    None => self.file(*entry, argv, pid1, at, false),
+                }
+            }
             Lookup::Missing { why, origin } => {
                 let i = self.push(
                     argv,
