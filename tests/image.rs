@@ -22,6 +22,7 @@ const IMAGES: &[(&str, &[&str])] = &[
     ("exec-form-ok", &[]),
     ("missing-interpreter", &["IL206", "IL302"]),
     ("script-exec-ok", &[]),
+    ("no-command", &["IL206"]),
 ];
 
 fn repo() -> PathBuf {
@@ -327,6 +328,36 @@ fn a_registry_with_basic_auth_uses_the_docker_config() {
     .unwrap();
     let wrong = initlint(&[&image], &[("DOCKER_CONFIG", config.path())]);
     assert_eq!(wrong.status.code(), Some(2));
+
+    // A credential helper (credHelpers), as for ECR or GCR: a program on PATH that answers
+    // `get` with JSON.
+    let helper_dir = tempfile::tempdir().unwrap();
+    let helper = helper_dir.path().join("docker-credential-initlint-test");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\nread server\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"ci\",\"Secret\":\"s3cret\"}' \"$server\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(
+        config.path().join("config.json"),
+        format!(
+            r#"{{"credHelpers": {{"127.0.0.1:{}": "initlint-test"}}}}"#,
+            registry.port
+        ),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        helper_dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let v = json_of(
+        &image,
+        &[],
+        &[("DOCKER_CONFIG", config.path()), ("PATH", Path::new(&path))],
+    );
+    assert_eq!(codes(&v), ["IL201"]);
 }
 
 fn base64(s: &str) -> String {

@@ -45,6 +45,20 @@ impl super::Rule for Rule {
                 });
             }
         }
+        // An image whose config has neither: `docker run` refuses ("no command specified").
+        if let (Base::Image { config, .. }, None, None) = (
+            &ctx.container.base,
+            &ctx.container.entrypoint,
+            &ctx.container.cmd,
+        ) {
+            out.push(Diag {
+                primary: label(config.clone(), "the config has no Entrypoint and no Cmd"),
+                secondary: Vec::new(),
+                message: "the image has no command: `docker run` fails with \"no command specified\"".into(),
+                why: vec!["the image config sets neither Entrypoint nor Cmd, so the runtime has nothing to start unless every `docker run` names a command".into()],
+                help: "set ENTRYPOINT or CMD in exec form in the Dockerfile that builds the image".into(),
+            });
+        }
         // FROM scratch with no command at all: `docker run` refuses ("no command specified").
         if let (Base::Scratch, None, None, Some(facts)) = (
             &ctx.container.base,

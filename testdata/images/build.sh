@@ -120,6 +120,9 @@ chmod 755 "$(root script-exec-ok)/usr/bin/start"
 commit script-exec-ok
 config script-exec-ok --config.entrypoint start --config.env PATH=/usr/bin:/app
 
+# 10: no Entrypoint and no Cmd at all.
+new no-command; busybox_base no-command; commit no-command
+
 # Every image in every on-disk format.
 for dir in "$work"/*/; do
   name=$(basename "$dir")
