@@ -14,13 +14,13 @@ use super::ImageError;
 /// Files larger than this are never held in memory whole.
 pub const MAX_CAPTURE: u64 = 8 << 20;
 /// Scripts are captured on sight (their names are not known before the chain is walked).
-const MAX_SCRIPT: u64 = 256 << 10;
+const MAX_SCRIPT: u64 = 64 << 10;
 /// Budget for scripts captured on sight, per layer.
-const SCRIPT_BUDGET: u64 = 16 << 20;
+const SCRIPT_BUDGET: u64 = 2 << 20;
 
 /// Bytes kept of executables that are not kept whole: enough to tell an ELF binary from a
 /// script without reading the layer again.
-pub const HEAD: usize = 512;
+pub const HEAD: usize = 64;
 
 /// What a layer entry is.
 #[derive(Debug, Clone)]
