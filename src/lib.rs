@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod dockerfile;
+pub mod elf;
 pub mod error;
 pub mod image;
 pub mod knowledge;
@@ -12,6 +13,7 @@ pub mod report;
 pub mod rules;
 pub mod shell;
 pub mod source;
+pub mod verdict;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
@@ -29,6 +31,7 @@ pub struct Analysis {
     pub stage: Option<String>,
     /// Image mode: where the image came from and what reading it took.
     pub image: Option<report::ImageInfo>,
+    pub verdict: verdict::Verdict,
     pub sources: SourceMap,
     pub container: Container,
     pub chain: launch::Chain,
@@ -70,11 +73,13 @@ pub fn analyse_dockerfile(
         .stages
         .get(facts.target)
         .map(|s| s.name.clone().unwrap_or_else(|| facts.target.to_string()));
+    let verdict = verdict::judge(&container, &chain);
     let ctx = rules::Context {
         container: &container,
         chain: &chain,
         facts: Some(&facts),
         sources: &sources,
+        verdict: &verdict,
     };
     let mut findings = rules::check(&ctx);
     findings.retain(|f| !ignore.contains(&f.code));
@@ -82,6 +87,7 @@ pub fn analyse_dockerfile(
         name,
         stage,
         image: None,
+        verdict,
         sources,
         container,
         chain,
@@ -161,6 +167,7 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
                     target: &a.name,
                     stage: a.stage.clone(),
                     image: a.image.as_ref(),
+                    verdict: &a.verdict,
                     container: &a.container,
                     chain: &a.chain,
                     findings: &a.findings,
@@ -285,11 +292,13 @@ pub fn analyse_image(
     let mut sources = SourceMap::default();
     let (container, _) = image::container(loaded, &mut sources);
     let chain = launch::build(&container, &mut sources);
+    let verdict = verdict::judge(&container, &chain);
     let ctx = rules::Context {
         container: &container,
         chain: &chain,
         facts: None,
         sources: &sources,
+        verdict: &verdict,
     };
     let mut findings = rules::check(&ctx);
     findings.retain(|f| !ignore.contains(&f.code));
@@ -298,6 +307,7 @@ pub fn analyse_image(
         name: name.to_string(),
         stage: None,
         image: Some(report::ImageInfo { stats, ..info }),
+        verdict,
         sources,
         container,
         chain,

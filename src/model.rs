@@ -127,6 +127,12 @@ pub trait FileView {
     /// Texts read for the lookup are added to `sources` so findings can point into them.
     fn lookup(&self, path: &str, sources: &mut SourceMap) -> Lookup;
 
+    /// The whole bytes of a binary, for ELF inspection (`None` when this view has no bytes,
+    /// as in Dockerfile mode).
+    fn binary(&self, _path: &str) -> Option<Result<std::sync::Arc<[u8]>, String>> {
+        None
+    }
+
     /// Image mode: what reading the layers took (layers, bytes, re-reads).
     fn stats(&self) -> Option<crate::image::Stats> {
         None

@@ -94,6 +94,7 @@ fn fixtures() {
             target: "Dockerfile",
             stage: analysis.stage.clone(),
             image: None,
+            verdict: &analysis.verdict,
             container: &analysis.container,
             chain: &analysis.chain,
             findings: &analysis.findings,

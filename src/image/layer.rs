@@ -73,6 +73,8 @@ pub struct Want {
     pub paths: HashSet<String>,
     /// Capture small files that start with `#!`.
     pub scripts: bool,
+    /// Size limit for files wanted by name or path (0: [`MAX_CAPTURE`]).
+    pub max_capture: u64,
 }
 
 impl Want {
@@ -276,7 +278,12 @@ fn capture(
     want: &Want,
     script_budget: &mut u64,
 ) -> io::Result<(Option<Arc<[u8]>>, bool)> {
-    if want.by_name(path) && size <= MAX_CAPTURE {
+    let cap = if want.max_capture == 0 {
+        MAX_CAPTURE
+    } else {
+        want.max_capture
+    };
+    if want.by_name(path) && size <= cap {
         let mut buf = Vec::with_capacity(size as usize);
         entry.read_to_end(&mut buf)?;
         return Ok((Some(buf.into()), true));

@@ -405,6 +405,52 @@ impl ImageView {
         }
     }
 
+    /// All the bytes of a regular file up to [`crate::elf::MAX_ELF`], reading its layer
+    /// again when the first pass kept less.
+    fn whole_bytes(&self, node: &fs::Node) -> Result<Arc<[u8]>, ImageError> {
+        let NodeKind::File { bytes_at, .. } = &node.kind else {
+            return Err(ImageError::Other("not a regular file".into()));
+        };
+        let (layer_i, path) = bytes_at;
+        match &self.reread {
+            Reread::Dir(root) => rootfs::read_file_capped(root, path, crate::elf::MAX_ELF as u64),
+            Reread::Blobs {
+                blobs,
+                layers,
+                limits,
+            } => {
+                self.stats.borrow_mut().rereads += 1;
+                let l = layers
+                    .get(*layer_i)
+                    .ok_or_else(|| ImageError::Other(format!("internal: no layer {layer_i}")))?;
+                let mut want = Want {
+                    max_capture: crate::elf::MAX_ELF as u64,
+                    ..Default::default()
+                };
+                want.paths.insert(path.clone());
+                let blob = blobs.open(&l.locator)?;
+                let idx = layer::index(
+                    blob,
+                    &layer_name(layers, *layer_i),
+                    &l.expect,
+                    &want,
+                    *limits,
+                )?;
+                idx.changes
+                    .into_iter()
+                    .find_map(|c| match c {
+                        Change::Add(layer::Entry {
+                            path: p,
+                            kind: Kind::File { content, .. },
+                            ..
+                        }) if &p == path => content,
+                        _ => None,
+                    })
+                    .ok_or_else(|| ImageError::Other(format!("{path} vanished from its layer")))
+            }
+        }
+    }
+
     fn entry(&self, path: &str, node: &fs::Node, sources: &mut SourceMap) -> Lookup {
         let from = self.layer_label(node.layer);
         let bytes = match self.bytes(node) {
@@ -524,6 +570,32 @@ fn as_text(b: &[u8]) -> Option<&str> {
 impl FileView for ImageView {
     fn stats(&self) -> Option<Stats> {
         Some(*self.stats.borrow())
+    }
+
+    fn binary(&self, path: &str) -> Option<Result<Arc<[u8]>, String>> {
+        let Resolved::Found { node, .. } = self.tree.resolve(path) else {
+            return None;
+        };
+        let NodeKind::File {
+            size,
+            content,
+            whole,
+            ..
+        } = &node.kind
+        else {
+            return None;
+        };
+        if *whole {
+            return content.clone().map(Ok);
+        }
+        if *size > crate::elf::MAX_ELF as u64 {
+            return Some(Err(format!(
+                "{path} is {} MiB, larger than the {} MiB initlint inspects",
+                size >> 20,
+                crate::elf::MAX_ELF >> 20
+            )));
+        }
+        Some(self.whole_bytes(node).map_err(|e| e.to_string()))
     }
 
     fn lookup(&self, path: &str, sources: &mut SourceMap) -> Lookup {

@@ -140,6 +140,10 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Change>, depth: usize) -> Result<
 
 /// A file's bytes, re-checked to be a regular file (not a symlink swapped in since the walk).
 pub fn read_file(root: &Path, path: &str) -> Result<Arc<[u8]>, ImageError> {
+    read_file_capped(root, path, layer::MAX_CAPTURE)
+}
+
+pub fn read_file_capped(root: &Path, path: &str, cap: u64) -> Result<Arc<[u8]>, ImageError> {
     let full: PathBuf = root.join(path.trim_start_matches('/'));
     let err = |m: String| ImageError::Other(format!("{}: {m}", full.display()));
     let meta = fs::symlink_metadata(&full).map_err(|e| err(e.to_string()))?;
@@ -148,7 +152,7 @@ pub fn read_file(root: &Path, path: &str) -> Result<Arc<[u8]>, ImageError> {
     }
     let f = fs::File::open(&full).map_err(|e| err(e.to_string()))?;
     let mut buf = Vec::new();
-    f.take(layer::MAX_CAPTURE)
+    f.take(cap)
         .read_to_end(&mut buf)
         .map_err(|e| err(e.to_string()))?;
     Ok(buf.into())

@@ -2,6 +2,7 @@
 //! (Dockerfile mode cannot see the base image's binaries); each entry says what the program
 //! does on the launch path.
 
+pub mod pid1;
 pub mod signals;
 
 /// How a program on the launch path treats the rest of its arguments.

@@ -73,6 +73,16 @@ pub fn normalize(value: &str) -> Option<String> {
     }
 }
 
+/// The number of a canonical signal name (`SIGTERM` → 15, `SIGRTMIN+3` → 37).
+pub fn number(name: &str) -> Option<i32> {
+    if let Some((_, n)) = SIGNALS.iter().find(|(s, _)| *s == name) {
+        return Some(i32::from(*n));
+    }
+    (1..=SIGRTMAX)
+        .find(|n| name_of(*n).as_deref() == Some(name))
+        .map(i32::from)
+}
+
 fn name_of(n: u8) -> Option<String> {
     if n == 0 || n > SIGRTMAX {
         return None;

@@ -27,6 +27,18 @@ pub struct Step {
     pub note: String,
     /// Reasons the step cannot run at all (IL206).
     pub problems: Vec<Problem>,
+    /// Image mode: the ELF file this step runs, and what it shows.
+    pub binary: Option<Binary>,
+}
+
+/// A binary on the launch chain, inspected.
+#[derive(Debug, Clone)]
+pub struct Binary {
+    pub path: String,
+    pub facts: Result<crate::elf::ElfFacts, String>,
+    /// Recognised from ELF evidence (a marker string, a Go main module): the knowledge
+    /// entry's name and what matched.
+    pub identified: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +110,7 @@ pub fn build(c: &Container, sources: &mut SourceMap) -> Chain {
         sources,
         steps: Vec::new(),
         depth: 0,
+        pending_binary: None,
     };
     let mut argv: Vec<Arg> = Vec::new();
     if let Some(ep) = &c.entrypoint {
@@ -125,6 +138,8 @@ struct Builder<'a> {
     sources: &'a mut SourceMap,
     steps: Vec<Step>,
     depth: usize,
+    /// The inspected binary of the step about to be pushed.
+    pending_binary: Option<Binary>,
 }
 
 fn basename(p: &str) -> &str {
@@ -147,8 +162,39 @@ impl Builder<'_> {
             kind,
             note,
             problems: Vec::new(),
+            binary: self.pending_binary.take(),
         });
         self.steps.len() - 1
+    }
+
+    /// Inspect the ELF file at `path`, if the view has its bytes.
+    fn inspect_binary(&self, path: &str) -> Option<Binary> {
+        let bytes = match self.c.files.binary(path)? {
+            Ok(b) => b,
+            Err(e) => {
+                return Some(Binary {
+                    path: path.to_string(),
+                    facts: Err(e),
+                    identified: None,
+                })
+            }
+        };
+        if !crate::elf::is_elf(&bytes) {
+            return None;
+        }
+        let facts = crate::elf::inspect(&bytes);
+        let go_module = facts
+            .as_ref()
+            .ok()
+            .and_then(|f| f.go.as_ref())
+            .and_then(|g| g.main_module.clone());
+        let identified = knowledge::pid1::by_evidence(&bytes, go_module.as_deref())
+            .map(|(b, why)| (b.name().to_string(), why));
+        Some(Binary {
+            path: path.to_string(),
+            facts,
+            identified,
+        })
     }
 
     fn run(&mut self, argv: Vec<Arg>, pid1: bool, at: Option<Span>) {
@@ -194,15 +240,27 @@ impl Builder<'_> {
         let (path, lookup) = self.c.resolve_program(&name, self.sources);
         match lookup {
             Lookup::Found(entry) => {
-                // A binary initlint knows by name (python3 → python3.11, gosu, tini): what
-                // it does is in the knowledge base, the file only proves it is there.
+                // A binary initlint knows (python3 → python3.11, gosu, tini): by ELF evidence
+                // first, then by name. What it does is in the knowledge base.
                 let binary = entry.content.map == crate::source::TextMap::None;
-                let known = [base.as_str(), basename(&entry.path)]
-                    .into_iter()
-                    .find(|n| {
-                        knowledge::program(n).is_some() || knowledge::interpreter(n).is_some()
-                    })
-                    .map(str::to_string);
+                let info = if binary {
+                    self.inspect_binary(&entry.path)
+                } else {
+                    None
+                };
+                let by_evidence = info
+                    .as_ref()
+                    .and_then(|b| b.identified.as_ref())
+                    .map(|(n, _)| n.clone());
+                let known = by_evidence.or_else(|| {
+                    [base.as_str(), basename(&entry.path)]
+                        .into_iter()
+                        .find(|n| {
+                            knowledge::program(n).is_some() || knowledge::interpreter(n).is_some()
+                        })
+                        .map(str::to_string)
+                });
+                self.pending_binary = info;
                 match known.filter(|_| binary && entry.mode_ok()) {
                     Some(n) => {
                         let why = format!("{} is a binary in the {}", entry.path, entry.from);
@@ -210,6 +268,7 @@ impl Builder<'_> {
                     }
                     None => self.file(*entry, argv, pid1, at, false),
                 }
+                self.pending_binary = None;
             }
             Lookup::Missing { why, origin } => {
                 let i = self.push(
@@ -438,10 +497,19 @@ impl Builder<'_> {
             let why = if shebang.is_some() {
                 format!("{} runs under {}", entry.path, interp.unwrap_or_default())
             } else if content.map == crate::source::TextMap::None {
-                format!(
-                    "{} is a binary from the {}; initlint does not inspect binaries yet",
-                    entry.path, entry.from
-                )
+                match self.pending_binary.as_ref().map(|b| &b.facts) {
+                    Some(Ok(f)) => format!(
+                        "{} is an {} binary from {}",
+                        entry.path,
+                        crate::verdict::elf_kind(f),
+                        entry.from
+                    ),
+                    Some(Err(e)) => format!("{}: {e}", entry.path),
+                    None => format!(
+                        "{} is a binary from the {}; it is inspected only in image mode",
+                        entry.path, entry.from
+                    ),
+                }
             } else {
                 problems.push(Problem {
                     message: format!("{} is a text file without a shebang", entry.path),

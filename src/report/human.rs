@@ -20,6 +20,25 @@ pub fn render(r: &Report<'_>, color: bool) -> String {
             .as_ref()
             .map_or(String::new(), |s| format!(" (stage {s})"))
     );
+    let v = r.verdict;
+    let _ = writeln!(
+        out,
+        "  verdict: {} {} · zombies {} · PID 1: {}",
+        v.signal,
+        v.stop_signal.as_str(),
+        v.zombies.as_str(),
+        v.pid1
+    );
+    for (what, reasons) in [("signal", &v.reasons), ("zombies", &v.zombie_reasons)] {
+        for reason in reasons {
+            let at = reason
+                .evidence
+                .as_ref()
+                .map(|e| format!(" [{}]", super::evidence_text(r.sources, e)))
+                .unwrap_or_default();
+            let _ = writeln!(out, "    {what}: {}{at}", reason.text);
+        }
+    }
     if let Some(img) = r.image {
         let mut line = format!("  image: {} {}", img.source, img.platform);
         if let Some(st) = img.stats.filter(|s| s.layers > 0) {

@@ -46,6 +46,9 @@ pub fn render(r: &Report<'_>) -> Value {
                 "kind": kind_name(&s.kind),
                 "note": s.note,
             });
+            if let Some(b) = &s.binary {
+                v["binary"] = binary_json(b);
+            }
             if let Some(span) = &s.at {
                 let (path, line, column, ..) = position(r.sources, span);
                 v["path"] = json!(path);
@@ -80,7 +83,26 @@ pub fn render(r: &Report<'_>) -> Value {
             })
         })
         .collect();
-    json!({"version": 1, "target": target, "launch_chain": chain, "findings": findings})
+    let v = r.verdict;
+    let reasons = |list: &[crate::verdict::Reason]| -> Vec<Value> {
+        list.iter()
+            .map(|x| {
+                json!({
+                    "text": x.text,
+                    "evidence": x.evidence.as_ref().map(|e| super::evidence_json(r.sources, e)),
+                })
+            })
+            .collect()
+    };
+    let verdict = json!({
+        "stop_signal": v.stop_signal.as_str(),
+        "zombies": v.zombies.as_str(),
+        "pid1": v.pid1,
+        "signal": v.signal,
+        "reasons": reasons(&v.reasons),
+        "zombie_reasons": reasons(&v.zombie_reasons),
+    });
+    json!({"version": 1, "target": target, "verdict": verdict, "launch_chain": chain, "findings": findings})
 }
 
 fn kind_name(k: &StepKind) -> &'static str {
@@ -98,4 +120,33 @@ fn kind_name(k: &StepKind) -> &'static str {
         StepKind::Program { .. } => "program",
         StepKind::Unknown { .. } => "unknown",
     }
+}
+
+fn binary_json(b: &crate::launch::Binary) -> Value {
+    let mut out = json!({"path": b.path});
+    match &b.facts {
+        Ok(f) => {
+            out["interpreter"] = json!(f.interpreter);
+            out["needed"] = json!(f.needed);
+            out["static"] = json!(f.is_static);
+            out["libc"] = json!(format!("{:?}", f.libc).to_lowercase());
+            out["imports"] = json!(f
+                .imports
+                .iter()
+                .map(|i| match &i.version {
+                    Some(v) => format!("{}@{v}", i.name),
+                    None => i.name.clone(),
+                })
+                .collect::<Vec<_>>());
+            if let Some(go) = &f.go {
+                out["go"] = json!({"version": go.version, "main_module": go.main_module});
+            }
+            out["rust"] = json!(f.rust);
+        }
+        Err(e) => out["error"] = json!(e),
+    }
+    if let Some((name, why)) = &b.identified {
+        out["identified"] = json!({"as": name, "by": why});
+    }
+    out
 }

@@ -26,6 +26,7 @@ pub struct Report<'a> {
     pub target: &'a str,
     pub stage: Option<String>,
     pub image: Option<&'a ImageInfo>,
+    pub verdict: &'a crate::verdict::Verdict,
     pub container: &'a Container,
     pub chain: &'a Chain,
     pub findings: &'a [Finding],
@@ -43,4 +44,43 @@ pub(crate) fn position(sources: &SourceMap, span: &Span) -> (String, usize, usiz
         end_line,
         end_column,
     )
+}
+
+/// Where a verdict reason's evidence is, in words (human) and as JSON.
+pub(crate) fn evidence_text(sources: &SourceMap, e: &crate::verdict::Evidence) -> String {
+    use crate::verdict::Evidence;
+    match e {
+        Evidence::Span(span) => {
+            let (path, line, column, ..) = position(sources, span);
+            format!("{path}:{line}:{column}")
+        }
+        Evidence::Symbol {
+            path,
+            name,
+            version,
+        } => match version {
+            Some(v) => format!("imported symbol {name}@{v} in {path}"),
+            None => format!("imported symbol {name} in {path}"),
+        },
+        Evidence::Section { path, name } => format!("ELF section {name} of {path}"),
+        Evidence::Knowledge(name) => format!("knowledge base: {name}"),
+    }
+}
+
+pub(crate) fn evidence_json(sources: &SourceMap, e: &crate::verdict::Evidence) -> serde_json::Value {
+    use crate::verdict::Evidence;
+    use serde_json::json;
+    match e {
+        Evidence::Span(span) => {
+            let (path, line, column, end_line, end_column) = position(sources, span);
+            json!({"kind": "span", "path": path, "line": line, "column": column, "end_line": end_line, "end_column": end_column})
+        }
+        Evidence::Symbol {
+            path,
+            name,
+            version,
+        } => json!({"kind": "symbol", "path": path, "name": name, "version": version}),
+        Evidence::Section { path, name } => json!({"kind": "section", "path": path, "name": name}),
+        Evidence::Knowledge(name) => json!({"kind": "knowledge", "name": name}),
+    }
 }

@@ -115,6 +115,7 @@ pub struct Context<'a> {
     pub chain: &'a Chain,
     pub facts: Option<&'a Facts>,
     pub sources: &'a SourceMap,
+    pub verdict: &'a crate::verdict::Verdict,
 }
 
 pub trait Rule: Sync {

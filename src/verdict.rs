@@ -1,0 +1,504 @@
+//! The verdict for the container as a whole: does the stop signal reach a process that acts on
+//! it, and are orphans reaped? Each answer comes with its reasons and their evidence (a span,
+//! an imported symbol, an ELF section, a knowledge-base entry).
+
+use crate::elf::{self, ElfFacts, Libc};
+use crate::knowledge::{self, pid1, Role};
+use crate::launch::{Binary, Chain, Handler, Step, StepKind};
+use crate::model::Container;
+use crate::shell::ExecOutcome;
+use crate::source::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopSignal {
+    Delivered,
+    Ignored,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zombies {
+    Reaped,
+    MayLeak,
+    Unknown,
+}
+
+impl StopSignal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopSignal::Delivered => "delivered",
+            StopSignal::Ignored => "ignored",
+            StopSignal::Unknown => "unknown",
+        }
+    }
+}
+
+impl Zombies {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Zombies::Reaped => "reaped",
+            Zombies::MayLeak => "may-leak",
+            Zombies::Unknown => "unknown",
+        }
+    }
+}
+
+/// What a reason rests on.
+#[derive(Debug, Clone)]
+pub enum Evidence {
+    Span(Span),
+    /// An imported dynamic symbol: `sigaction@GLIBC_2.2.5` in `/app/server`.
+    Symbol {
+        path: String,
+        name: String,
+        version: Option<String>,
+    },
+    /// An ELF section (or its absence, said in the reason's text).
+    Section { path: String, name: String },
+    /// An entry of initlint's knowledge base, by name.
+    Knowledge(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Reason {
+    pub text: String,
+    pub evidence: Option<Evidence>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub signal: String,
+    pub stop_signal: StopSignal,
+    pub zombies: Zombies,
+    /// The process that is PID 1 while the application runs.
+    pub pid1: String,
+    pub reasons: Vec<Reason>,
+    pub zombie_reasons: Vec<Reason>,
+}
+
+fn reason(text: impl Into<String>, evidence: Option<Evidence>) -> Reason {
+    Reason {
+        text: text.into(),
+        evidence,
+    }
+}
+
+fn program_name(step: &Step) -> String {
+    step.argv
+        .first()
+        .map(|a| a.text.value.clone())
+        .unwrap_or_else(|| "?".into())
+}
+
+pub fn judge(c: &Container, chain: &Chain) -> Verdict {
+    let signal = c.stop_signal_name();
+    let mut v = Verdict {
+        signal: signal.clone(),
+        stop_signal: StopSignal::Unknown,
+        zombies: Zombies::Unknown,
+        pid1: "none".into(),
+        reasons: Vec::new(),
+        zombie_reasons: Vec::new(),
+    };
+    let Some(i) = chain.steps.iter().rposition(|s| s.pid1) else {
+        v.reasons
+            .push(reason("there is no ENTRYPOINT or CMD to run", None));
+        return v;
+    };
+    if chain.steps.iter().any(|s| !s.problems.is_empty()) {
+        v.pid1 = program_name(&chain.steps[i]);
+        v.reasons.push(reason(
+            "the container cannot start (see IL206), so there is no PID 1 to signal",
+            None,
+        ));
+        return v;
+    }
+    let step = &chain.steps[i];
+    let next = chain.steps.get(i + 1);
+    v.pid1 = describe(step);
+    match &step.kind {
+        StepKind::ShellString { shell, outcome, .. } => {
+            if let ExecOutcome::Stays(why) = outcome {
+                v.stop_signal = StopSignal::Ignored;
+                v.reasons.push(reason(
+                    format!("{} stays PID 1 ({why}) and has no handler for {signal}: the kernel drops it", shell.name()),
+                    step.at.clone().map(Evidence::Span),
+                ));
+            }
+            shell_reaps(&mut v, shell.name());
+        }
+        StepKind::Script { path, analysis, .. } => {
+            let trapped = analysis
+                .traps
+                .iter()
+                .any(|t| t.signals.iter().any(|s| s == &signal));
+            if trapped {
+                v.stop_signal = StopSignal::Unknown;
+                v.reasons.push(reason(
+                    format!("{path} stays PID 1 and traps {signal}; the trap runs only when the foreground command returns (IL202/IL203)"),
+                    next.and_then(|n| n.at.clone()).map(Evidence::Span),
+                ));
+            } else {
+                v.stop_signal = StopSignal::Ignored;
+                v.reasons.push(reason(
+                    format!("{path} stays PID 1 without exec and has no trap for {signal}: the kernel drops it"),
+                    next.and_then(|n| n.at.clone()).map(Evidence::Span),
+                ));
+            }
+            shell_reaps(&mut v, "the shell running the script");
+        }
+        StepKind::Wrapper { name, role, note } => wrapper(&mut v, step, next, name, *role, note),
+        StepKind::Interpreter {
+            interpreter,
+            handler,
+            ..
+        } => {
+            let lang = interpreter.language;
+            let (verdict, text) = match handler {
+                Handler::Default => (
+                    StopSignal::Delivered,
+                    format!("{lang} acts on {signal} by default as PID 1 (measured)"),
+                ),
+                Handler::Found(p) => (
+                    StopSignal::Delivered,
+                    format!("the app installs a {signal} handler ({p})"),
+                ),
+                Handler::Server(s) => (
+                    StopSignal::Delivered,
+                    format!("{s} installs its own signal handlers"),
+                ),
+                Handler::NotFound { source } => (
+                    StopSignal::Ignored,
+                    format!("{lang} ignores {signal} as PID 1 unless the app installs a handler, and {source} has none (IL302)"),
+                ),
+                Handler::SourceUnavailable(why) => (
+                    StopSignal::Ignored,
+                    format!("{lang} ignores {signal} as PID 1 by default and the app could not be checked for a handler: {why}"),
+                ),
+            };
+            v.stop_signal = verdict;
+            v.reasons.push(reason(
+                text,
+                Some(Evidence::Knowledge(lang.to_string())),
+            ));
+            v.zombies = Zombies::Unknown;
+            v.zombie_reasons.push(reason(
+                format!("{lang} reaps only the children it starts itself; orphans re-parented to it stay zombies if the app's children leave any"),
+                Some(Evidence::Knowledge(lang.to_string())),
+            ));
+        }
+        StepKind::Program { path, why } => match &step.binary {
+            Some(b) => binary(&mut v, b),
+            None => {
+                v.reasons.push(reason(
+                    format!("{path}: {why}; without the binary nothing can be said (lint the built image)"),
+                    step.at.clone().map(Evidence::Span),
+                ));
+            }
+        },
+        StepKind::Unknown { why } => v.reasons.push(reason(why.clone(), None)),
+    }
+    v
+}
+
+fn shell_reaps(v: &mut Verdict, shell: &str) {
+    v.zombies = Zombies::Reaped;
+    v.zombie_reasons.push(reason(
+        format!("{shell} waits for any child while its command runs, which reaps orphans"),
+        None,
+    ));
+}
+
+fn describe(step: &Step) -> String {
+    let name = program_name(step);
+    match &step.kind {
+        StepKind::ShellString { shell, .. } => format!("{name} ({})", shell.name()),
+        StepKind::Interpreter { interpreter, .. } => {
+            format!("{name} ({})", interpreter.language)
+        }
+        _ => match step.binary.as_ref().map(|b| &b.facts) {
+            Some(Ok(f)) => format!("{name} ({})", elf_kind(f)),
+            _ => name,
+        },
+    }
+}
+
+pub fn elf_kind(f: &ElfFacts) -> String {
+    if let Some(go) = &f.go {
+        return format!("Go {}", go.version.clone().unwrap_or_default())
+            .trim_end()
+            .to_string();
+    }
+    let lang = if f.rust { "Rust, " } else { "" };
+    let libc = match f.libc {
+        Libc::Glibc => "dynamic, glibc",
+        Libc::Musl => "dynamic, musl",
+        Libc::Static => "static",
+        Libc::Unknown => "dynamic",
+    };
+    format!("{lang}ELF {libc}")
+}
+
+fn wrapper(
+    v: &mut Verdict,
+    step: &Step,
+    next: Option<&Step>,
+    name: &str,
+    role: Role,
+    note: &str,
+) {
+    let signal = v.signal.clone();
+    let known = pid1::by_name(name);
+    let identified = identified_by(step, name);
+    match (role, known) {
+        (Role::Init, Some(b)) if b.forwards => {
+            v.zombies = Zombies::Reaped;
+            v.zombie_reasons.push(reason(
+                format!("{} is PID 1 and reaps every child ({identified})", b.name()),
+                Some(Evidence::Knowledge(b.name().into())),
+            ));
+            if let Some(to) = rewritten(step, &signal) {
+                if to == "0" {
+                    v.stop_signal = StopSignal::Ignored;
+                    v.reasons.push(reason(
+                        format!("dumb-init rewrites {signal} to 0: it is dropped"),
+                        step.at.clone().map(Evidence::Span),
+                    ));
+                    return;
+                }
+            }
+            match next {
+                Some(n) if stays_parent(n) => {
+                    let what = match &n.kind {
+                        StepKind::ShellString { shell, .. } => shell.name().to_string(),
+                        _ => program_name(n),
+                    };
+                    v.stop_signal = StopSignal::Ignored;
+                    v.reasons.push(reason(
+                        format!("{} forwards {signal} to {what}, which stays the parent of the application and does not pass it on: the shell dies, the application is SIGKILLed when the init exits (IL304)", b.name()),
+                        n.at.clone().map(Evidence::Span),
+                    ));
+                }
+                Some(_) => {
+                    v.stop_signal = StopSignal::Delivered;
+                    v.reasons.push(reason(
+                        format!(
+                            "{} forwards {signal} to {}; the child is not PID 1, so the signal's default action (terminate) applies unless it installs a handler ({identified})",
+                            b.name(),
+                            next.map(program_name).unwrap_or_default()
+                        ),
+                        Some(Evidence::Knowledge(b.name().into())),
+                    ));
+                }
+                None => {
+                    v.reasons.push(reason(
+                        format!("{} has no command to run", b.name()),
+                        None,
+                    ));
+                }
+            }
+        }
+        (Role::Init | Role::HandlesSignals | Role::Interpreter, Some(b)) => {
+            let handles = b.stops_on_signal(&signal);
+            v.stop_signal = if handles {
+                StopSignal::Delivered
+            } else {
+                StopSignal::Ignored
+            };
+            let graceful = b
+                .graceful
+                .filter(|g| *g != signal)
+                .map(|g| format!("; its graceful stop signal is {g}"))
+                .unwrap_or_default();
+            v.reasons.push(reason(
+                format!(
+                    "{} {} on {signal}{graceful}: {} ({identified})",
+                    b.name(),
+                    if handles { "stops" } else { "does not stop" },
+                    b.note
+                ),
+                Some(Evidence::Knowledge(b.name().into())),
+            ));
+            let (z, text) = match b.reaps {
+                pid1::Reaps::Yes => (Zombies::Reaped, format!("{} waits for any child", b.name())),
+                pid1::Reaps::No => (
+                    Zombies::Unknown,
+                    format!("{} reaps only its own children; orphans stay zombies if any appear", b.name()),
+                ),
+            };
+            v.zombies = z;
+            v.zombie_reasons
+                .push(reason(text, Some(Evidence::Knowledge(b.name().into()))));
+        }
+        (Role::HandlesSignals, None) if signal == "SIGTERM" => {
+            v.stop_signal = StopSignal::Delivered;
+            v.reasons.push(reason(
+                format!("{name}: {note}"),
+                Some(Evidence::Knowledge(name.into())),
+            ));
+        }
+        (Role::ForkingUserSwitch, _) => {
+            v.stop_signal = StopSignal::Ignored;
+            v.reasons.push(reason(
+                format!("{name} stays PID 1 as the parent of the command and does not pass {signal} on (IL204)"),
+                step.at.clone().map(Evidence::Span),
+            ));
+        }
+        (Role::Launcher, _) => {
+            v.reasons.push(reason(
+                format!("{name} is PID 1 and runs the app as a child; whether it forwards {signal} depends on its version (IL205)"),
+                step.at.clone().map(Evidence::Span),
+            ));
+        }
+        _ => {
+            v.reasons.push(reason(format!("{name}: {note}"), None));
+        }
+    }
+}
+
+/// A shell string or script that stays the parent of the program it runs.
+pub fn stays_parent(step: &Step) -> bool {
+    match &step.kind {
+        StepKind::ShellString { outcome, .. } => matches!(outcome, ExecOutcome::Stays(_)),
+        StepKind::Script { stays, .. } => *stays,
+        _ => false,
+    }
+}
+
+/// How the program was recognised: ELF evidence, or its name.
+fn identified_by(step: &Step, name: &str) -> String {
+    match step.binary.as_ref().and_then(|b| b.identified.as_ref()) {
+        Some((_, why)) => format!("recognised by ELF evidence: {why}"),
+        None => format!("recognised by its name, {name}"),
+    }
+}
+
+/// dumb-init's `-r s:d` / `--rewrite s:d`: the signal the child gets instead of `signal`.
+pub fn rewritten(step: &Step, signal: &str) -> Option<String> {
+    let num = knowledge::signals::number(signal)?;
+    let args: Vec<&str> = step.argv.iter().map(|a| a.text.value.as_str()).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = match args[i] {
+            "-r" | "--rewrite" => args.get(i + 1).copied(),
+            a => a.strip_prefix("--rewrite="),
+        };
+        if let Some((from, to)) = value.and_then(|v| v.split_once(':')) {
+            if from.trim().parse::<i32>().ok() == Some(num) {
+                return Some(to.trim().to_string());
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+fn binary(v: &mut Verdict, b: &Binary) {
+    let signal = v.signal.clone();
+    let path = b.path.clone();
+    let f = match &b.facts {
+        Ok(f) => f,
+        Err(e) => {
+            v.reasons.push(reason(
+                format!("{path} could not be inspected: {e}"),
+                None,
+            ));
+            return;
+        }
+    };
+    if let Some(go) = &f.go {
+        v.stop_signal = StopSignal::Delivered;
+        let version = go.version.clone().unwrap_or_else(|| "unknown version".into());
+        v.reasons.push(reason(
+            format!("{path} is a Go program ({version}): the Go runtime installs handlers for every signal, and an unhandled {signal} makes it exit"),
+            Some(Evidence::Section {
+                path: path.clone(),
+                name: ".go.buildinfo".into(),
+            }),
+        ));
+        v.zombies = Zombies::Unknown;
+        v.zombie_reasons.push(reason(
+            "the Go runtime does not reap children it did not start".to_string(),
+            None,
+        ));
+        return;
+    }
+    if f.is_static {
+        v.stop_signal = StopSignal::Unknown;
+        v.reasons.push(reason(
+            format!("{path} is statically linked: it imports nothing to read, and a static libc always contains sigaction, so whether it handles {signal} cannot be seen"),
+            Some(Evidence::Section {
+                path: path.clone(),
+                name: if f.has_symtab { ".symtab" } else { ".dynsym (absent)" }.into(),
+            }),
+        ));
+        v.zombie_reasons.push(reason(
+            format!("{path} is statically linked: its use of wait/fork cannot be seen"),
+            None,
+        ));
+        return;
+    }
+    let sig = f.imports_any(elf::SIGNAL_FNS);
+    match sig.first() {
+        Some(s) => {
+            v.stop_signal = StopSignal::Delivered;
+            v.reasons.push(reason(
+                format!("{path} imports {}: it installs signal handlers (which signals is not visible in the binary)", symbol(s)),
+                Some(symbol_evidence(&path, s)),
+            ));
+        }
+        None => {
+            v.stop_signal = StopSignal::Ignored;
+            v.reasons.push(reason(
+                format!("{path} imports none of {}: it cannot install a handler, and the kernel drops {signal} for a PID 1 without one (IL301)", elf::SIGNAL_FNS.join(", ")),
+                Some(Evidence::Section {
+                    path: path.clone(),
+                    name: ".dynsym".into(),
+                }),
+            ));
+        }
+    }
+    let waits = f.imports_any(elf::WAIT_FNS);
+    let spawns = f.imports_any(elf::SPAWN_FNS);
+    match (waits.first(), spawns.first()) {
+        (Some(w), _) => {
+            v.zombies = Zombies::Reaped;
+            v.zombie_reasons.push(reason(
+                format!("{path} imports {}: it waits for children", symbol(w)),
+                Some(symbol_evidence(&path, w)),
+            ));
+        }
+        (None, Some(s)) => {
+            v.zombies = Zombies::MayLeak;
+            v.zombie_reasons.push(reason(
+                format!("{path} imports {} but no wait function: children it starts, and orphans re-parented to it, stay zombies (IL303)", symbol(s)),
+                Some(symbol_evidence(&path, s)),
+            ));
+        }
+        (None, None) => {
+            v.zombies = Zombies::Reaped;
+            v.zombie_reasons.push(reason(
+                format!("{path} imports no fork, spawn or exec function: it starts no processes, so none can become zombies"),
+                Some(Evidence::Section {
+                    path,
+                    name: ".dynsym".into(),
+                }),
+            ));
+        }
+    }
+}
+
+fn symbol(i: &elf::Import) -> String {
+    match &i.version {
+        Some(v) => format!("{}@{v}", i.name),
+        None => i.name.clone(),
+    }
+}
+
+fn symbol_evidence(path: &str, i: &elf::Import) -> Evidence {
+    Evidence::Symbol {
+        path: path.to_string(),
+        name: i.name.clone(),
+        version: i.version.clone(),
+    }
+}
