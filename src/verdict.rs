@@ -54,7 +54,10 @@ pub enum Evidence {
         version: Option<String>,
     },
     /// An ELF section (or its absence, said in the reason's text).
-    Section { path: String, name: String },
+    Section {
+        path: String,
+        name: String,
+    },
     /// An entry of initlint's knowledge base, by name.
     Knowledge(String),
 }
@@ -177,10 +180,8 @@ pub fn judge(c: &Container, chain: &Chain) -> Verdict {
                 ),
             };
             v.stop_signal = verdict;
-            v.reasons.push(reason(
-                text,
-                Some(Evidence::Knowledge(lang.to_string())),
-            ));
+            v.reasons
+                .push(reason(text, Some(Evidence::Knowledge(lang.to_string()))));
             v.zombies = Zombies::Unknown;
             v.zombie_reasons.push(reason(
                 format!("{lang} reaps only the children it starts itself; orphans re-parented to it stay zombies if the app's children leave any"),
@@ -239,14 +240,7 @@ pub fn elf_kind(f: &ElfFacts) -> String {
     format!("{lang}ELF {libc}")
 }
 
-fn wrapper(
-    v: &mut Verdict,
-    step: &Step,
-    next: Option<&Step>,
-    name: &str,
-    role: Role,
-    note: &str,
-) {
+fn wrapper(v: &mut Verdict, step: &Step, next: Option<&Step>, name: &str, role: Role, note: &str) {
     let signal = v.signal.clone();
     let known = pid1::by_name(name);
     let identified = identified_by(step, name);
@@ -291,10 +285,8 @@ fn wrapper(
                     ));
                 }
                 None => {
-                    v.reasons.push(reason(
-                        format!("{} has no command to run", b.name()),
-                        None,
-                    ));
+                    v.reasons
+                        .push(reason(format!("{} has no command to run", b.name()), None));
                 }
             }
         }
@@ -323,7 +315,10 @@ fn wrapper(
                 pid1::Reaps::Yes => (Zombies::Reaped, format!("{} waits for any child", b.name())),
                 pid1::Reaps::No => (
                     Zombies::Unknown,
-                    format!("{} reaps only its own children; orphans stay zombies if any appear", b.name()),
+                    format!(
+                        "{} reaps only its own children; orphans stay zombies if any appear",
+                        b.name()
+                    ),
                 ),
             };
             v.zombies = z;
@@ -399,16 +394,17 @@ fn binary(v: &mut Verdict, b: &Binary) {
     let f = match &b.facts {
         Ok(f) => f,
         Err(e) => {
-            v.reasons.push(reason(
-                format!("{path} could not be inspected: {e}"),
-                None,
-            ));
+            v.reasons
+                .push(reason(format!("{path} could not be inspected: {e}"), None));
             return;
         }
     };
     if let Some(go) = &f.go {
         v.stop_signal = StopSignal::Delivered;
-        let version = go.version.clone().unwrap_or_else(|| "unknown version".into());
+        let version = go
+            .version
+            .clone()
+            .unwrap_or_else(|| "unknown version".into());
         v.reasons.push(reason(
             format!("{path} is a Go program ({version}): the Go runtime installs handlers for every signal, and an unhandled {signal} makes it exit"),
             Some(Evidence::Section {

@@ -115,7 +115,9 @@ fn fixtures() {
     }
     for code in initlint::rules::Code::ALL {
         let c = code.as_str().to_string();
-        if !rules_triggered.contains(&c) {
+        // Rules that need a built image (ELF evidence) are covered by tests/image.rs.
+        let image_only = initlint::rules::meta(*code).doc.contains("```image");
+        if !rules_triggered.contains(&c) && !image_only {
             failures.push(format!("no fixture triggers {c}"));
         }
     }

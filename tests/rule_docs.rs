@@ -9,15 +9,21 @@ use std::path::Path;
 use initlint::dockerfile::Options;
 use initlint::rules::{Code, ALL};
 
-fn block_after(page: &str, heading: &str) -> String {
+/// The first fenced block after `heading` and its language (`dockerfile`, or `image` for
+/// rules that need a built image: those are checked by tests/image.rs against the fixture).
+fn block_after(page: &str, heading: &str) -> (String, String) {
     let start = page
         .find(heading)
         .unwrap_or_else(|| panic!("missing {heading}"));
     let rest = &page[start..];
-    let open =
-        rest.find("```dockerfile\n").expect("a ```dockerfile block") + "```dockerfile\n".len();
-    let close = rest[open..].find("\n```").expect("closing fence");
-    format!("{}\n", &rest[open..open + close])
+    let fence = rest.find("```").expect("a fenced block") + 3;
+    let lang_end = fence + rest[fence..].find('\n').expect("fence line");
+    let lang = rest[fence..lang_end].to_string();
+    let close = rest[lang_end + 1..].find("\n```").expect("closing fence");
+    (
+        lang,
+        format!("{}\n", &rest[lang_end + 1..lang_end + 1 + close]),
+    )
 }
 
 fn codes_for(text: &str) -> Vec<Code> {
@@ -74,8 +80,15 @@ fn examples_trigger_and_fixes_do_not() {
     for rule in ALL {
         let code = rule.meta().code;
         let page = std::fs::read_to_string(dir.join(format!("{code}.md"))).unwrap();
-        let example = block_after(&page, "## Example");
-        let fix = block_after(&page, "## Fix");
+        let (lang, example) = block_after(&page, "## Example");
+        let (fix_lang, fix) = block_after(&page, "## Fix");
+        assert!(
+            ["dockerfile", "image"].contains(&lang.as_str()) && lang == fix_lang,
+            "{code}: Example and Fix must both be ```dockerfile or both ```image"
+        );
+        if lang == "image" {
+            continue;
+        }
         assert!(
             codes_for(&example).contains(&code),
             "{code}: Example does not trigger it:\n{example}"

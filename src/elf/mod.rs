@@ -135,11 +135,11 @@ fn inspect_inner(bytes: &[u8]) -> Result<ElfFacts, String> {
     }
     imports.sort_by(|a, b| a.name.cmp(&b.name));
     imports.dedup_by(|a, b| a.name == b.name);
-    let has_symtab = elf.syms.len() > 0;
+    let has_symtab = !elf.syms.is_empty();
     let section = |name: &str| {
-        elf.section_headers.iter().find(|s| {
-            elf.shdr_strtab.get_at(s.sh_name) == Some(name)
-        })
+        elf.section_headers
+            .iter()
+            .find(|s| elf.shdr_strtab.get_at(s.sh_name) == Some(name))
     };
     let section_bytes = |name: &str| -> Option<&[u8]> {
         let s = section(name)?;
@@ -149,10 +149,12 @@ fn inspect_inner(bytes: &[u8]) -> Result<ElfFacts, String> {
     };
     let go = section_bytes(".go.buildinfo")
         .map(go_buildinfo)
-        .or_else(|| section(".note.go.buildid").map(|_| GoInfo {
-            version: None,
-            main_module: None,
-        }))
+        .or_else(|| {
+            section(".note.go.buildid").map(|_| GoInfo {
+                version: None,
+                main_module: None,
+            })
+        })
         .or_else(|| find(bytes, b"\xff Go buildinf:").map(|at| go_buildinfo(&bytes[at..])));
     let rust = section_bytes(".comment").is_some_and(|c| find(c, b"rustc").is_some());
     let is_static = interpreter.is_none() && needed.is_empty();
@@ -162,7 +164,9 @@ fn inspect_inner(bytes: &[u8]) -> Result<ElfFacts, String> {
         || needed.iter().any(|n| n.contains("musl"))
     {
         Libc::Musl
-    } else if interpreter.as_deref().is_some_and(|i| i.contains("ld-linux"))
+    } else if interpreter
+        .as_deref()
+        .is_some_and(|i| i.contains("ld-linux"))
         || needed.iter().any(|n| n == "libc.so.6")
     {
         Libc::Glibc

@@ -206,10 +206,7 @@ pub fn by_name(name: &str) -> Option<&'static Behaviour> {
 
 /// By ELF evidence: a marker string in the binary or its Go main module. Returns the entry
 /// and what matched.
-pub fn by_evidence(
-    bytes: &[u8],
-    go_module: Option<&str>,
-) -> Option<(&'static Behaviour, String)> {
+pub fn by_evidence(bytes: &[u8], go_module: Option<&str>) -> Option<(&'static Behaviour, String)> {
     if let Some(m) = go_module {
         if let Some(b) = BEHAVIOURS.iter().find(|b| b.go_module == Some(m)) {
             return Some((b, format!("Go main module {m}")));

@@ -67,7 +67,10 @@ pub(crate) fn evidence_text(sources: &SourceMap, e: &crate::verdict::Evidence) -
     }
 }
 
-pub(crate) fn evidence_json(sources: &SourceMap, e: &crate::verdict::Evidence) -> serde_json::Value {
+pub(crate) fn evidence_json(
+    sources: &SourceMap,
+    e: &crate::verdict::Evidence,
+) -> serde_json::Value {
     use crate::verdict::Evidence;
     use serde_json::json;
     match e {

@@ -14,7 +14,11 @@ mod il203_background_without_forwarding;
 mod il204_forking_user_switch;
 mod il205_launcher_wrapper;
 mod il206_entrypoint_not_runnable;
+mod il301_no_stop_signal_handler;
 mod il302_runtime_default_ignores;
+mod il303_no_zombie_reaper;
+mod il304_init_misconfigured;
+mod il305_stopsignal_not_handled;
 
 use std::fmt;
 
@@ -40,7 +44,7 @@ macro_rules! codes {
 }
 codes!(
     IL101, IL102, IL103, IL104, IL105, IL106, IL107, IL201, IL202, IL203, IL204, IL205, IL206,
-    IL302
+    IL301, IL302, IL303, IL304, IL305
 );
 
 impl fmt::Display for Code {
@@ -137,7 +141,11 @@ pub static ALL: &[&dyn Rule] = &[
     &il204_forking_user_switch::Rule,
     &il205_launcher_wrapper::Rule,
     &il206_entrypoint_not_runnable::Rule,
+    &il301_no_stop_signal_handler::Rule,
     &il302_runtime_default_ignores::Rule,
+    &il303_no_zombie_reaper::Rule,
+    &il304_init_misconfigured::Rule,
+    &il305_stopsignal_not_handled::Rule,
 ];
 
 pub fn meta(code: Code) -> &'static Meta {
@@ -204,6 +212,23 @@ pub(crate) fn launch_span(ctx: &Context<'_>) -> Option<Span> {
         .as_ref()
         .or(c.cmd.as_ref())
         .and_then(|l| l.origin.span().cloned())
+}
+
+/// The step that is PID 1 while the application runs, unless the container cannot start.
+pub(crate) fn pid1_step<'a>(ctx: &Context<'a>) -> Option<&'a crate::launch::Step> {
+    if ctx.chain.steps.iter().any(|s| !s.problems.is_empty()) {
+        return None;
+    }
+    ctx.chain.pid1()
+}
+
+/// Where to point for a step: its program word, the step, or the launch instruction.
+pub(crate) fn step_span(ctx: &Context<'_>, step: &crate::launch::Step) -> Option<Span> {
+    step.argv
+        .first()
+        .and_then(|a| a.text.span())
+        .or_else(|| step.at.clone())
+        .or_else(|| launch_span(ctx))
 }
 
 /// An exec-form rendering of words: `["python", "app.py"]`.

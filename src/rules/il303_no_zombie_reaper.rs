@@ -1,0 +1,55 @@
+use super::{label, Code, Context, Diag, Meta, Severity};
+use crate::elf;
+use crate::launch::StepKind;
+
+pub struct Rule;
+
+static META: Meta = Meta {
+    code: Code::IL303,
+    name: "no-zombie-reaper",
+    severity: Severity::Warning,
+    summary: "PID 1 starts child processes but never waits for them, and there is no init: orphans become zombies",
+    doc: include_str!("../../rules/IL303.md"),
+};
+
+impl super::Rule for Rule {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
+        let Some(step) = super::pid1_step(ctx) else {
+            return;
+        };
+        let (StepKind::Program { path, .. }, Some(b)) = (&step.kind, &step.binary) else {
+            return;
+        };
+        let Ok(f) = &b.facts else { return };
+        if f.is_static || f.go.is_some() || b.identified.is_some() {
+            return;
+        }
+        let spawns = f.imports_any(elf::SPAWN_FNS);
+        let Some(spawn) = spawns.first() else { return };
+        if !f.imports_any(elf::WAIT_FNS).is_empty() {
+            return;
+        }
+        let Some(span) = super::step_span(ctx, step) else {
+            return;
+        };
+        let sym = match &spawn.version {
+            Some(v) => format!("{}@{v}", spawn.name),
+            None => spawn.name.clone(),
+        };
+        out.push(Diag {
+            primary: label(span, format!("{path} is PID 1, starts processes and never reaps them")),
+            secondary: Vec::new(),
+            message: format!("{path} is PID 1 and starts processes ({sym}) but imports no wait function: zombies accumulate"),
+            why: vec![
+                format!("{path} imports {sym} and none of {}", elf::WAIT_FNS.join(", ")),
+                "every child that exits stays a zombie until its parent waits for it, and orphans anywhere in the container are re-parented to PID 1".into(),
+                "zombies hold PIDs: once the pids cgroup limit or pid_max is reached, fork() fails with EAGAIN and the service breaks".into(),
+            ],
+            help: format!("run it under an init that reaps: `ENTRYPOINT [\"tini\", \"--\", \"{path}\"]`, `docker run --init`, or Kubernetes `shareProcessNamespace: true`; or wait for children (waitpid(-1, …) on SIGCHLD) in the program"),
+        });
+    }
+}

@@ -1,0 +1,59 @@
+use super::{label, Code, Context, Diag, Meta, Severity};
+use crate::knowledge::pid1;
+use crate::launch::StepKind;
+
+pub struct Rule;
+
+static META: Meta = Meta {
+    code: Code::IL305,
+    name: "stopsignal-not-handled",
+    severity: Severity::Error,
+    summary: "the stop signal is one the PID 1 program does not stop on",
+    doc: include_str!("../../rules/IL305.md"),
+};
+
+impl super::Rule for Rule {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
+        let Some(step) = super::pid1_step(ctx) else {
+            return;
+        };
+        let StepKind::Wrapper { name, .. } = &step.kind else {
+            return;
+        };
+        let Some(b) = pid1::by_name(name).filter(|b| !b.forwards) else {
+            return;
+        };
+        let sig = ctx.container.stop_signal_name();
+        if b.stops_on_signal(&sig) || b.stops_on.is_empty() {
+            return;
+        }
+        let Some(span) = super::step_span(ctx, step) else {
+            return;
+        };
+        let declared = ctx
+            .container
+            .stop_signal
+            .as_ref()
+            .and_then(|s| s.origin.span().cloned())
+            .map(|s| vec![label(s, format!("the stop signal is {sig}"))])
+            .unwrap_or_default();
+        let stops_on = b.stops_on.join(", ");
+        let suggestion = b.graceful.unwrap_or(b.stops_on[0]);
+        out.push(Diag {
+            primary: label(span, format!("{} does not stop on {sig}", b.name())),
+            secondary: declared,
+            message: format!("the stop signal {sig} is not one {} stops on", b.name()),
+            why: vec![
+                super::why_stop(ctx),
+                format!("{}: {}", b.name(), b.note),
+                format!("it stops on {stops_on}, so {sig} leaves it running"),
+                super::WHY_KILLED.to_string(),
+            ],
+            help: format!("set `STOPSIGNAL {suggestion}`"),
+        });
+    }
+}

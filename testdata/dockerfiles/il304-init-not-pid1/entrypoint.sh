@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "preparing"
+/usr/bin/tini -- "$@"
