@@ -4,12 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+mod common;
+use common::fixtures;
 
 /// Images and the findings each must give (codes, sorted).
 const IMAGES: &[(&str, &[&str])] = &[
@@ -23,41 +25,18 @@ const IMAGES: &[(&str, &[&str])] = &[
     ("missing-interpreter", &["IL206", "IL302"]),
     ("script-exec-ok", &[]),
     ("no-command", &["IL206"]),
+    ("c-handler-dyn", &[]),
+    ("c-nohandler-dyn", &["IL301"]),
+    ("tini-nohandler", &[]),
+    ("dumb-init-nohandler", &[]),
+    ("catatonit-nohandler", &[]),
+    ("forker-noreap", &["IL301", "IL303"]),
+    ("forker-reap", &[]),
+    ("busybox-exec-handler", &["IL104"]),
+    ("bash-exec-handler", &["IL104"]),
+    ("python-nohandler", &["IL302"]),
+    ("python-handler", &[]),
 ];
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Build the fixtures once per test run (and again only when their recipe changed).
-fn fixtures() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixture-images");
-        let recipe = repo().join("testdata/images");
-        let mut stamp = String::new();
-        for f in [
-            "build.sh",
-            "hostile.py",
-            "index.py",
-            "src/sleeper.c",
-            "src/handler.c",
-        ] {
-            stamp.push_str(&std::fs::read_to_string(recipe.join(f)).unwrap());
-        }
-        let stamp_file = out.join("stamp");
-        if std::fs::read_to_string(&stamp_file).ok().as_deref() != Some(stamp.as_str()) {
-            let status = Command::new(recipe.join("build.sh"))
-                .arg(&out)
-                .stdout(Stdio::null())
-                .status()
-                .expect("run testdata/images/build.sh");
-            assert!(status.success(), "testdata/images/build.sh failed");
-            std::fs::write(&stamp_file, &stamp).unwrap();
-        }
-        out
-    })
-}
 
 fn initlint(args: &[&str], envs: &[(&str, &Path)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_initlint"));
@@ -476,4 +455,89 @@ fn a_docker_save_tar_is_recognised_by_its_name() {
     let v = json_of(fx.join("crlf-shebang.tar").to_str().unwrap(), &[], &[]);
     assert_eq!(v["target"]["source"], "docker-archive");
     assert_eq!(codes(&v), ["IL206"]);
+}
+
+/// Rule pages whose Example and Fix are ```image blocks name a fixture image: the Example must
+/// trigger the rule and the Fix must not.
+#[test]
+fn image_examples_in_rule_pages() {
+    let fx = fixtures();
+    let mut checked = 0;
+    for rule in initlint::rules::ALL {
+        let m = rule.meta();
+        if !m.doc.contains("```image") {
+            continue;
+        }
+        let fixture = |heading: &str| -> String {
+            let rest = &m.doc[m.doc.find(heading).unwrap()..];
+            let block = &rest[rest.find("```image\n").unwrap() + 9..];
+            let line = block.lines().next().unwrap();
+            line.strip_prefix("fixture: ").unwrap().trim().to_string()
+        };
+        for (heading, fires) in [("## Example", true), ("## Fix", false)] {
+            let name = fixture(heading);
+            let v = json_of(
+                &format!(
+                    "docker-archive:{}",
+                    fx.join(format!("{name}.tar")).display()
+                ),
+                &[],
+                &[],
+            );
+            assert_eq!(
+                codes(&v).contains(&m.code.to_string()),
+                fires,
+                "{}: {heading} fixture {name}: {v:#}",
+                m.code
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 2);
+}
+
+#[test]
+fn elf_evidence_is_in_the_chain_and_the_verdict() {
+    let fx = fixtures();
+    let tar = |n: &str| format!("docker-archive:{}", fx.join(format!("{n}.tar")).display());
+    let v = json_of(&tar("c-nohandler-dyn"), &[], &[]);
+    assert_eq!(v["verdict"]["stop_signal"], "ignored");
+    let b = &v["launch_chain"][0]["binary"];
+    assert_eq!(b["libc"], "glibc");
+    assert_eq!(b["interpreter"], "/lib64/ld-linux-x86-64.so.2");
+    assert_eq!(b["needed"][0], "libc.so.6");
+    assert!(b["imports"].as_array().unwrap().is_empty(), "{b}");
+    let v = json_of(&tar("forker-reap"), &[], &[]);
+    let imports: Vec<&str> = v["launch_chain"][0]["binary"]["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    assert!(imports.contains(&"sigaction@GLIBC_2.2.5"), "{imports:?}");
+    assert!(imports.contains(&"waitpid@GLIBC_2.2.5"), "{imports:?}");
+    assert!(imports.contains(&"fork@GLIBC_2.2.5"), "{imports:?}");
+    let evidence = &v["verdict"]["reasons"][0]["evidence"];
+    assert_eq!(evidence["kind"], "symbol");
+    assert_eq!(evidence["name"], "sigaction");
+    // Inits are recognised from their binary, not only their name.
+    let v = json_of(&tar("catatonit-nohandler"), &[], &[]);
+    let b = &v["launch_chain"][0]["binary"];
+    assert_eq!(b["identified"]["as"], "catatonit", "{b}");
+    assert_eq!(b["static"], true);
+    // python3.11 is found as a binary and judged by the knowledge base.
+    let v = json_of(&tar("python-nohandler"), &[], &[]);
+    assert_eq!(v["verdict"]["stop_signal"], "ignored");
+    assert_eq!(v["verdict"]["reasons"][0]["evidence"]["kind"], "knowledge");
+    // A Go binary: the build info says so.
+    if fx.join("go-server.tar").exists() {
+        let v = json_of(&tar("go-server"), &[], &[]);
+        let go = &v["launch_chain"][0]["binary"]["go"];
+        assert!(go["version"].as_str().unwrap().starts_with("go1."), "{go}");
+        assert_eq!(v["verdict"]["stop_signal"], "delivered");
+        assert_eq!(
+            v["verdict"]["reasons"][0]["evidence"]["name"],
+            ".go.buildinfo"
+        );
+    }
 }

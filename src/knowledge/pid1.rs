@@ -40,7 +40,7 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::Yes,
         forwards: true,
-        markers: &["tini version", "TINI_SUBREAPER"],
+        markers: &["TINI_SUBREAPER", "[FATAL tini ("],
         go_module: None,
         note: "tini forwards every signal to its child and reaps zombies (as PID 1, or anywhere with -s / TINI_SUBREAPER)",
     },
@@ -50,7 +50,7 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::Yes,
         forwards: true,
-        markers: &["dumb-init v", "DUMB_INIT_SETSID"],
+        markers: &["[dumb-init] ", "DUMB_INIT_SETSID"],
         go_module: None,
         note: "dumb-init forwards signals to the child's process group (only the child with --single-child), applies -r rewrites, and reaps zombies",
     },
@@ -60,7 +60,7 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::Yes,
         forwards: true,
-        markers: &["catatonit"],
+        markers: &["CATATONIT_LOG", "openSUSE/catatonit"],
         go_module: None,
         note: "catatonit forwards signals to its child and reaps zombies",
     },
@@ -205,7 +205,8 @@ pub fn by_name(name: &str) -> Option<&'static Behaviour> {
 }
 
 /// By ELF evidence: a marker string in the binary or its Go main module. Returns the entry
-/// and what matched.
+/// and what matched. Markers are strings only that program has (catatonit also prints
+/// "tini version", so that one is not a marker).
 pub fn by_evidence(bytes: &[u8], go_module: Option<&str>) -> Option<(&'static Behaviour, String)> {
     if let Some(m) = go_module {
         if let Some(b) = BEHAVIOURS.iter().find(|b| b.go_module == Some(m)) {

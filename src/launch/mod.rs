@@ -243,7 +243,11 @@ impl Builder<'_> {
                 // A binary initlint knows (python3 → python3.11, gosu, tini): by ELF evidence
                 // first, then by name. What it does is in the knowledge base.
                 let binary = entry.content.map == crate::source::TextMap::None;
-                let info = if binary {
+                // Binaries are inspected where it matters: as PID 1, or as a known program.
+                let named = [base.as_str(), basename(&entry.path)]
+                    .into_iter()
+                    .any(|n| knowledge::program(n).is_some());
+                let info = if binary && (pid1 || named) {
                     self.inspect_binary(&entry.path)
                 } else {
                     None

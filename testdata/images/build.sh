@@ -20,15 +20,28 @@ for tool in umoci skopeo gcc dpkg python3; do
   command -v "$tool" >/dev/null || { echo "build.sh: $tool is missing (see .ci/run)" >&2; exit 1; }
 done
 
-# Real binaries.
+# Real binaries: static and dynamic (glibc) C programs, and Go if the toolchain is here.
 for prog in sleeper handler; do
   gcc -static -O2 -o "$work/bin/$prog" "$here/src/$prog.c"
 done
-(cd "$out/debs" && for pkg in dash busybox-static; do
+for prog in sleeper handler forker reaper; do
+  gcc -O2 -o "$work/bin/$prog-dyn" "$here/src/$prog.c"
+done
+have_go=0
+if command -v go >/dev/null; then
+  (cd "$here/src" && CGO_ENABLED=0 GOCACHE="$out/gocache" GOPATH="$out/gopath" GO111MODULE=off \
+    go build -o "$work/bin/go-server" server.go) && have_go=1
+fi
+# Debian's packages, unpacked with dpkg -x (the host's /usr/bin is never copied).
+debs="dash busybox-static libc6 tini dumb-init catatonit python3.11-minimal
+  libpython3.11-minimal libexpat1 zlib1g bash libtinfo6"
+(cd "$out/debs" && for pkg in $debs; do
   ls "$pkg"_*.deb >/dev/null 2>&1 || apt-get download "$pkg" >/dev/null 2>&1 || { echo "build.sh: apt-get download $pkg failed" >&2; exit 1; }
 done)
-dpkg -x "$out"/debs/dash_*.deb "$work/dash"
-dpkg -x "$out"/debs/busybox-static_*.deb "$work/busybox"
+for pkg in $debs; do
+  dpkg -x "$out/debs/$pkg"_*.deb "$work/$pkg"
+done
+mv "$work/busybox-static" "$work/busybox"
 
 umoci init --layout "$layout"
 
@@ -44,14 +57,22 @@ commit() {
 config() { local name=$1; shift; umoci config --image "$layout:$name" "$@"; }
 root() { echo "$work/$1/rootfs"; }
 
-# A Debian-like base: usr-merged, /bin/sh -> dash.
+# glibc from Debian's libc6, for dynamic programs.
+libc() {
+  local r; r=$(root "$1")
+  cp -a "$work/libc6/lib" "$work/libc6/lib64" "$r/" 2>/dev/null || cp -a "$work/libc6/." "$r/"
+}
+
+# A Debian-like base: usr-merged, /bin/sh -> dash, glibc, dynamic programs.
 debian_base() {
   local r; r=$(root "$1")
   mkdir -p "$r/usr/bin" "$r/app" "$r/etc"
   ln -s usr/bin "$r/bin"
   cp "$work/dash/bin/dash" "$r/usr/bin/dash"
   ln -s dash "$r/usr/bin/sh"
-  cp "$work/bin/sleeper" "$work/bin/handler" "$r/app/"
+  libc "$1"
+  cp "$work/bin/sleeper-dyn" "$r/app/sleeper"
+  cp "$work/bin/handler-dyn" "$r/app/handler"
   printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
 }
 
@@ -122,6 +143,65 @@ config script-exec-ok --config.entrypoint start --config.env PATH=/usr/bin:/app
 
 # 10: no Entrypoint and no Cmd at all.
 new no-command; busybox_base no-command; commit no-command
+
+# The PID 1 programs of the ground-truth test (tests/ground_truth.rs): each is run in a real
+# PID namespace and sent its stop signal, and initlint's verdict must match what happens.
+new c-handler-dyn; debian_base c-handler-dyn; commit c-handler-dyn
+config c-handler-dyn --config.entrypoint /app/handler
+new c-nohandler-dyn; debian_base c-nohandler-dyn; commit c-nohandler-dyn
+config c-nohandler-dyn --config.entrypoint /app/sleeper
+
+for init in tini dumb-init catatonit; do
+  name=$init-nohandler
+  new "$name"; debian_base "$name"
+  cp "$work/$init/usr/bin/$init" "$(root "$name")/usr/bin/$init"
+  commit "$name"
+done
+config tini-nohandler --config.entrypoint /usr/bin/tini --config.entrypoint -- --config.cmd /app/sleeper
+config dumb-init-nohandler --config.entrypoint /usr/bin/dumb-init --config.cmd /app/sleeper
+config catatonit-nohandler --config.entrypoint /usr/bin/catatonit --config.entrypoint -- --config.cmd /app/sleeper
+
+new forker-noreap; debian_base forker-noreap
+cp "$work/bin/forker-dyn" "$(root forker-noreap)/app/worker"; commit forker-noreap
+config forker-noreap --config.entrypoint /app/worker
+new forker-reap; debian_base forker-reap
+cp "$work/bin/reaper-dyn" "$(root forker-reap)/app/worker"; commit forker-reap
+config forker-reap --config.entrypoint /app/worker
+
+# busybox execs the last command of -c: the dynamic handler becomes PID 1.
+new busybox-exec-handler; busybox_base busybox-exec-handler; libc busybox-exec-handler
+cp "$work/bin/handler-dyn" "$(root busybox-exec-handler)/app/handler-dyn"; commit busybox-exec-handler
+config busybox-exec-handler --config.cmd /bin/sh --config.cmd -c --config.cmd "/app/handler-dyn"
+
+# bash execs a simple last command too.
+new bash-exec-handler; debian_base bash-exec-handler
+cp "$work/bash/bin/bash" "$(root bash-exec-handler)/usr/bin/bash"
+cp -a "$work/libtinfo6/lib/." "$(root bash-exec-handler)/lib/"; commit bash-exec-handler
+config bash-exec-handler --config.entrypoint /bin/bash --config.entrypoint -c --config.entrypoint "/app/handler"
+
+# python as PID 1: ignores SIGTERM unless the app installs a handler.
+python_base() {
+  local r; r=$(root "$1")
+  debian_base "$1"
+  for pkg in python3.11-minimal libpython3.11-minimal libexpat1 zlib1g; do
+    cp -a "$work/$pkg/." "$r/"
+  done
+  rm -rf "$r/usr/share/doc" "$r/usr/share/man"
+}
+new python-nohandler; python_base python-nohandler
+printf 'import time\nwhile True:\n    time.sleep(1)\n' >"$(root python-nohandler)/app/main.py"
+commit python-nohandler
+config python-nohandler --config.cmd /usr/bin/python3.11 --config.cmd /app/main.py
+new python-handler; python_base python-handler
+printf 'import signal, sys, time\nsignal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\nwhile True:\n    time.sleep(1)\n' >"$(root python-handler)/app/main.py"
+commit python-handler
+config python-handler --config.cmd /usr/bin/python3.11 --config.cmd /app/main.py
+
+if [ "$have_go" = 1 ]; then
+  new go-server; debian_base go-server
+  cp "$work/bin/go-server" "$(root go-server)/app/server"; commit go-server
+  config go-server --config.entrypoint /app/server
+fi
 
 # Every image in every on-disk format.
 for dir in "$work"/*/; do
