@@ -237,6 +237,7 @@ pub static PROGRAMS: &[Program] = &[
             "redis-server",
             "php-fpm",
             "java",
+            "dotnet",
         ],
         Role::HandlesSignals,
         0,
