@@ -157,7 +157,12 @@ fn start(rootfs: &Path, argv: &[String], env: &[(String, String)]) -> Run {
 #[test]
 fn verdicts_match_what_happens_in_a_real_pid_namespace() {
     if let Err(why) = unshare_works() {
-        println!("SKIPPED: unshare --pid --fork --mount-proc is not permitted here: {why}");
+        // CI sets INITLINT_REQUIRE_UNSHARE so that a skip there is a failure.
+        assert!(
+            std::env::var_os("INITLINT_REQUIRE_UNSHARE").is_none(),
+            "unshare is required here but failed: {why}"
+        );
+        eprintln!("SKIPPED: unshare --pid --fork --mount-proc is not permitted here: {why}");
         return;
     }
     let fx = fixtures();
