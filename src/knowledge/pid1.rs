@@ -198,10 +198,12 @@ pub static BEHAVIOURS: &[Behaviour] = &[
 
 /// By name (basename or full path).
 pub fn by_name(name: &str) -> Option<&'static Behaviour> {
+    // A full path first: /sbin/init is systemd, a bare `init` is s6-overlay's.
     let base = name.rsplit('/').next().unwrap_or(name);
     BEHAVIOURS
         .iter()
-        .find(|b| b.names.contains(&name) || b.names.contains(&base))
+        .find(|b| b.names.contains(&name))
+        .or_else(|| BEHAVIOURS.iter().find(|b| b.names.contains(&base)))
 }
 
 /// By ELF evidence: a marker string in the binary or its Go main module. Returns the entry
@@ -228,5 +230,29 @@ impl Behaviour {
 
     pub fn name(&self) -> &'static str {
         self.names[0]
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_paths_win_over_basenames() {
+        assert_eq!(by_name("/sbin/init").unwrap().name(), "systemd");
+        assert_eq!(by_name("/init").unwrap().name(), "s6-svscan");
+        assert_eq!(by_name("/usr/bin/tini").unwrap().name(), "tini");
+        assert!(by_name("/app/server").is_none());
+    }
+
+    #[test]
+    fn markers_are_unique_to_their_program() {
+        let catatonit = b"...tini version %s_%s ... CATATONIT_LOG ...";
+        assert_eq!(by_evidence(catatonit, None).unwrap().0.name(), "catatonit");
+        let tini = b"[FATAL tini (%i)] ... TINI_SUBREAPER";
+        assert_eq!(by_evidence(tini, None).unwrap().0.name(), "tini");
+        let gosu = by_evidence(b"", Some("github.com/tianon/gosu")).unwrap();
+        assert_eq!(gosu.0.name(), "gosu");
     }
 }

@@ -233,7 +233,12 @@ impl Builder<'_> {
             return;
         }
         let name = first.text.value.clone();
-        let base = basename(&name).to_string();
+        // A full path the knowledge base names (/sbin/init is systemd) before the basename.
+        let base = if knowledge::program(&name).is_some() && name.contains('/') {
+            name.clone()
+        } else {
+            basename(&name).to_string()
+        };
         if shell::is_shell(&base) && self.shell(&argv, &base, pid1, at.clone()) {
             return;
         }
