@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::rules::Severity;
 
@@ -23,9 +23,14 @@ use crate::rules::Severity;
 #[command(
     name = "initlint",
     version,
-    after_help = "Rules: see `initlint --list-rules`, and rules/ILnnn.md for each.\nExamples:\n  initlint Dockerfile\n  initlint --format json --failure-threshold error services/api/\n  cat Dockerfile | initlint --context . -\n  initlint alpine:3.20\n  initlint docker-archive:app.tar\n  initlint --platform linux/arm64 ghcr.io/org/app:1.2\n  initlint dir:./bundle   (umoci unpack output: config.json + rootfs/)"
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = "Rules: `initlint rules` lists them, `initlint rule IL101` prints a rule's page.\nExamples:\n  initlint Dockerfile\n  initlint --format json --failure-threshold error services/api/\n  cat Dockerfile | initlint --context . -\n  initlint alpine:3.20\n  initlint docker-archive:app.tar\n  initlint --platform linux/arm64 ghcr.io/org/app:1.2\n  initlint dir:./bundle   (umoci unpack output: config.json + rootfs/)"
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Dockerfiles (or directories containing one), `-` for a Dockerfile on stdin, or images:
     /// NAME[:TAG|@DIGEST] or docker://… (a registry), docker-archive:PATH[:TAG] or a `docker
     /// save` .tar, oci:DIR[:NAME], oci-archive:PATH[:NAME], dir:ROOTFS.
@@ -48,9 +53,17 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = Severity::Warning, env = "INITLINT_FAILURE_THRESHOLD")]
-    pub failure_threshold: Severity,
+    /// Lowest severity that makes the exit code 1 [default: warning, or the config's].
+    #[arg(long, value_enum, env = "INITLINT_FAILURE_THRESHOLD")]
+    pub failure_threshold: Option<Severity>,
+
+    /// Config file to use instead of the nearest .initlint.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore every .initlint.toml (and --config).
+    #[arg(long)]
+    pub isolated: bool,
 
     /// Rule codes to ignore, comma separated (e.g. IL104,IL106).
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
@@ -84,10 +97,29 @@ pub struct Cli {
     pub list_rules: bool,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every rule: code, name, severity, summary.
+    Rules,
+    /// Print a rule's documentation page (e.g. `initlint rule IL101`).
+    Rule {
+        /// The rule code.
+        code: String,
+    },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Launch chain, verdict and each finding with its source snippet.
     Human,
+    /// One JSON object per target (the output contract).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// One line per finding: `path:line:col: CODE message`.
+    Compact,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

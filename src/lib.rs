@@ -2,6 +2,7 @@
 //! stop signal. Pipeline: source → dockerfile → model → launch → rules → report.
 
 pub mod cli;
+pub mod config;
 pub mod dockerfile;
 pub mod elf;
 pub mod error;
@@ -44,8 +45,9 @@ pub fn analyse_dockerfile(
     text: String,
     context: Option<&Path>,
     opts: &dockerfile::Options,
-    ignore: &[Code],
+    settings: &config::Settings,
 ) -> Result<Analysis> {
+    knowledge::configure(&settings.trusted_inits, &settings.launchers);
     if text.trim().is_empty() {
         return Err(Error::Empty { path: name });
     }
@@ -81,8 +83,7 @@ pub fn analyse_dockerfile(
         sources: &sources,
         verdict: &verdict,
     };
-    let mut findings = rules::check(&ctx);
-    findings.retain(|f| !ignore.contains(&f.code));
+    let findings = finish(rules::check(&ctx), &sources, settings);
     Ok(Analysis {
         name,
         stage,
@@ -93,6 +94,23 @@ pub fn analyse_dockerfile(
         chain,
         findings,
     })
+}
+
+/// Severity overrides, inline suppressions (and IL900 for unused ones), then ignored codes.
+fn finish(
+    mut findings: Vec<Finding>,
+    sources: &SourceMap,
+    settings: &config::Settings,
+) -> Vec<Finding> {
+    for f in &mut findings {
+        if let Some((_, sev)) = settings.severity.iter().rev().find(|(c, _)| *c == f.code) {
+            f.severity = *sev;
+        }
+    }
+    let mut findings = config::pragma::apply(findings, sources);
+    findings.retain(|f| !settings.ignore.contains(&f.code));
+    rules::sort(&mut findings);
+    findings
 }
 
 fn read_text(path: &Path, name: &str) -> Result<String> {
@@ -112,40 +130,38 @@ fn into_text(bytes: Vec<u8>, name: &str) -> Result<String> {
 
 /// Run the command line; returns the process exit code.
 pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    if cli.list_rules {
-        for r in rules::ALL {
-            let m = r.meta();
-            let _ = writeln!(
-                stdout,
-                "{}  {:<34} {:<8} {}",
-                m.code,
-                m.name,
-                m.severity.as_str(),
-                m.summary
-            );
-        }
-        return 0;
+    match &cli.command {
+        Some(cli::Command::Rules) => return list_rules(stdout),
+        Some(cli::Command::Rule { code }) => return print_rule(code, stdout, stderr),
+        None if cli.list_rules => return list_rules(stdout),
+        None => {}
     }
-    let mut ignore = Vec::new();
+    let fail = |stderr: &mut dyn Write, msg: String| {
+        let _ = writeln!(stderr, "initlint: error: {msg}");
+        2
+    };
+    let mut cli_ignore = Vec::new();
     for c in &cli.ignore {
         match c.parse::<Code>() {
-            Ok(code) => ignore.push(code),
-            Err(e) => {
-                let _ = writeln!(stderr, "initlint: error: --ignore: {e}");
-                return 2;
-            }
+            Ok(code) => cli_ignore.push(code),
+            Err(e) => return fail(stderr, format!("--ignore: {e}")),
         }
     }
     let mut build_args = Vec::new();
     for a in &cli.build_args {
         match a.split_once('=') {
             Some((k, v)) if !k.is_empty() => build_args.push((k.to_string(), v.to_string())),
-            _ => {
-                let _ = writeln!(stderr, "initlint: error: {}", Error::BuildArg(a.clone()));
-                return 2;
-            }
+            _ => return fail(stderr, Error::BuildArg(a.clone()).to_string()),
         }
     }
+    // An explicit --config must exist and parse; a found .initlint.toml must parse too.
+    let explicit = match (&cli.config, cli.isolated) {
+        (Some(p), false) => match config::Config::load(p) {
+            Ok(c) => Some(c),
+            Err(e) => return fail(stderr, e),
+        },
+        _ => None,
+    };
     let opts = dockerfile::Options {
         target_stage: cli.target.clone(),
         build_args,
@@ -159,57 +175,122 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         }
     };
     let mut code = 0u8;
-    let mut json_reports = Vec::new();
+    let mut done = Vec::new();
     for t in &cli.targets {
-        match analyse_target(t, cli, &opts, &ignore) {
-            Ok(a) => {
-                let report = report::Report {
-                    target: &a.name,
-                    stage: a.stage.clone(),
-                    image: a.image.as_ref(),
-                    verdict: &a.verdict,
-                    container: &a.container,
-                    chain: &a.chain,
-                    findings: &a.findings,
-                    sources: &a.sources,
-                };
-                match cli.format {
-                    Format::Human => {
-                        let _ = write!(stdout, "{}", report::human(&report, color));
+        let cfg = match (&explicit, cli.isolated) {
+            (Some(c), _) => c.clone(),
+            (None, true) => config::Config::default(),
+            (None, false) => match config::Config::find(&config_start(t)) {
+                Some(p) => match config::Config::load(&p) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        code = fail(stderr, e);
+                        continue;
                     }
-                    Format::Json => json_reports.push(report::json(&report)),
-                }
-                if a.findings
-                    .iter()
-                    .any(|f| f.severity >= cli.failure_threshold)
-                {
+                },
+                None => config::Config::default(),
+            },
+        };
+        let target_path = Path::new(t);
+        let mut settings = cfg.settings_for(target_path.exists().then_some(target_path));
+        settings.ignore.extend(cli_ignore.iter().copied());
+        let threshold = cli
+            .failure_threshold
+            .or(settings.failure_threshold)
+            .unwrap_or(rules::Severity::Warning);
+        match analyse_target(t, cli, &opts, &settings) {
+            Ok(a) => {
+                if a.findings.iter().any(|f| f.severity >= threshold) {
                     code = code.max(1);
                 }
+                done.push(a);
             }
-            Err(e) => {
-                let _ = writeln!(stderr, "initlint: error: {e}");
-                code = 2;
-            }
+            Err(e) => code = fail(stderr, e.to_string()),
         }
     }
-    if cli.format == Format::Json {
+    let reports: Vec<report::Report<'_>> = done
+        .iter()
+        .map(|a| report::Report {
+            target: &a.name,
+            stage: a.stage.clone(),
+            image: a.image.as_ref(),
+            verdict: &a.verdict,
+            container: &a.container,
+            chain: &a.chain,
+            findings: &a.findings,
+            sources: &a.sources,
+        })
+        .collect();
+    let out = match cli.format {
+        Format::Human => reports.iter().map(|r| report::human(r, color)).collect(),
         // One target prints one object (the contract); several print one object per line.
-        for r in json_reports {
-            let _ = writeln!(
-                stdout,
-                "{}",
-                serde_json::to_string_pretty(&r).unwrap_or_default()
-            );
+        Format::Json => reports
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&report::json(r)).unwrap_or_default()
+                )
+            })
+            .collect(),
+        Format::Sarif => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report::sarif(&reports)).unwrap_or_default()
+        ),
+        Format::Github => reports.iter().map(report::github).collect(),
+        Format::Compact => reports.iter().map(report::compact).collect::<String>(),
+    };
+    let _ = write!(stdout, "{out}");
+    code
+}
+
+/// Where to look for `.initlint.toml`: the Dockerfile's directory, else the working directory.
+fn config_start(target: &str) -> std::path::PathBuf {
+    let p = Path::new(target);
+    if p.is_dir() {
+        p.to_path_buf()
+    } else if p.is_file() {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| ".".into(), Path::to_path_buf)
+    } else {
+        ".".into()
+    }
+}
+
+fn list_rules(stdout: &mut dyn Write) -> u8 {
+    for r in rules::ALL {
+        let m = r.meta();
+        let _ = writeln!(
+            stdout,
+            "{}  {:<34} {:<8} {}",
+            m.code,
+            m.name,
+            m.severity.as_str(),
+            m.summary
+        );
+    }
+    0
+}
+
+fn print_rule(code: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    match code.parse::<Code>() {
+        Ok(c) => {
+            let _ = write!(stdout, "{}", rules::meta(c).doc);
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(stderr, "initlint: error: {e}");
+            2
         }
     }
-    code
 }
 
 fn analyse_target(
     t: &str,
     cli: &Cli,
     opts: &dockerfile::Options,
-    ignore: &[Code],
+    settings: &config::Settings,
 ) -> Result<Analysis> {
     let target =
         source::resolve_target(t, cli.context.as_deref()).map_err(|message| Error::Target {
@@ -220,7 +301,7 @@ fn analyse_target(
         Target::Dockerfile { path, context } => {
             let name = display(&path);
             let text = read_text(&path, &name)?;
-            analyse_dockerfile(name, text, Some(&context), opts, ignore)
+            analyse_dockerfile(name, text, Some(&context), opts, settings)
         }
         Target::Stdin { context } => {
             let mut bytes = Vec::new();
@@ -231,7 +312,7 @@ fn analyse_target(
                     source,
                 })?;
             let text = into_text(bytes, "<stdin>")?;
-            analyse_dockerfile("<stdin>".into(), text, context.as_deref(), opts, ignore)
+            analyse_dockerfile("<stdin>".into(), text, context.as_deref(), opts, settings)
         }
         Target::Image(arg) => {
             let err = |message: String| Error::Target {
@@ -245,7 +326,7 @@ fn analyse_target(
                 ),
             };
             let opts = image_options(cli, &target)?;
-            analyse_image(t, &target, &opts, ignore)
+            analyse_image(t, &target, &opts, settings)
         }
     }
 }
@@ -273,8 +354,9 @@ pub fn analyse_image(
     name: &str,
     target: &image::ImageTarget,
     opts: &image::Options,
-    ignore: &[Code],
+    settings: &config::Settings,
 ) -> Result<Analysis> {
+    knowledge::configure(&settings.trusted_inits, &settings.launchers);
     let loaded = image::load(target, name, opts).map_err(|e| {
         let msg = e.to_string();
         Error::Image(if msg.starts_with(name) {
@@ -300,8 +382,7 @@ pub fn analyse_image(
         sources: &sources,
         verdict: &verdict,
     };
-    let mut findings = rules::check(&ctx);
-    findings.retain(|f| !ignore.contains(&f.code));
+    let findings = finish(rules::check(&ctx), &sources, settings);
     let stats = container.files.stats();
     Ok(Analysis {
         name: name.to_string(),

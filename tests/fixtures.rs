@@ -17,7 +17,7 @@ fn findings_of(dir: &Path) -> (initlint::Analysis, BTreeSet<String>) {
         text,
         Some(dir),
         &Options::default(),
-        &[],
+        &Default::default(),
     )
     .unwrap();
     let got = a

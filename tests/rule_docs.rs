@@ -32,7 +32,7 @@ fn codes_for(text: &str) -> Vec<Code> {
         text.into(),
         None,
         &Options::default(),
-        &[],
+        &Default::default(),
     )
     .unwrap();
     a.findings.iter().map(|f| f.code).collect()

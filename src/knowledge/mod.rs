@@ -246,9 +246,66 @@ pub static PROGRAMS: &[Program] = &[
     ),
 ];
 
-/// Find a program by its basename (`/usr/bin/tini` → tini, `python3.12` → python).
+/// Find a program by its basename (`/usr/bin/tini` → tini, `python3.12` → python), then
+/// among the names `.initlint.toml` adds (`trusted-inits`, `launchers`).
 pub fn program(basename: &str) -> Option<&'static Program> {
-    PROGRAMS.iter().find(|p| p.names.contains(&basename))
+    PROGRAMS
+        .iter()
+        .find(|p| p.names.contains(&basename))
+        .or_else(|| {
+            let extra = EXTRA.read().ok()?;
+            if extra.inits.iter().any(|n| n == basename) {
+                Some(&TRUSTED_INIT)
+            } else if extra.launchers.iter().any(|n| n == basename) {
+                Some(&EXTRA_LAUNCHER)
+            } else {
+                None
+            }
+        })
+}
+
+/// Names a project's config adds to the knowledge base.
+#[derive(Debug, Default)]
+struct Extra {
+    inits: Vec<String>,
+    launchers: Vec<String>,
+}
+
+static EXTRA: std::sync::RwLock<Extra> = std::sync::RwLock::new(Extra {
+    inits: Vec::new(),
+    launchers: Vec::new(),
+});
+
+static TRUSTED_INIT: Program = p(
+    &["trusted-init"],
+    Role::Init,
+    0,
+    &[],
+    "a trusted init (from .initlint.toml): forwards signals to its child and reaps zombies",
+);
+
+static EXTRA_LAUNCHER: Program = p(
+    &["launcher"],
+    Role::Launcher,
+    0,
+    &[],
+    "a launcher (from .initlint.toml) runs the app as a child process",
+);
+
+/// Set the names `.initlint.toml` adds for the target being analysed.
+pub fn configure(inits: &[String], launchers: &[String]) {
+    if let Ok(mut e) = EXTRA.write() {
+        e.inits = inits.to_vec();
+        e.launchers = launchers.to_vec();
+    }
+}
+
+/// A name `.initlint.toml` declares a trusted init.
+pub fn is_trusted_init(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    EXTRA
+        .read()
+        .is_ok_and(|e| e.inits.iter().any(|n| n == name || n == base))
 }
 
 /// Launchers that only launch for some subcommands: `poetry run`, not `poetry install`.

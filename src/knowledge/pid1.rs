@@ -196,8 +196,24 @@ pub static BEHAVIOURS: &[Behaviour] = &[
     },
 ];
 
-/// By name (basename or full path).
+/// An init named in `.initlint.toml` (`trusted-inits`).
+static TRUSTED: Behaviour = Behaviour {
+    names: &["trusted init"],
+    stops_on: ALL,
+    graceful: None,
+    reaps: Reaps::Yes,
+    forwards: true,
+    markers: &[],
+    go_module: None,
+    note: "declared a trusted init in .initlint.toml: it forwards signals to its child and reaps zombies",
+};
+
+/// By name (basename or full path), then the config's trusted inits.
 pub fn by_name(name: &str) -> Option<&'static Behaviour> {
+    known(name).or_else(|| super::is_trusted_init(name).then_some(&TRUSTED))
+}
+
+fn known(name: &str) -> Option<&'static Behaviour> {
     // A full path first: /sbin/init is systemd, a bare `init` is s6-overlay's.
     let base = name.rsplit('/').next().unwrap_or(name);
     BEHAVIOURS

@@ -1,8 +1,10 @@
 //! Output: every format is rendered from the same [`Report`].
 
+mod formats;
 mod human;
 mod json;
 
+pub use formats::{compact, github, sarif, DOCS_BASE};
 pub use human::render as human;
 pub use json::render as json;
 

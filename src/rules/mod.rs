@@ -19,6 +19,7 @@ mod il302_runtime_default_ignores;
 mod il303_no_zombie_reaper;
 mod il304_init_misconfigured;
 mod il305_stopsignal_not_handled;
+mod il900_unused_suppression;
 
 use std::fmt;
 
@@ -44,7 +45,7 @@ macro_rules! codes {
 }
 codes!(
     IL101, IL102, IL103, IL104, IL105, IL106, IL107, IL201, IL202, IL203, IL204, IL205, IL206,
-    IL301, IL302, IL303, IL304, IL305
+    IL301, IL302, IL303, IL304, IL305, IL900
 );
 
 impl fmt::Display for Code {
@@ -64,7 +65,18 @@ impl std::str::FromStr for Code {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -146,6 +158,7 @@ pub static ALL: &[&dyn Rule] = &[
     &il303_no_zombie_reaper::Rule,
     &il304_init_misconfigured::Rule,
     &il305_stopsignal_not_handled::Rule,
+    &il900_unused_suppression::Rule,
 ];
 
 pub fn meta(code: Code) -> &'static Meta {
@@ -168,6 +181,12 @@ pub fn check(ctx: &Context<'_>) -> Vec<Finding> {
             diag,
         }));
     }
+    sort(&mut findings);
+    findings
+}
+
+/// By file, position, then code.
+pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (
             a.diag.primary.span.file.0,
@@ -180,7 +199,6 @@ pub fn check(ctx: &Context<'_>) -> Vec<Finding> {
                 b.code,
             ))
     });
-    findings
 }
 
 // Shared wording for the "why" chain, so every rule tells the story the same way.

@@ -37,6 +37,10 @@ impl SourceMap {
         }
     }
 
+    pub fn ids(&self) -> impl Iterator<Item = FileId> {
+        (0..self.files.len()).map(FileId)
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0]
     }

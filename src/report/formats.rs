@@ -1,0 +1,179 @@
+//! `--format compact`, `github` and `sarif`: the same findings for editors, GitHub Actions
+//! annotations and GitHub code scanning.
+
+use std::fmt::Write;
+
+use serde_json::{json, Value};
+
+use super::{position, Report};
+use crate::rules::{self, Finding, Severity};
+
+/// Where rule pages live, for SARIF `helpUri`.
+pub const DOCS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/rules/");
+
+/// `path:line:col: CODE message`, one line per finding.
+pub fn compact(r: &Report<'_>) -> String {
+    let mut out = String::new();
+    for f in r.findings {
+        let (path, line, col, ..) = position(r.sources, &f.diag.primary.span);
+        let _ = writeln!(
+            out,
+            "{path}:{line}:{col}: {} {}",
+            f.code,
+            f.diag.message.replace('\n', " ")
+        );
+    }
+    out
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=IL101 …::message`.
+pub fn github(r: &Report<'_>) -> String {
+    let mut out = String::new();
+    for f in r.findings {
+        let (path, line, col, end_line, end_col) = position(r.sources, &f.diag.primary.span);
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let name = rules::meta(f.code).name;
+        let mut message = f.diag.message.clone();
+        if !f.diag.help.is_empty() {
+            message.push_str("\nfix: ");
+            message.push_str(&f.diag.help);
+        }
+        let _ = writeln!(
+            out,
+            "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}",
+            escape_property(&path),
+            escape_property(&format!("{} {name}", f.code)),
+            escape_data(&message)
+        );
+    }
+    out
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// A path as a SARIF artifact URI (relative paths stay relative; spaces are escaped).
+fn uri(path: &str) -> String {
+    path.replace('%', "%25").replace(' ', "%20")
+}
+
+fn fingerprint(f: &Finding, path: &str, line_text: &str) -> String {
+    let text: String = line_text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let hex = crate::image::sha256_hex(format!("{}\0{path}\0{text}", f.code).as_bytes());
+    hex[..32].to_string()
+}
+
+/// One SARIF 2.1.0 log for all targets.
+pub fn sarif(reports: &[Report<'_>]) -> Value {
+    let rule_list: Vec<Value> = rules::ALL
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            json!({
+                "id": m.code.as_str(),
+                "name": m.name,
+                "shortDescription": {"text": m.summary},
+                "fullDescription": {"text": full_description(m.doc)},
+                "helpUri": format!("{DOCS_BASE}{}.md", m.code),
+                "help": {"text": m.summary, "markdown": m.doc},
+                "defaultConfiguration": {"level": level(m.severity)},
+                "properties": {"tags": ["containers", "signals"]},
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for r in reports {
+        for f in r.findings {
+            let span = &f.diag.primary.span;
+            let (path, line, col, end_line, end_col) = position(r.sources, span);
+            let text = &r.sources.get(span.file).text;
+            let line_text = text.lines().nth(line - 1).unwrap_or("");
+            let index = rules::ALL
+                .iter()
+                .position(|x| x.meta().code == f.code)
+                .unwrap_or(0);
+            let mut message = f.diag.message.clone();
+            if !f.diag.help.is_empty() {
+                message.push_str(&format!(" Fix: {}", f.diag.help));
+            }
+            let related: Vec<Value> = f
+                .diag
+                .secondary
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let (p, line, col, end_line, end_col) = position(r.sources, &l.span);
+                    json!({
+                        "id": i,
+                        "message": {"text": l.text},
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": uri(&p)},
+                            "region": {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col},
+                        },
+                    })
+                })
+                .collect();
+            let mut result = json!({
+                "ruleId": f.code.as_str(),
+                "ruleIndex": index,
+                "level": level(f.severity),
+                "message": {"text": message},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(&path)},
+                        "region": {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col},
+                    },
+                }],
+                "partialFingerprints": {"initlint/v1": fingerprint(f, &path, line_text)},
+                "properties": {"why": f.diag.why, "target": r.target},
+            });
+            if !related.is_empty() {
+                result["relatedLocations"] = json!(related);
+            }
+            results.push(result);
+        }
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "initlint",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": env!("CARGO_PKG_REPOSITORY"),
+                "rules": rule_list,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+/// The page's "What it detects" section as plain text.
+fn full_description(doc: &str) -> String {
+    let body = doc
+        .split("## What it detects")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or(doc);
+    body.trim().to_string()
+}
