@@ -53,6 +53,11 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
+    /// Also write the report in another format to a file, e.g. `--output sarif=results.sarif`
+    /// (repeatable; FORMAT is one of --format's).
+    #[arg(long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
+
     /// Lowest severity that makes the exit code 1 [default: warning, or the config's].
     #[arg(long, value_enum, env = "INITLINT_FAILURE_THRESHOLD")]
     pub failure_threshold: Option<Severity>,

@@ -221,7 +221,29 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
             sources: &a.sources,
         })
         .collect();
-    let out = match cli.format {
+    for o in &cli.outputs {
+        let written = match o.split_once('=') {
+            Some((f, path)) if !path.is_empty() => {
+                match <Format as clap::ValueEnum>::from_str(f, true) {
+                    Ok(fmt) => std::fs::write(path, render(fmt, &reports, false))
+                        .map_err(|e| format!("--output {o}: cannot write {path}: {e}")),
+                    Err(_) => Err(format!(
+                        "--output {o}: unknown format {f:?} (human, json, sarif, github, compact)"
+                    )),
+                }
+            }
+            _ => Err(format!("--output {o:?}: expected FORMAT=PATH")),
+        };
+        if let Err(e) = written {
+            code = fail(stderr, e);
+        }
+    }
+    let _ = write!(stdout, "{}", render(cli.format, &reports, color));
+    code
+}
+
+fn render(format: Format, reports: &[report::Report<'_>], color: bool) -> String {
+    match format {
         Format::Human => reports.iter().map(|r| report::human(r, color)).collect(),
         // One target prints one object (the contract); several print one object per line.
         Format::Json => reports
@@ -235,13 +257,11 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
             .collect(),
         Format::Sarif => format!(
             "{}\n",
-            serde_json::to_string_pretty(&report::sarif(&reports)).unwrap_or_default()
+            serde_json::to_string_pretty(&report::sarif(reports)).unwrap_or_default()
         ),
         Format::Github => reports.iter().map(report::github).collect(),
         Format::Compact => reports.iter().map(report::compact).collect::<String>(),
-    };
-    let _ = write!(stdout, "{out}");
-    code
+    }
 }
 
 /// Where to look for `.initlint.toml`: the Dockerfile's directory, else the working directory.

@@ -1,0 +1,239 @@
+//! The GitHub Action and the pre-commit hooks, run for real, with the snippets from README.md
+//! (so the README cannot drift from what is tested).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The fenced block after `<!-- snippet: NAME -->` in README.md.
+fn snippet(name: &str) -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let marker = format!("<!-- snippet: {name} -->");
+    let at = readme.find(&marker).unwrap_or_else(|| panic!("README has no {marker}"));
+    let rest = &readme[at..];
+    let open = rest.find("```").unwrap();
+    let body = &rest[open..];
+    let start = body.find('\n').unwrap() + 1;
+    let end = body[start..].find("\n```").unwrap();
+    format!("{}\n", &body[start..start + end])
+}
+
+/// The `with:` inputs of the step that uses initlint in the README's workflow.
+fn workflow_inputs(yaml: &str) -> BTreeMap<String, String> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let step = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("uses: initlint/initlint"))
+        .expect("a step that uses initlint/initlint");
+    let with = (step..lines.len())
+        .find(|&i| lines[i].trim() == "with:")
+        .unwrap();
+    let indent = lines[with].len() - lines[with].trim_start().len();
+    let mut inputs = BTreeMap::new();
+    for l in &lines[with + 1..] {
+        let i = l.len() - l.trim_start().len();
+        if i <= indent || l.trim().is_empty() {
+            break;
+        }
+        let (k, v) = l.trim().split_once(':').unwrap();
+        inputs.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    inputs
+}
+
+const BAD: &str = "FROM debian:bookworm\nCMD /usr/local/bin/server --port 8080\n";
+const GOOD: &str = "FROM debian:bookworm\nCMD [\"/usr/local/bin/server\", \"--port\", \"8080\"]\n";
+
+struct ActionRun {
+    out: Output,
+    outputs: String,
+    summary: String,
+}
+
+/// Run the action's steps as GitHub would: the env of action.yml's `run` steps, with
+/// GITHUB_ACTION_PATH, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, in `workspace`.
+fn run_action(workspace: &Path, inputs: &BTreeMap<String, String>) -> ActionRun {
+    let action = std::fs::read_to_string(repo().join("action.yml")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    // A cached binary (what actions/cache restores): install.sh must accept it.
+    let root = tmp.path().join("initlint-bin");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_initlint"), root.join("bin/initlint")).unwrap();
+    let output = tmp.path().join("github_output");
+    let summary = tmp.path().join("step_summary");
+    let env = |cmd: &mut Command| {
+        cmd.current_dir(workspace)
+            .env("GITHUB_ACTION_PATH", repo())
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("INITLINT_ROOT", &root)
+            .env_remove("INITLINT_FAILURE_THRESHOLD");
+        for (k, v) in inputs {
+            let var = format!("INPUT_{}", k.to_ascii_uppercase().replace('-', "_"));
+            assert!(
+                action.contains(&format!("{var}: ${{{{ inputs.{k} }}}}")),
+                "action.yml does not pass input {k} as {var}"
+            );
+            cmd.env(var, v);
+        }
+    };
+    let mut steps = Vec::new();
+    for line in action.lines() {
+        if let Some(script) = line.trim().strip_prefix("run: '\"$GITHUB_ACTION_PATH/") {
+            steps.push(script.trim_end_matches("\"'").to_string());
+        }
+    }
+    assert_eq!(steps, ["action/install.sh", "action/run.sh"]);
+    let mut install = Command::new(repo().join(&steps[0]));
+    env(&mut install);
+    let out = install.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("from the cache"));
+    let mut run = Command::new(repo().join(&steps[1]));
+    env(&mut run);
+    let out = run.output().unwrap();
+    ActionRun {
+        out,
+        outputs: std::fs::read_to_string(&output).unwrap_or_default(),
+        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+    }
+}
+
+#[test]
+fn the_action_annotates_writes_sarif_and_sets_outputs() {
+    let inputs = workflow_inputs(&snippet("github-action"));
+    assert!(inputs.contains_key("target") && inputs.contains_key("sarif-file"));
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("Dockerfile"), BAD).unwrap();
+    std::fs::create_dir_all(ws.path().join("services/api")).unwrap();
+    std::fs::write(ws.path().join("services/api/Containerfile"), GOOD).unwrap();
+    let r = run_action(ws.path(), &inputs);
+    let stdout = String::from_utf8_lossy(&r.out.stdout);
+    assert_eq!(r.out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&r.out.stderr));
+    assert!(
+        stdout.contains("::error file=Dockerfile,line=2,col=5,"),
+        "annotation: {stdout}"
+    );
+    assert!(stdout.contains("title=IL101 shell-stays-pid1::"), "{stdout}");
+    assert!(r.outputs.contains("findings=1\n"), "{}", r.outputs);
+    assert!(r.outputs.contains("exit-code=1\n"), "{}", r.outputs);
+    assert!(r.summary.contains("| error | [IL101]"), "{}", r.summary);
+    assert!(r.summary.contains("SIGTERM **ignored**"), "{}", r.summary);
+    let sarif: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(ws.path().join(&inputs["sarif-file"])).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "IL101");
+
+    // Fixed: the step passes, the outputs say so.
+    std::fs::write(ws.path().join("Dockerfile"), GOOD).unwrap();
+    let r = run_action(ws.path(), &inputs);
+    assert_eq!(r.out.status.code(), Some(0));
+    assert!(r.outputs.contains("findings=0\n"), "{}", r.outputs);
+    assert!(r.outputs.contains("exit-code=0\n"), "{}", r.outputs);
+    assert!(r.summary.contains("No findings."), "{}", r.summary);
+}
+
+fn git(dir: &Path, args: &[&str]) -> Output {
+    Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap()
+}
+
+fn pre_commit(dir: &Path, args: &[&str]) -> Output {
+    let target = repo().join("target");
+    Command::new("pre-commit")
+        .args(args)
+        .current_dir(dir)
+        // Shared between runs: the hook's release build is done once.
+        .env("PRE_COMMIT_HOME", target.join("pre-commit-home"))
+        .env("CARGO_TARGET_DIR", target.join("pre-commit-build"))
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn pre_commit_hooks_fail_a_bad_commit_and_pass_a_good_one() {
+    if Command::new("pre-commit").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("INITLINT_REQUIRE_PRE_COMMIT").is_none(),
+            "pre-commit is required here"
+        );
+        eprintln!("SKIPPED: pre-commit is not installed (pip install pre-commit)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    assert!(git(ws, &["init", "-q"]).status.success());
+    std::fs::write(ws.join("Dockerfile"), BAD).unwrap();
+    std::fs::write(ws.join("Containerfile"), GOOD).unwrap();
+    git(ws, &["add", "."]);
+    let repo_path = repo().display().to_string();
+    // try-repo: the hook from this checkout, as it is now.
+    let out = pre_commit(ws, &["try-repo", &repo_path, "initlint", "--all-files"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("IL101"), "{}", text(&out));
+    std::fs::write(ws.join("Dockerfile"), GOOD).unwrap();
+    std::fs::write(ws.join("Containerfile"), BAD).unwrap();
+    git(ws, &["add", "."]);
+    let out = pre_commit(ws, &["try-repo", &repo_path, "initlint", "--all-files"]);
+    assert_eq!(out.status.code(), Some(1), "Containerfiles are linted too: {}", text(&out));
+
+    // A commit, with the README's config pointing at this repository's HEAD.
+    let head = String::from_utf8_lossy(&git(&repo(), &["rev-parse", "HEAD"]).stdout)
+        .trim()
+        .to_string();
+    let config = snippet("pre-commit")
+        .replace("https://github.com/initlint/initlint", &repo_path)
+        .replace("rev: v0.1.0", &format!("rev: {head}"));
+    std::fs::write(ws.join(".pre-commit-config.yaml"), config).unwrap();
+    let out = pre_commit(ws, &["install"]);
+    assert!(out.status.success(), "{}", text(&out));
+    git(ws, &["add", "."]);
+    let out = git(ws, &["commit", "-q", "-m", "shell-form CMD in the Containerfile"]);
+    assert!(!out.status.success(), "the bad commit went through: {}", text(&out));
+    assert!(text(&out).contains("IL101"), "{}", text(&out));
+    std::fs::write(ws.join("Containerfile"), GOOD).unwrap();
+    git(ws, &["add", "."]);
+    let out = git(ws, &["commit", "-q", "-m", "exec form"]);
+    assert!(out.status.success(), "the good commit failed: {}", text(&out));
+}
+
+#[test]
+fn readme_config_snippet_is_a_valid_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".initlint.toml");
+    std::fs::write(&path, snippet("config")).unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), BAD).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args(["--format", "json", "Dockerfile"])
+        .current_dir(dir.path())
+        .env_remove("INITLINT_FAILURE_THRESHOLD")
+        .output()
+        .unwrap();
+    // IL101 is an error and the snippet's threshold is error: exit 1, and the config parsed.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
