@@ -372,66 +372,33 @@ impl ImageView {
             return Ok(None);
         }
         let (layer_i, path) = bytes_at;
-        match &self.reread {
-            Reread::Dir(root) => rootfs::read_file(root, path).map(Some),
-            Reread::Blobs {
-                blobs,
-                layers,
-                limits,
-            } => {
-                let l = layers
-                    .get(*layer_i)
-                    .ok_or_else(|| ImageError::Other(format!("internal: no layer {layer_i}")))?;
-                self.stats.borrow_mut().rereads += 1;
-                let mut want = Want::default();
-                want.paths.insert(path.clone());
-                let blob = blobs.open(&l.locator)?;
-                let idx = layer::index(
-                    blob,
-                    &layer_name(layers, *layer_i),
-                    &l.expect,
-                    &want,
-                    *limits,
-                )?;
-                Ok(idx.changes.into_iter().find_map(|c| match c {
-                    Change::Add(layer::Entry {
-                        path: p,
-                        kind: Kind::File { content, .. },
-                        ..
-                    }) if &p == path => content,
-                    _ => None,
-                }))
-            }
-        }
+        self.read_again(*layer_i, path, layer::MAX_CAPTURE)
+            .map(Some)
     }
 
-    /// All the bytes of a regular file up to [`crate::elf::MAX_ELF`], reading its layer
-    /// again when the first pass kept less.
-    fn whole_bytes(&self, node: &fs::Node) -> Result<Arc<[u8]>, ImageError> {
-        let NodeKind::File { bytes_at, .. } = &node.kind else {
-            return Err(ImageError::Other("not a regular file".into()));
-        };
-        let (layer_i, path) = bytes_at;
+    /// The bytes of `path` as layer `layer_i` wrote them, up to `cap`: the rare second read
+    /// of a layer (counted), or a read from the unpacked root filesystem.
+    fn read_again(&self, layer_i: usize, path: &str, cap: u64) -> Result<Arc<[u8]>, ImageError> {
         match &self.reread {
-            Reread::Dir(root) => rootfs::read_file_capped(root, path, crate::elf::MAX_ELF as u64),
+            Reread::Dir(root) => rootfs::read_file_capped(root, path, cap),
             Reread::Blobs {
                 blobs,
                 layers,
                 limits,
             } => {
-                self.stats.borrow_mut().rereads += 1;
                 let l = layers
-                    .get(*layer_i)
+                    .get(layer_i)
                     .ok_or_else(|| ImageError::Other(format!("internal: no layer {layer_i}")))?;
+                self.stats.borrow_mut().rereads += 1;
                 let mut want = Want {
-                    max_capture: crate::elf::MAX_ELF as u64,
+                    max_capture: cap,
                     ..Default::default()
                 };
-                want.paths.insert(path.clone());
+                want.paths.insert(path.to_string());
                 let blob = blobs.open(&l.locator)?;
                 let idx = layer::index(
                     blob,
-                    &layer_name(layers, *layer_i),
+                    &layer_name(layers, layer_i),
                     &l.expect,
                     &want,
                     *limits,
@@ -443,12 +410,21 @@ impl ImageView {
                             path: p,
                             kind: Kind::File { content, .. },
                             ..
-                        }) if &p == path => content,
+                        }) if p == path => content,
                         _ => None,
                     })
                     .ok_or_else(|| ImageError::Other(format!("{path} vanished from its layer")))
             }
         }
+    }
+
+    /// All the bytes of a regular file up to [`crate::elf::MAX_ELF`], reading its layer
+    /// again when the first pass kept less.
+    fn whole_bytes(&self, node: &fs::Node) -> Result<Arc<[u8]>, ImageError> {
+        let NodeKind::File { bytes_at, .. } = &node.kind else {
+            return Err(ImageError::Other("not a regular file".into()));
+        };
+        self.read_again(bytes_at.0, &bytes_at.1, crate::elf::MAX_ELF as u64)
     }
 
     fn entry(&self, path: &str, node: &fs::Node, sources: &mut SourceMap) -> Lookup {

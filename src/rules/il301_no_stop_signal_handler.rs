@@ -1,6 +1,5 @@
 use super::{label, Code, Context, Diag, Meta, Severity};
 use crate::elf;
-use crate::launch::StepKind;
 
 pub struct Rule;
 
@@ -18,16 +17,9 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        let Some(step) = super::pid1_step(ctx) else {
+        let Some((step, path, f)) = super::pid1_plain_binary(ctx) else {
             return;
         };
-        let (StepKind::Program { path, .. }, Some(b)) = (&step.kind, &step.binary) else {
-            return;
-        };
-        let Ok(f) = &b.facts else { return };
-        if f.is_static || f.go.is_some() || b.identified.is_some() {
-            return;
-        }
         if !f.imports_any(elf::SIGNAL_FNS).is_empty() {
             return;
         }

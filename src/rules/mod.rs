@@ -240,6 +240,23 @@ pub(crate) fn pid1_step<'a>(ctx: &Context<'a>) -> Option<&'a crate::launch::Step
     ctx.chain.pid1()
 }
 
+/// PID 1 as an inspected, dynamically linked, non-Go ELF that no knowledge entry claims: the
+/// case where only its imports can tell (IL301, IL303).
+pub(crate) fn pid1_plain_binary<'a>(
+    ctx: &Context<'a>,
+) -> Option<(&'a crate::launch::Step, &'a str, &'a crate::elf::ElfFacts)> {
+    let step = pid1_step(ctx)?;
+    let (crate::launch::StepKind::Program { path, .. }, Some(b)) = (&step.kind, &step.binary)
+    else {
+        return None;
+    };
+    let f = b.facts.as_ref().ok()?;
+    if f.is_static || f.go.is_some() || b.identified.is_some() {
+        return None;
+    }
+    Some((step, path.as_str(), f))
+}
+
 /// Where to point for a step: its program word, the step, or the launch instruction.
 pub(crate) fn step_span(ctx: &Context<'_>, step: &crate::launch::Step) -> Option<Span> {
     step.argv
