@@ -392,7 +392,7 @@ pub fn analyse_image(
         stats: Default::default(),
     };
     let mut sources = SourceMap::default();
-    let (container, _) = image::container(loaded, &mut sources);
+    let container = image::container(loaded, &mut sources);
     let chain = launch::build(&container, &mut sources);
     let verdict = verdict::judge(&container, &chain);
     let ctx = rules::Context {

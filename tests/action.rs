@@ -152,32 +152,32 @@ fn the_action_annotates_writes_sarif_and_sets_outputs() {
     assert!(r.summary.contains("No findings."), "{}", r.summary);
 }
 
-fn git(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
+/// A git identity for commits in a temp repository (CI has none configured).
+fn with_identity(cmd: &mut Command) -> &mut Command {
+    cmd.env("GIT_AUTHOR_NAME", "t")
         .env("GIT_AUTHOR_EMAIL", "t@example.com")
         .env("GIT_COMMITTER_NAME", "t")
         .env("GIT_COMMITTER_EMAIL", "t@example.com")
+}
+
+fn git(dir: &Path, args: &[&str]) -> Output {
+    with_identity(Command::new("git").args(args).current_dir(dir))
         .output()
         .unwrap()
 }
 
 fn pre_commit(dir: &Path, args: &[&str]) -> Output {
     let target = repo().join("target");
-    Command::new("pre-commit")
-        .args(args)
-        .current_dir(dir)
-        // Shared between runs: the hook's release build is done once.
-        .env("PRE_COMMIT_HOME", target.join("pre-commit-home"))
-        .env("CARGO_TARGET_DIR", target.join("pre-commit-build"))
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .unwrap()
+    with_identity(
+        Command::new("pre-commit")
+            .args(args)
+            .current_dir(dir)
+            // Shared between runs: the hook's release build is done once.
+            .env("PRE_COMMIT_HOME", target.join("pre-commit-home"))
+            .env("CARGO_TARGET_DIR", target.join("pre-commit-build")),
+    )
+    .output()
+    .unwrap()
 }
 
 fn text(o: &Output) -> String {

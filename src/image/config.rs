@@ -82,6 +82,14 @@ impl ImageConfig {
         })
     }
 
+    /// The uncompressed digests of the layers, in order (empty when the config has none).
+    pub fn diff_ids(&self) -> Vec<String> {
+        self.rootfs
+            .as_ref()
+            .map(|r| r.diff_ids.clone())
+            .unwrap_or_default()
+    }
+
     pub fn platform(&self) -> String {
         let mut p = format!(
             "{}/{}",

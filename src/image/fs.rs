@@ -231,11 +231,6 @@ impl Tree {
             },
         }
     }
-
-    /// Where a path's bytes were last written, if it is a regular file.
-    pub fn files(&self) -> impl Iterator<Item = (&String, &Node)> {
-        self.nodes.iter()
-    }
 }
 
 fn components(path: &str) -> VecDeque<String> {

@@ -16,7 +16,6 @@ pub mod store;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -138,10 +137,8 @@ fn short(digest: &str) -> String {
 
 /// Open and read an image.
 pub fn load(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Image, ImageError> {
-    if let ImageTarget::Rootfs { dir } = target {
-        return rootfs::load(dir, shown, opts);
-    }
     let (blobs, m): (Arc<dyn Blobs>, Manifested) = match target {
+        ImageTarget::Rootfs { dir } => return rootfs::load(dir, shown, opts),
         ImageTarget::DockerArchive { path, tag } => {
             let a = ArchiveBlobs::open_archive(path)?;
             let m = store::docker_archive(&a, tag.as_deref(), shown)?;
@@ -176,7 +173,6 @@ pub fn load(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Image, 
             (Arc::new(b), m)
         }
         ImageTarget::Registry(r) => registry::pull(r, opts, shown)?,
-        ImageTarget::Rootfs { .. } => unreachable_rootfs()?,
     };
     let want = want_for(&m.config);
     let indexes = index_all(&*blobs, &m.layers, &want, opts.limits, opts.progress)?;
@@ -200,21 +196,16 @@ pub fn load(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Image, 
         platform: m.config.platform(),
         manifest_digest: m.manifest_digest,
         config: m.config,
-        view: ImageView {
+        view: ImageView::new(
             tree,
-            reread: Reread::Blobs {
+            Reread::Blobs {
                 blobs,
                 layers: m.layers,
                 limits: opts.limits,
             },
-            stats: RefCell::new(stats),
-            texts: RefCell::new(HashMap::new()),
-        },
+            stats,
+        ),
     })
-}
-
-fn unreachable_rootfs() -> Result<(Arc<dyn Blobs>, Manifested), ImageError> {
-    Err(ImageError::Other("internal: rootfs handled above".into()))
 }
 
 pub fn layer_name(layers: &[LayerRef], i: usize) -> String {
@@ -483,12 +474,7 @@ impl ImageView {
             ),
             Resolved::Found { path, node } => {
                 let name = path.rsplit('/').next().unwrap_or("");
-                let by_name = match name {
-                    "dash" => Some(ShellKind::Dash),
-                    "bash" => Some(ShellKind::Bash),
-                    "busybox" | "ash" => Some(ShellKind::BusyboxAsh),
-                    _ => None,
-                };
+                let by_name = crate::shell::explicit_kind(name);
                 let via = if path == "/bin/sh" {
                     "/bin/sh".to_string()
                 } else {
@@ -596,18 +582,17 @@ impl FileView for ImageView {
 }
 
 /// The container an image describes.
-pub fn container(image: Image, sources: &mut SourceMap) -> (Container, Stats) {
+pub fn container(image: Image, sources: &mut SourceMap) -> Container {
     let run = image.config.config.clone().unwrap_or_default();
     let rendered = config::render(&run, format!("{} (config)", image.name), sources);
     let shell = image.view.shell();
-    let stats = *image.view.stats.borrow();
     let workdir = rendered
         .workdir
         .as_ref()
         .map(|w| w.value.clone())
         .filter(|w| !w.is_empty())
         .unwrap_or_else(|| "/".into());
-    let c = Container {
+    Container {
         entrypoint: rendered.entrypoint,
         cmd: rendered.cmd,
         env: rendered.env,
@@ -619,8 +604,7 @@ pub fn container(image: Image, sources: &mut SourceMap) -> (Container, Stats) {
             config: rendered.whole,
         },
         files: Box::new(image.view),
-    };
-    (c, stats)
+    }
 }
 
 /// `docker-archive:PATH[:TAG]`, `oci:DIR[:NAME]`, …: the path may itself contain `:`, so a
@@ -673,19 +657,4 @@ pub fn parse_target(arg: &str) -> Option<Result<ImageTarget, String>> {
         }));
     }
     None
-}
-
-/// Read helper shared by sources: all of a reader, capped.
-pub fn read_capped(mut r: impl Read, cap: u64, what: &str) -> Result<Vec<u8>, ImageError> {
-    let mut buf = Vec::new();
-    (&mut r)
-        .take(cap + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| ImageError::Other(format!("{what}: cannot read: {e}")))?;
-    if buf.len() as u64 > cap {
-        return Err(ImageError::Other(format!(
-            "{what}: larger than {cap} bytes"
-        )));
-    }
-    Ok(buf)
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::config::{ImageConfig, RunConfig};
 use super::fs::Tree;
 use super::layer::{Change, Entry, Kind, LayerIndex};
-use super::{layer, Image, ImageError, ImageView, Options, Reread, Stats};
+use super::{Image, ImageError, ImageView, Options, Reread, Stats};
 
 pub fn load(dir: &Path, shown: &str, opts: &Options) -> Result<Image, ImageError> {
     let err = |m: String| ImageError::Other(format!("{shown}: {m}"));
@@ -138,11 +138,8 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Change>, depth: usize) -> Result<
     Ok(())
 }
 
-/// A file's bytes, re-checked to be a regular file (not a symlink swapped in since the walk).
-pub fn read_file(root: &Path, path: &str) -> Result<Arc<[u8]>, ImageError> {
-    read_file_capped(root, path, layer::MAX_CAPTURE)
-}
-
+/// A file's bytes up to `cap`, re-checked to be a regular file (not a symlink swapped in
+/// since the walk).
 pub fn read_file_capped(root: &Path, path: &str, cap: u64) -> Result<Arc<[u8]>, ImageError> {
     let full: PathBuf = root.join(path.trim_start_matches('/'));
     let err = |m: String| ImageError::Other(format!("{}: {m}", full.display()));

@@ -231,11 +231,7 @@ pub fn docker_archive(
     }
     let config = ImageConfig::parse(&config_bytes, &format!("{shown}: {}", item.config))
         .map_err(ImageError::Other)?;
-    let diff_ids = config
-        .rootfs
-        .as_ref()
-        .map(|r| r.diff_ids.clone())
-        .unwrap_or_default();
+    let diff_ids = config.diff_ids();
     if diff_ids.len() != item.layers.len() {
         return Err(ImageError::Other(format!(
             "{shown}: manifest.json lists {} layers but the config's rootfs has {} diff_ids",
@@ -440,11 +436,7 @@ pub fn resolve_manifest(
         check(&config_desc.digest, &config_bytes, what)?;
         let config = ImageConfig::parse(&config_bytes, &format!("{what}: config"))
             .map_err(ImageError::Other)?;
-        let diff_ids = config
-            .rootfs
-            .as_ref()
-            .map(|r| r.diff_ids.clone())
-            .unwrap_or_default();
+        let diff_ids = config.diff_ids();
         let layers = m.layers.unwrap_or_default();
         if !diff_ids.is_empty() && diff_ids.len() != layers.len() {
             return Err(ImageError::Other(format!(
