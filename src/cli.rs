@@ -17,8 +17,8 @@ use crate::rules::Severity;
 /// credHelpers, credsStore); without them the pull is anonymous. Nothing is fetched unless
 /// a target is a registry reference.
 ///
-/// Exit codes: 0 no finding at or above the failure threshold, 1 findings at or above it,
-/// 2 usage error or input that could not be read.
+/// Exit codes: 0 no finding at or above the failure threshold (or --no-fail), 1 findings at
+/// or above it, 2 usage error or input that could not be read.
 #[derive(Debug, Parser)]
 #[command(
     name = "initlint",
@@ -61,6 +61,11 @@ pub struct Cli {
     /// Lowest severity that makes the exit code 1 [default: warning, or the config's].
     #[arg(long, value_enum, env = "INITLINT_FAILURE_THRESHOLD")]
     pub failure_threshold: Option<Severity>,
+
+    /// Report findings but exit 0 whatever they are (as hadolint's --no-fail); input that
+    /// cannot be read still exits 2.
+    #[arg(long)]
+    pub no_fail: bool,
 
     /// Config file to use instead of the nearest .initlint.toml.
     #[arg(long, value_name = "FILE")]

@@ -280,3 +280,38 @@ fn list_rules_names_every_code() {
         assert!(s.contains(c.as_str()));
     }
 }
+
+/// The bundled example shows every link of its chain that loses SIGTERM in one run, in chain
+/// order, and each one behind another says which; --no-fail keeps the exit code 0.
+#[test]
+fn the_example_reports_the_whole_chain_at_once() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python-app");
+    let out = bin()
+        .args(["--format", "json"])
+        .arg(&example)
+        .assert()
+        .code(1);
+    let stdout = &out.get_output().stdout;
+    assert_eq!(codes_in(stdout), ["IL201", "IL101", "IL302"]);
+    let v: serde_json::Value = serde_json::from_slice(stdout).unwrap();
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(!messages[0].contains("after"), "{}", messages[0]);
+    assert!(
+        messages[1].contains("after IL201 is fixed"),
+        "{}",
+        messages[1]
+    );
+    assert!(
+        messages[2].contains("after IL101 is fixed"),
+        "{}",
+        messages[2]
+    );
+    // The verdict is about today's PID 1, the script.
+    assert_eq!(v["verdict"]["pid1"], "./entrypoint.sh");
+    bin().arg("--no-fail").arg(&example).assert().code(0);
+}

@@ -126,6 +126,7 @@ pub fn apply(findings: Vec<Finding>, sources: &SourceMap) -> Vec<Finding> {
                 code: meta.code,
                 severity: meta.severity,
                 diag: Diag {
+                    step: None,
                     primary: Label {
                         span: p.span.clone(),
                         text: "unused suppression".into(),

@@ -20,6 +20,10 @@ pub struct Step {
     pub argv: Vec<Arg>,
     /// This process is PID 1 while the application runs.
     pub pid1: bool,
+    /// This process would be PID 1 once every step before it that stays the parent (a
+    /// script without exec, a shell that does not exec, `su`) is fixed: what is wrong here
+    /// is reported too, so one run shows every link that loses the signal.
+    pub candidate: bool,
     /// Where this step comes from (the instruction, the script line).
     pub at: Option<Span>,
     pub kind: StepKind,
@@ -102,6 +106,34 @@ pub enum Handler {
     SourceUnavailable(String),
 }
 
+/// Where a process sits on the chain.
+#[derive(Debug, Clone, Copy)]
+pub struct Place {
+    /// It is PID 1.
+    pub now: bool,
+    /// It would be PID 1 once the steps before it stop staying the parent.
+    pub candidate: bool,
+}
+
+impl Place {
+    const ROOT: Place = Place {
+        now: true,
+        candidate: true,
+    };
+    const CHILD: Place = Place {
+        now: false,
+        candidate: false,
+    };
+
+    /// The place of the command a step runs, given whether the step stays its parent.
+    fn child(self, stays: bool) -> Place {
+        Place {
+            now: self.now && !stays,
+            candidate: self.candidate,
+        }
+    }
+}
+
 const MAX_DEPTH: usize = 24;
 
 pub fn build(c: &Container, sources: &mut SourceMap) -> Chain {
@@ -128,7 +160,7 @@ pub fn build(c: &Container, sources: &mut SourceMap) -> Chain {
             .as_ref()
             .or(c.cmd.as_ref())
             .and_then(|l| l.origin.span().cloned());
-        b.run(argv, true, at);
+        b.run(argv, Place::ROOT, at);
     }
     Chain { steps: b.steps }
 }
@@ -150,14 +182,15 @@ impl Builder<'_> {
     fn push(
         &mut self,
         argv: Vec<Arg>,
-        pid1: bool,
+        pid1: Place,
         at: Option<Span>,
         kind: StepKind,
         note: String,
     ) -> usize {
         self.steps.push(Step {
             argv,
-            pid1,
+            pid1: pid1.now,
+            candidate: pid1.candidate,
             at,
             kind,
             note,
@@ -197,7 +230,7 @@ impl Builder<'_> {
         })
     }
 
-    fn run(&mut self, argv: Vec<Arg>, pid1: bool, at: Option<Span>) {
+    fn run(&mut self, argv: Vec<Arg>, pid1: Place, at: Option<Span>) {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.push(
@@ -252,7 +285,7 @@ impl Builder<'_> {
                 let named = [base.as_str(), basename(&entry.path)]
                     .into_iter()
                     .any(|n| knowledge::program(n).is_some());
-                let info = if binary && (pid1 || named) {
+                let info = if binary && (pid1.candidate || named) {
                     self.inspect_binary(&entry.path)
                 } else {
                     None
@@ -300,7 +333,7 @@ impl Builder<'_> {
     }
 
     /// `sh -c STRING [$0 args…]` or `sh script args…`. Returns false for an interactive shell.
-    fn shell(&mut self, argv: &[Arg], base: &str, pid1: bool, at: Option<Span>) -> bool {
+    fn shell(&mut self, argv: &[Arg], base: &str, pid1: Place, at: Option<Span>) -> bool {
         let (kind, basis) = match shell::explicit_kind(base) {
             Some(k) => (k.clone(), format!("{} named explicitly", k.name())),
             None => (self.c.shell.kind.clone(), self.c.shell.basis.clone()),
@@ -426,7 +459,7 @@ impl Builder<'_> {
             note,
         );
         if let Some((words, _)) = child {
-            self.run(words, pid1 && !stays, terminal.or(at));
+            self.run(words, pid1.child(stays), terminal.or(at));
         }
         true
     }
@@ -436,7 +469,7 @@ impl Builder<'_> {
         &mut self,
         entry: FileEntry,
         argv: Vec<Arg>,
-        pid1: bool,
+        pid1: Place,
         at: Option<Span>,
         via_shell: bool,
     ) {
@@ -547,7 +580,7 @@ impl Builder<'_> {
         &mut self,
         entry: FileEntry,
         argv: Vec<Arg>,
-        pid1: bool,
+        pid1: Place,
         at: Option<Span>,
         problems: Vec<Problem>,
     ) {
@@ -595,11 +628,11 @@ impl Builder<'_> {
         self.steps[i].problems.extend(problems);
         if let Some((words, range)) = child {
             let args = words::expand(&words, &content.map, self.c, &positional, zero.as_ref());
-            self.run(args, pid1 && !stays, content.map.span(range));
+            self.run(args, pid1.child(stays), content.map.span(range));
         }
     }
 
-    fn by_name(&mut self, argv: Vec<Arg>, base: &str, pid1: bool, at: Option<Span>, why: String) {
+    fn by_name(&mut self, argv: Vec<Arg>, base: &str, pid1: Place, at: Option<Span>, why: String) {
         if let Some(p) = knowledge::program(base) {
             let rest = skip_args(&argv[1..], p.operands, p.options_with_value);
             let kind = StepKind::Wrapper {
@@ -621,8 +654,14 @@ impl Builder<'_> {
                     } else {
                         rest
                     };
+                    // An init's child is never PID 1. `sudo`'s would be with gosu instead;
+                    // `su -c`'s shell is su's own (gosu would run the command directly).
+                    let place = match p.role {
+                        Role::ForkingUserSwitch if base != "su" => pid1.child(true),
+                        _ => Place::CHILD,
+                    };
                     if !rest.is_empty() {
-                        self.run(rest, false, at);
+                        self.run(rest, place, at);
                     }
                 }
                 Role::Launcher => {
@@ -670,7 +709,7 @@ impl Builder<'_> {
         &mut self,
         int: &'static Interpreter,
         argv: Vec<Arg>,
-        pid1: bool,
+        pid1: Place,
         at: Option<Span>,
         app: Option<(String, Option<Text>)>,
     ) -> usize {
@@ -823,5 +862,16 @@ impl Chain {
     /// The step that is PID 1 when the application runs: the last step marked PID 1.
     pub fn pid1(&self) -> Option<&Step> {
         self.steps.iter().rev().find(|s| s.pid1)
+    }
+
+    /// The step that would be PID 1 once every step before it that stays the parent is
+    /// fixed (the same as [`Chain::pid1`] when none does).
+    pub fn candidate(&self) -> Option<&Step> {
+        self.steps.iter().rev().find(|s| s.candidate)
+    }
+
+    /// The index of a step of this chain.
+    pub fn index_of(&self, step: &Step) -> Option<usize> {
+        self.steps.iter().position(|s| std::ptr::eq(s, step))
     }
 }

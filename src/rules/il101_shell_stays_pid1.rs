@@ -32,7 +32,7 @@ impl super::Rule for Rule {
             else {
                 continue;
             };
-            if !step.pid1 || terminal.is_none() {
+            if !step.candidate || terminal.is_none() {
                 continue;
             }
             let Some(primary) = string.span().or_else(|| step.at.clone()) else {
@@ -61,6 +61,7 @@ impl super::Rule for Rule {
                 _ => format!("put `exec` before the last command so {child} replaces the shell, or use the exec form"),
             };
             out.push(Diag {
+                step: ctx.chain.index_of(step),
                 primary: label(
                     primary,
                     format!("{} ({}) stays PID 1 here", shell_name, shell.name()),

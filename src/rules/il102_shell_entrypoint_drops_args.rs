@@ -53,6 +53,7 @@ impl super::Rule for Rule {
             "use the exec form `ENTRYPOINT [\"/entrypoint.sh\"]` (move shell logic into a script that ends in `exec \"$@\"`)".into()
         };
         out.push(Diag {
+            step: None,
             primary: label(span.clone(), "shell-form ENTRYPOINT"),
             secondary,
             message: "ENTRYPOINT in shell form ignores CMD and `docker run` arguments".into(),

@@ -41,6 +41,7 @@ impl super::Rule for Rule {
             };
             let Some(span) = text.span() else { continue };
             out.push(Diag {
+            step: None,
                 primary: label(span, format!("{hint} ({err})")),
                 secondary: Vec::new(),
                 message: format!("{} is not valid JSON, so it is shell form: /bin/sh -c '{s}'", l.kind.keyword()),

@@ -30,7 +30,7 @@ impl super::Rule for Rule {
             else {
                 continue;
             };
-            if !step.pid1 {
+            if !step.candidate {
                 continue;
             }
             let Some(primary) = string.span().or_else(|| step.at.clone()) else {
@@ -44,6 +44,7 @@ impl super::Rule for Rule {
                 None => "use the exec form, or write `exec` before the last command".into(),
             };
             out.push(Diag {
+                step: ctx.chain.index_of(step),
                 primary: label(primary, format!("PID 1 is right only because {} execs this command", shell.name())),
                 secondary: Vec::new(),
                 message: format!("shell form relies on {} exec'ing the last command implicitly", shell.name()),

@@ -32,6 +32,7 @@ impl super::Rule for Rule {
                 )
             });
             out.push(Diag {
+            step: None,
                 primary: label(s.span.clone(), format!("`{}` is not a signal", s.value)),
                 secondary: Vec::new(),
                 message: format!("STOPSIGNAL `{}` is not a valid signal", s.value),

@@ -41,6 +41,7 @@ impl super::Rule for Rule {
             secondary.push(label(cmd.clone(), "inherited CMD discarded"));
         }
         out.push(Diag {
+            step: None,
             primary: label(stage.from_span.clone(), "launch inherited from this base image"),
             secondary,
             message: msg,

@@ -30,6 +30,7 @@ impl super::Rule for Rule {
                 };
                 for e in earlier {
                     out.push(Diag {
+            step: None,
                         primary: label(e.span.clone(), format!("this {} has no effect", kind.keyword())),
                         secondary: vec![label(last.span.clone(), "overridden by this one")],
                         message: format!("{} is overridden by a later {} in the same stage", kind.keyword(), kind.keyword()),

@@ -31,7 +31,7 @@ impl super::Rule for Rule {
             let Some(Terminal::Command { cmd, .. }) = &analysis.terminal else {
                 continue;
             };
-            if !step.pid1 {
+            if !step.candidate {
                 continue;
             }
             let Some(span) = content.map.span(cmd.range.clone()) else {
@@ -64,6 +64,7 @@ impl super::Rule for Rule {
                 }
             }
             out.push(Diag {
+                step: ctx.chain.index_of(step),
                 primary: label(span, format!("{program} runs as a child; {path} stays PID 1")),
                 secondary,
                 message: format!("{path} runs {program} without exec: the script stays PID 1"),

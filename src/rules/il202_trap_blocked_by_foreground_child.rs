@@ -43,6 +43,7 @@ impl super::Rule for Rule {
             };
             let line = content.value.get(cmd.range.clone()).unwrap_or("");
             out.push(Diag {
+                step: ctx.chain.index_of(step),
                 primary: label(trap_span, "this trap runs only after the foreground command returns"),
                 secondary: vec![label(cmd_span, "runs in the foreground: the shell waits here and defers traps")],
                 message: format!("the {sig} trap in {path} cannot run while the program runs in the foreground"),

@@ -32,7 +32,7 @@ impl super::Rule for Rule {
             let Some(Terminal::BackgroundWait { job, wait }) = &analysis.terminal else {
                 continue;
             };
-            if !step.pid1 || analysis.traps.iter().any(|t| t.signals.contains(&sig)) {
+            if !step.candidate || analysis.traps.iter().any(|t| t.signals.contains(&sig)) {
                 continue;
             }
             let (Some(job_span), Some(wait_span)) = (
@@ -42,6 +42,7 @@ impl super::Rule for Rule {
                 continue;
             };
             out.push(Diag {
+                step: ctx.chain.index_of(step),
                 primary: label(wait_span, format!("{path} waits here as PID 1 with no {sig} trap")),
                 secondary: vec![label(job_span, "started in the background; it never gets the signal")],
                 message: format!("{path} starts the program in the background but never forwards {sig}"),

@@ -28,7 +28,7 @@ impl super::Rule for Rule {
             else {
                 continue;
             };
-            if !step.pid1 {
+            if !step.candidate {
                 continue;
             }
             let Some(span) = step
@@ -40,6 +40,7 @@ impl super::Rule for Rule {
                 continue;
             };
             out.push(Diag {
+                step: ctx.chain.index_of(step),
                 primary: label(span, format!("{name} forks the program and stays PID 1")),
                 secondary: Vec::new(),
                 message: format!("`{name}` stays PID 1 as the parent of the program"),

@@ -42,6 +42,7 @@ impl super::Rule for Rule {
                 "an extra process"
             };
             out.push(Diag {
+                step: ctx.chain.index_of(step),
                 primary: label(span, format!("{name} starts the app as a child process")),
                 secondary: Vec::new(),
                 message: format!("`{}` puts {name} between the runtime and the app", cmdline.join(" ")),

@@ -33,6 +33,7 @@ impl super::Rule for Rule {
                     .map(|a| vec![label(a, "put into the image here")])
                     .unwrap_or_default();
                 out.push(Diag {
+                    step: ctx.chain.index_of(step),
                     primary: label(at, p.message.clone()),
                     secondary,
                     message: format!("the container cannot start: {}", p.message),
@@ -52,6 +53,7 @@ impl super::Rule for Rule {
             &ctx.container.cmd,
         ) {
             out.push(Diag {
+                step: None,
                 primary: label(config.clone(), "the config has no Entrypoint and no Cmd"),
                 secondary: Vec::new(),
                 message: "the image has no command: `docker run` fails with \"no command specified\"".into(),
@@ -68,6 +70,7 @@ impl super::Rule for Rule {
         ) {
             if let Some(stage) = facts.stages.get(facts.target) {
                 out.push(Diag {
+                    step: None,
                     primary: label(stage.from_span.clone(), "scratch has no ENTRYPOINT or CMD"),
                     secondary: Vec::new(),
                     message:

@@ -28,6 +28,7 @@ impl super::Rule for Rule {
         };
         let sig = ctx.container.stop_signal_name();
         out.push(Diag {
+                step: ctx.chain.index_of(step),
             primary: label(span, format!("{path} is PID 1 and cannot handle {sig}")),
             secondary: Vec::new(),
             message: format!("{path} is PID 1 and has no way to handle {sig}: the kernel drops it"),

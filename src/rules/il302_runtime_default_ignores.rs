@@ -28,12 +28,14 @@ impl super::Rule for Rule {
             else {
                 continue;
             };
-            if !step.pid1 {
+            if !step.candidate {
                 continue;
             }
             let searched = match handler {
                 Handler::NotFound { source } => format!("no {sig} handler was found in {source}"),
-                Handler::SourceUnavailable(why) => {
+                // Behind another finding, only a handler known to be missing is reported:
+                // an app initlint cannot see may well install one.
+                Handler::SourceUnavailable(why) if step.pid1 => {
                     format!("the app source could not be checked for a handler: {why}")
                 }
                 _ => continue,
@@ -52,6 +54,7 @@ impl super::Rule for Rule {
                 .map_or(interpreter.language.to_string(), |a| a.text.value.clone());
             let app = app.clone().unwrap_or_default();
             out.push(Diag {
+                step: ctx.chain.index_of(step),
                 primary: label(span, format!("{program} is PID 1")),
                 secondary: Vec::new(),
                 message: format!("{program} is PID 1 and ignores {sig} unless the app installs a handler"),

@@ -33,6 +33,7 @@ impl super::Rule for Rule {
             None => spawn.name.clone(),
         };
         out.push(Diag {
+                step: ctx.chain.index_of(step),
             primary: label(span, format!("{path} is PID 1, starts processes and never reaps them")),
             secondary: Vec::new(),
             message: format!("{path} is PID 1 and starts processes ({sym}) but imports no wait function: zombies accumulate"),

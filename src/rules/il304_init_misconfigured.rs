@@ -33,6 +33,9 @@ impl super::Rule for Rule {
             let init = b.name();
             if !step.pid1 && !subreaper(ctx, step, init) {
                 out.push(Diag {
+                    // About the chain as it is today (fixing the step before makes it go
+                    // away), so never "behind" that step's finding.
+                    step: None,
                     primary: label(span.clone(), format!("{init} runs here, but not as PID 1")),
                     secondary: Vec::new(),
                     message: format!("{init} is not PID 1, so it cannot reap orphans and gets the stop signal only if its parent forwards it"),
@@ -64,6 +67,7 @@ impl super::Rule for Rule {
                     .map(|s| vec![label(s, format!("{shell} stays the parent here"))])
                     .unwrap_or_default();
                 out.push(Diag {
+                    step: ctx.chain.index_of(step),
                     primary: label(span.clone(), format!("{init} forwards {sig} to {shell}")),
                     secondary,
                     message: format!("{init} forwards {sig} to {shell}, which stays the parent of the application and does not pass it on"),
@@ -77,6 +81,7 @@ impl super::Rule for Rule {
             }
             if init == "dumb-init" && rewritten(step, &sig).as_deref() == Some("0") {
                 out.push(Diag {
+                    step: ctx.chain.index_of(step),
                     primary: label(span, format!("dumb-init rewrites {sig} to 0")),
                     secondary: Vec::new(),
                     message: format!("dumb-init is told to drop the stop signal ({sig} rewritten to 0)"),

@@ -44,6 +44,7 @@ impl super::Rule for Rule {
         let stops_on = b.stops_on.join(", ");
         let suggestion = b.graceful.unwrap_or(b.stops_on[0]);
         out.push(Diag {
+            step: ctx.chain.index_of(step),
             primary: label(span, format!("{} does not stop on {sig}", b.name())),
             secondary: declared,
             message: format!("the stop signal {sig} is not one {} stops on", b.name()),

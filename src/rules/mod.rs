@@ -117,6 +117,9 @@ pub struct Diag {
     /// The chain: stop signal → PID 1 → missing handler or reaper → consequence.
     pub why: Vec<String>,
     pub help: String,
+    /// The launch-chain step this is about, if any: findings are reported in chain order,
+    /// and one behind an earlier finding says so.
+    pub step: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -182,22 +185,57 @@ pub fn check(ctx: &Context<'_>) -> Vec<Finding> {
         }));
     }
     sort(&mut findings);
+    mark_behind(&mut findings, ctx.chain);
     findings
 }
 
-/// By file, position, then code.
+/// A finding on a step that is not PID 1 yet, but would be once an earlier step stops
+/// staying the parent, names the finding it is behind: fixing that one alone is not enough.
+fn mark_behind(findings: &mut [Finding], chain: &Chain) {
+    let on_path: Vec<(usize, Code)> = findings
+        .iter()
+        .filter_map(|f| Some((f.diag.step?, f.code)))
+        .collect();
+    for f in findings.iter_mut() {
+        let Some(s) = f.diag.step else { continue };
+        let Some(step) = chain.steps.get(s) else {
+            continue;
+        };
+        if step.pid1 || !step.candidate {
+            continue;
+        }
+        let Some((_, before)) = on_path
+            .iter()
+            .filter(|(t, c)| *t < s && *c != f.code)
+            .max_by_key(|(t, _)| *t)
+        else {
+            continue;
+        };
+        let program = step
+            .argv
+            .first()
+            .map_or("the next process".into(), |a| format!("`{}`", a.text.value));
+        f.diag.message = format!("{} (still so after {before} is fixed)", f.diag.message);
+        f.diag.why.insert(
+            0,
+            format!(
+                "behind {before}: today an earlier process stays PID 1; once {before} is fixed, \
+                 {program} becomes PID 1 and this applies"
+            ),
+        );
+    }
+}
+
+/// In launch-chain order (the order a user fixes them in), then by file, position and code;
+/// findings about no step (instructions, config) after those.
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
+    findings.sort_by_key(|f| {
         (
-            a.diag.primary.span.file.0,
-            a.diag.primary.span.range.start,
-            a.code,
+            f.diag.step.unwrap_or(usize::MAX),
+            f.diag.primary.span.file.0,
+            f.diag.primary.span.range.start,
+            f.code,
         )
-            .cmp(&(
-                b.diag.primary.span.file.0,
-                b.diag.primary.span.range.start,
-                b.code,
-            ))
     });
 }
 
@@ -232,12 +270,13 @@ pub(crate) fn launch_span(ctx: &Context<'_>) -> Option<Span> {
         .and_then(|l| l.origin.span().cloned())
 }
 
-/// The step that is PID 1 while the application runs, unless the container cannot start.
+/// The step that is PID 1 while the application runs, or would be once the steps before it
+/// stop staying the parent (their own findings say so), unless the container cannot start.
 pub(crate) fn pid1_step<'a>(ctx: &Context<'a>) -> Option<&'a crate::launch::Step> {
     if ctx.chain.steps.iter().any(|s| !s.problems.is_empty()) {
         return None;
     }
-    ctx.chain.pid1()
+    ctx.chain.candidate()
 }
 
 /// PID 1 as an inspected, dynamically linked, non-Go ELF that no knowledge entry claims: the

@@ -1,9 +1,48 @@
 //! Shared by the image tests: the fixture images, built once per change of their recipe.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+
+/// A part of the suite that needs something from the machine (a Debian package, a kernel
+/// permission). When it is missing the test fails, naming the package; only a part named in
+/// `INITLINT_TEST_SKIP` (comma-separated, e.g. `unshare,pre-commit`) is skipped, and then a
+/// `SKIPPED` line goes straight to the process's stderr, past the harness's output capture.
+/// Returns whether the test should go on.
+pub fn require(part: &str, available: Result<(), String>) -> bool {
+    let Err(why) = available else {
+        return true;
+    };
+    let skip = std::env::var("INITLINT_TEST_SKIP").unwrap_or_default();
+    if skip.split(',').any(|p| p.trim() == part) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED ({part}, by INITLINT_TEST_SKIP): {why}"
+        );
+        return false;
+    }
+    panic!(
+        "{part}: {why}\n`./x test` installs what the tests need; \
+         INITLINT_TEST_SKIP={part} skips this part (and says so)"
+    );
+}
+
+/// A program from a Debian package, on PATH.
+pub fn tool(program: &str, package: &str) -> Result<(), String> {
+    match Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+    {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!(
+            "`{program}` cannot be run ({e}): install the Debian package {package}"
+        )),
+    }
+}
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -32,14 +71,24 @@ pub fn fixtures() -> &'static Path {
                 stamp.push_str(&std::fs::read_to_string(f).unwrap());
             }
         }
+        // What is skipped changes what is built.
+        stamp.push_str(&std::env::var("INITLINT_TEST_SKIP").unwrap_or_default());
         let stamp_file = out.join("stamp");
         if std::fs::read_to_string(&stamp_file).ok().as_deref() != Some(stamp.as_str()) {
-            let status = Command::new(recipe.join("build.sh"))
+            let built = Command::new(recipe.join("build.sh"))
                 .arg(&out)
                 .stdout(Stdio::null())
-                .status()
+                .output()
                 .expect("run testdata/images/build.sh");
-            assert!(status.success(), "testdata/images/build.sh failed");
+            // Its last lines say why (a missing tool, a failed apt-get download).
+            let stderr = String::from_utf8_lossy(&built.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(12).collect();
+            assert!(
+                built.status.success(),
+                "testdata/images/build.sh failed ({}):\n{}\n`./x test` installs what it needs",
+                built.status,
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
             std::fs::write(&stamp_file, &stamp).unwrap();
         }
         lock.unlock().unwrap();
