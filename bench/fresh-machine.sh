@@ -48,6 +48,13 @@ if [ ! -x "$root/bin/sh" ]; then
   echo "   took $((SECONDS - start)) s"
 fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The machine's own network trust (a local CA that its HTTPS egress needs), as any machine
+# of this network has it: the certificates only, nothing of the project.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null 2>&1
+fi
 
 mount -t proc proc "$root/proc"; mounts+=("$root/proc")
 bind /sys "$root/sys"

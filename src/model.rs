@@ -171,8 +171,19 @@ impl Container {
 
     /// Resolve a program name as `execve` via `PATH` would, relative paths against `WORKDIR`.
     pub fn resolve_program(&self, name: &str, sources: &mut SourceMap) -> (String, Lookup) {
+        self.resolve_program_in(&self.workdir, name, sources)
+    }
+
+    /// As [`Container::resolve_program`], with a relative name taken from `workdir` (a
+    /// `cd` earlier in the shell string).
+    pub fn resolve_program_in(
+        &self,
+        workdir: &str,
+        name: &str,
+        sources: &mut SourceMap,
+    ) -> (String, Lookup) {
         if name.contains('/') {
-            let path = join_path(&self.workdir, name);
+            let path = join_path(workdir, name);
             let found = self.files.lookup(&path, sources);
             return (path, found);
         }

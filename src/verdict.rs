@@ -6,13 +6,16 @@ use crate::elf::{self, ElfFacts, Libc};
 use crate::knowledge::{self, pid1, Role};
 use crate::launch::{Binary, Chain, Handler, Step, StepKind};
 use crate::model::Container;
-use crate::shell::ExecOutcome;
+use crate::shell::{ExecOutcome, Terminal};
 use crate::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopSignal {
     Delivered,
     Ignored,
+    /// The container stops at once, but the application is SIGKILLed without seeing the
+    /// signal (an init forwarding to a shell that dies of it).
+    Abrupt,
     Unknown,
 }
 
@@ -28,6 +31,7 @@ impl StopSignal {
         match self {
             StopSignal::Delivered => "delivered",
             StopSignal::Ignored => "ignored",
+            StopSignal::Abrupt => "abrupt",
             StopSignal::Unknown => "unknown",
         }
     }
@@ -108,11 +112,21 @@ pub fn judge(c: &Container, chain: &Chain) -> Verdict {
             .push(reason("there is no ENTRYPOINT or CMD to run", None));
         return v;
     };
-    if chain.steps.iter().any(|s| !s.problems.is_empty()) {
+    // Only a problem on the way to PID 1 stops the container from starting; a child that
+    // cannot run does not change what PID 1 does with the signal.
+    if let Some(p) = chain
+        .steps
+        .iter()
+        .filter(|s| s.pid1)
+        .find_map(|s| s.problems.first())
+    {
         v.pid1 = program_name(&chain.steps[i]);
         v.reasons.push(reason(
-            "the container cannot start (see IL206), so there is no PID 1 to signal",
-            None,
+            format!(
+                "the container cannot start ({}), so there is no PID 1 to signal",
+                p.message
+            ),
+            p.at.clone().map(Evidence::Span),
         ));
         return v;
     }
@@ -131,23 +145,7 @@ pub fn judge(c: &Container, chain: &Chain) -> Verdict {
             shell_reaps(&mut v, shell.name());
         }
         StepKind::Script { path, analysis, .. } => {
-            let trapped = analysis
-                .traps
-                .iter()
-                .any(|t| t.signals.iter().any(|s| s == &signal));
-            if trapped {
-                v.stop_signal = StopSignal::Unknown;
-                v.reasons.push(reason(
-                    format!("{path} stays PID 1 and traps {signal}; the trap runs only when the foreground command returns (IL202/IL203)"),
-                    next.and_then(|n| n.at.clone()).map(Evidence::Span),
-                ));
-            } else {
-                v.stop_signal = StopSignal::Ignored;
-                v.reasons.push(reason(
-                    format!("{path} stays PID 1 without exec and has no trap for {signal}: the kernel drops it"),
-                    next.and_then(|n| n.at.clone()).map(Evidence::Span),
-                ));
-            }
+            script(&mut v, path, analysis, next);
             shell_reaps(&mut v, "the shell running the script");
         }
         StepKind::Wrapper { name, role, note } => wrapper(&mut v, step, next, name, *role, note),
@@ -172,25 +170,27 @@ pub fn judge(c: &Container, chain: &Chain) -> Verdict {
                 ),
                 Handler::NotFound { source } => (
                     StopSignal::Ignored,
-                    format!("{lang} ignores {signal} as PID 1 unless the app installs a handler, and {source} has none (IL302)"),
+                    format!("{lang} ignores {signal} as PID 1 unless the app installs a handler, and {source} has none"),
                 ),
+                // The app may install a handler initlint cannot see: say what to check.
                 Handler::SourceUnavailable(why) => (
-                    StopSignal::Ignored,
-                    format!("{lang} ignores {signal} as PID 1 by default and the app could not be checked for a handler: {why}"),
+                    StopSignal::Unknown,
+                    format!("{lang} ignores {signal} as PID 1 unless the app installs a handler, and the app's code could not be read to check: {why}"),
                 ),
             };
             v.stop_signal = verdict;
             v.reasons
                 .push(reason(text, Some(Evidence::Knowledge(lang.to_string()))));
-            v.zombies = Zombies::Unknown;
+            v.zombies = Zombies::MayLeak;
             v.zombie_reasons.push(reason(
-                format!("{lang} reaps only the children it starts itself; orphans re-parented to it stay zombies if the app's children leave any"),
+                format!("{lang} waits only for the children the app starts itself: orphans re-parented to it, from `docker exec` sessions, timed-out health checks or double-forking daemons, stay zombies (measured with python 3.11 as PID 1)"),
                 Some(Evidence::Knowledge(lang.to_string())),
             ));
         }
-        StepKind::Program { path, why } => match &step.binary {
-            Some(b) => binary(&mut v, b),
-            None => {
+        StepKind::Program { path, why } => match (&step.binary, known_program(step, path)) {
+            (Some(b), _) => binary(&mut v, step, b),
+            (None, Some((known, how))) => by_knowledge(&mut v, known, how),
+            (None, None) => {
                 v.reasons.push(reason(
                     format!("{path}: {why}; without the binary nothing can be said (lint the built image)"),
                     step.at.clone().map(Evidence::Span),
@@ -200,6 +200,81 @@ pub fn judge(c: &Container, chain: &Chain) -> Verdict {
         StepKind::Unknown { why } => v.reasons.push(reason(why.clone(), None)),
     }
     v
+}
+
+/// A script that stays PID 1: only a trap acts on the signal, and only when the shell is not
+/// waiting for a foreground command (measured: the trap waits; behind `& wait` it runs).
+fn script(v: &mut Verdict, path: &str, analysis: &crate::shell::Analysis, next: Option<&Step>) {
+    let signal = v.signal.clone();
+    let at = next.and_then(|n| n.at.clone()).map(Evidence::Span);
+    let trap = analysis
+        .traps
+        .iter()
+        .find(|t| t.signals.iter().any(|s| s == &signal));
+    let background = matches!(analysis.terminal, Some(Terminal::BackgroundWait { .. }));
+    let (verdict, text) = match trap {
+        None => (
+            StopSignal::Ignored,
+            format!("{path} stays PID 1 without exec and has no trap for {signal}: the kernel drops it"),
+        ),
+        Some(_) if !background => (
+            StopSignal::Ignored,
+            format!("{path} stays PID 1 and traps {signal}, but a shell runs traps only after the foreground command returns: nothing happens until SIGKILL (measured)"),
+        ),
+        Some(t) if t.runs.contains("kill") => (
+            StopSignal::Delivered,
+            format!("{path} waits for the application in the background, so its {signal} trap runs at once and forwards the signal (`{}`; measured)", t.action),
+        ),
+        Some(t) if t.runs.contains("exit") => (
+            StopSignal::Abrupt,
+            format!("{path}'s {signal} trap runs at once but only exits (`{}`): PID 1 ends and the kernel SIGKILLs the application, which never sees the signal", t.action),
+        ),
+        Some(t) => (
+            StopSignal::Unknown,
+            format!("{path}'s {signal} trap runs at once; whether `{}` forwards the signal is not followed", t.action),
+        ),
+    };
+    v.stop_signal = verdict;
+    let evidence = trap.and_then(|_| at.clone()).or(at);
+    v.reasons.push(reason(text, evidence));
+}
+
+/// A program the knowledge base describes.
+fn by_knowledge(v: &mut Verdict, b: &pid1::Behaviour, how: String) {
+    let signal = v.signal.clone();
+    let handles = b.stops_on_signal(&signal);
+    v.stop_signal = if handles {
+        StopSignal::Delivered
+    } else {
+        StopSignal::Ignored
+    };
+    let graceful = b
+        .graceful
+        .filter(|g| *g != signal)
+        .map(|g| format!("; its graceful stop signal is {g}"))
+        .unwrap_or_default();
+    v.reasons.push(reason(
+        format!(
+            "{} {} on {signal}{graceful}: {} ({how})",
+            b.name(),
+            if handles { "stops" } else { "does not stop" },
+            b.note
+        ),
+        Some(Evidence::Knowledge(b.name().into())),
+    ));
+    let (z, text) = match b.reaps {
+        pid1::Reaps::Yes => (Zombies::Reaped, format!("{} waits for any child", b.name())),
+        pid1::Reaps::No => (
+            Zombies::MayLeak,
+            format!(
+                "{} does not wait for children it did not start: orphans re-parented to PID 1 (from `docker exec`, health checks, double-forking daemons) stay zombies",
+                b.name()
+            ),
+        ),
+    };
+    v.zombies = z;
+    v.zombie_reasons
+        .push(reason(text, Some(Evidence::Knowledge(b.name().into()))));
 }
 
 fn shell_reaps(v: &mut Verdict, shell: &str) {
@@ -265,13 +340,23 @@ fn wrapper(v: &mut Verdict, step: &Step, next: Option<&Step>, name: &str, role: 
                 Some(n) if stays_parent(n) => {
                     let what = match &n.kind {
                         StepKind::ShellString { shell, .. } => shell.name().to_string(),
+                        StepKind::Script { path, .. } => path.clone(),
                         _ => program_name(n),
                     };
-                    v.stop_signal = StopSignal::Ignored;
-                    v.reasons.push(reason(
-                        format!("{} forwards {signal} to {what}, which stays the parent of the application and does not pass it on: the shell dies, the application is SIGKILLed when the init exits (IL304)", b.name()),
-                        n.at.clone().map(Evidence::Span),
-                    ));
+                    let args: Vec<&str> = step.words();
+                    if b.forwarding.to_group(&args) {
+                        v.stop_signal = StopSignal::Delivered;
+                        v.reasons.push(reason(
+                            format!("{} signals the whole process group of its child, so the application behind {what} gets {signal} directly, although {what} stays its parent (measured)", b.name()),
+                            Some(Evidence::Knowledge(b.name().into())),
+                        ));
+                    } else {
+                        v.stop_signal = StopSignal::Abrupt;
+                        v.reasons.push(reason(
+                            format!("{} forwards {signal} to {what}, which stays the parent of the application: not being PID 1 and having no handler, it dies of it at once, {} exits with it, and the kernel SIGKILLs the application before it can shut down (measured)", b.name(), b.name()),
+                            n.at.clone().map(Evidence::Span),
+                        ));
+                    }
                 }
                 Some(_) => {
                     v.stop_signal = StopSignal::Delivered;
@@ -291,39 +376,7 @@ fn wrapper(v: &mut Verdict, step: &Step, next: Option<&Step>, name: &str, role: 
             }
         }
         (Role::Init | Role::HandlesSignals | Role::Interpreter, Some(b)) => {
-            let handles = b.stops_on_signal(&signal);
-            v.stop_signal = if handles {
-                StopSignal::Delivered
-            } else {
-                StopSignal::Ignored
-            };
-            let graceful = b
-                .graceful
-                .filter(|g| *g != signal)
-                .map(|g| format!("; its graceful stop signal is {g}"))
-                .unwrap_or_default();
-            v.reasons.push(reason(
-                format!(
-                    "{} {} on {signal}{graceful}: {} ({identified})",
-                    b.name(),
-                    if handles { "stops" } else { "does not stop" },
-                    b.note
-                ),
-                Some(Evidence::Knowledge(b.name().into())),
-            ));
-            let (z, text) = match b.reaps {
-                pid1::Reaps::Yes => (Zombies::Reaped, format!("{} waits for any child", b.name())),
-                pid1::Reaps::No => (
-                    Zombies::Unknown,
-                    format!(
-                        "{} reaps only its own children; orphans stay zombies if any appear",
-                        b.name()
-                    ),
-                ),
-            };
-            v.zombies = z;
-            v.zombie_reasons
-                .push(reason(text, Some(Evidence::Knowledge(b.name().into()))));
+            by_knowledge(v, b, identified);
         }
         (Role::HandlesSignals, None) if signal == "SIGTERM" => {
             v.stop_signal = StopSignal::Delivered;
@@ -335,13 +388,15 @@ fn wrapper(v: &mut Verdict, step: &Step, next: Option<&Step>, name: &str, role: 
         (Role::ForkingUserSwitch, _) => {
             v.stop_signal = StopSignal::Ignored;
             v.reasons.push(reason(
-                format!("{name} stays PID 1 as the parent of the command and does not pass {signal} on (IL204)"),
+                format!(
+                    "{name} stays PID 1 as the parent of the command and does not pass {signal} on"
+                ),
                 step.at.clone().map(Evidence::Span),
             ));
         }
         (Role::Launcher, _) => {
             v.reasons.push(reason(
-                format!("{name} is PID 1 and runs the app as a child; whether it forwards {signal} depends on its version (IL205)"),
+                format!("{name} is PID 1 and runs the app as a child; whether it forwards {signal} depends on its version"),
                 step.at.clone().map(Evidence::Span),
             ));
         }
@@ -371,7 +426,7 @@ fn identified_by(step: &Step, name: &str) -> String {
 /// dumb-init's `-r s:d` / `--rewrite s:d`: the signal the child gets instead of `signal`.
 pub fn rewritten(step: &Step, signal: &str) -> Option<String> {
     let num = knowledge::signals::number(signal)?;
-    let args: Vec<&str> = step.argv.iter().map(|a| a.text.value.as_str()).collect();
+    let args: Vec<&str> = step.words();
     let mut i = 0;
     while i < args.len() {
         let value = match args[i] {
@@ -388,9 +443,50 @@ pub fn rewritten(step: &Step, signal: &str) -> Option<String> {
     None
 }
 
-fn binary(v: &mut Verdict, b: &Binary) {
+/// A program the knowledge base knows by its name (in Dockerfile mode, from the base image):
+/// `busybox APPLET` by the applet's.
+pub fn known_program(step: &Step, path: &str) -> Option<(&'static pid1::Behaviour, String)> {
+    if path.rsplit('/').next() == Some("busybox") {
+        let applet = busybox_applet(step)?;
+        let known = pid1::by_name(&applet).filter(|k| k.name() != "busybox")?;
+        return Some((known, format!("the busybox applet {applet}, by name")));
+    }
+    pid1::by_name(path).map(|k| (k, format!("recognised by its name, {path}")))
+}
+
+/// A busybox binary runs the applet its argv names: `sleep` (a link to busybox), or
+/// `busybox sleep`.
+fn busybox_applet(step: &Step) -> Option<String> {
+    let words: Vec<&str> = step.words();
+    let first = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
+    let applet = if first == "busybox" {
+        words.get(1).copied()?
+    } else {
+        first
+    };
+    Some(applet.to_string())
+}
+
+fn binary(v: &mut Verdict, step: &Step, b: &Binary) {
     let signal = v.signal.clone();
     let path = b.path.clone();
+    if let Some((name, why)) = &b.identified {
+        if name == "busybox" {
+            let applet = busybox_applet(step).unwrap_or_default();
+            match pid1::by_name(&applet).filter(|k| k.name() != "busybox") {
+                Some(k) => by_knowledge(
+                    v,
+                    k,
+                    format!("the busybox applet {applet}; busybox recognised by ELF evidence: {why}"),
+                ),
+                None => v.reasons.push(reason(
+                    format!("{path} is busybox ({why}) running the applet `{applet}`, which initlint has no facts for"),
+                    None,
+                )),
+            }
+            return;
+        }
+    }
     let f = match &b.facts {
         Ok(f) => f,
         Err(e) => {
@@ -412,10 +508,13 @@ fn binary(v: &mut Verdict, b: &Binary) {
                 name: ".go.buildinfo".into(),
             }),
         ));
-        v.zombies = Zombies::Unknown;
+        v.zombies = Zombies::MayLeak;
         v.zombie_reasons.push(reason(
-            "the Go runtime does not reap children it did not start".to_string(),
-            None,
+            "the Go runtime waits only for the children it starts (os/exec): orphans re-parented to PID 1 stay zombies (measured)".to_string(),
+            Some(Evidence::Section {
+                path: path.clone(),
+                name: ".go.buildinfo".into(),
+            }),
         ));
         return;
     }
@@ -446,7 +545,7 @@ fn binary(v: &mut Verdict, b: &Binary) {
         None => {
             v.stop_signal = StopSignal::Ignored;
             v.reasons.push(reason(
-                format!("{path} imports none of {}: it cannot install a handler, and the kernel drops {signal} for a PID 1 without one (IL301)", elf::SIGNAL_FNS.join(", ")),
+                format!("{path} imports none of {}: it cannot install a handler, and the kernel drops {signal} for a PID 1 without one", elf::SIGNAL_FNS.join(", ")),
                 Some(Evidence::Section {
                     path: path.clone(),
                     name: ".dynsym".into(),
@@ -455,26 +554,18 @@ fn binary(v: &mut Verdict, b: &Binary) {
         }
     }
     let waits = f.imports_any(elf::WAIT_FNS);
-    let spawns = f.imports_any(elf::SPAWN_FNS);
-    match (waits.first(), spawns.first()) {
-        (Some(w), _) => {
+    match waits.first() {
+        Some(w) => {
             v.zombies = Zombies::Reaped;
             v.zombie_reasons.push(reason(
                 format!("{path} imports {}: it waits for children", symbol(w)),
                 Some(symbol_evidence(&path, w)),
             ));
         }
-        (None, Some(s)) => {
+        None => {
             v.zombies = Zombies::MayLeak;
             v.zombie_reasons.push(reason(
-                format!("{path} imports {} but no wait function: children it starts, and orphans re-parented to it, stay zombies (IL303)", symbol(s)),
-                Some(symbol_evidence(&path, s)),
-            ));
-        }
-        (None, None) => {
-            v.zombies = Zombies::Reaped;
-            v.zombie_reasons.push(reason(
-                format!("{path} imports no fork, spawn or exec function: it starts no processes, so none can become zombies"),
+                format!("{path} imports no wait function: orphans re-parented to PID 1 (from `docker exec` sessions, timed-out health checks, double-forking daemons) stay zombies, whether or not it starts processes itself"),
                 Some(Evidence::Section {
                     path,
                     name: ".dynsym".into(),

@@ -29,7 +29,7 @@ pub struct Step {
     pub kind: StepKind,
     /// One line for the human chain view.
     pub note: String,
-    /// Reasons the step cannot run at all (IL206).
+    /// Reasons the step cannot run at all.
     pub problems: Vec<Problem>,
     /// Image mode: the ELF file this step runs, and what it shows.
     pub binary: Option<Binary>,
@@ -143,13 +143,14 @@ pub fn build(c: &Container, sources: &mut SourceMap) -> Chain {
         steps: Vec::new(),
         depth: 0,
         pending_binary: None,
+        cwd: None,
     };
     let mut argv: Vec<Arg> = Vec::new();
     if let Some(ep) = &c.entrypoint {
         argv.extend(ep.argv.iter().cloned().map(Arg::known));
     }
     if let Some(cmd) = &c.cmd {
-        // A shell-form ENTRYPOINT never sees CMD (IL102).
+        // A shell-form ENTRYPOINT never sees CMD.
         if !c.entrypoint.as_ref().is_some_and(|e| e.shell_form) {
             argv.extend(cmd.argv.iter().cloned().map(Arg::known));
         }
@@ -172,6 +173,8 @@ struct Builder<'a> {
     depth: usize,
     /// The inspected binary of the step about to be pushed.
     pending_binary: Option<Binary>,
+    /// The working directory a `cd` in the running shell string or script moved to.
+    cwd: Option<String>,
 }
 
 fn basename(p: &str) -> &str {
@@ -275,7 +278,8 @@ impl Builder<'_> {
         if shell::is_shell(&base) && self.shell(&argv, &base, pid1, at.clone()) {
             return;
         }
-        let (path, lookup) = self.c.resolve_program(&name, self.sources);
+        let workdir = self.workdir();
+        let (path, lookup) = self.c.resolve_program_in(&workdir, &name, self.sources);
         match lookup {
             Lookup::Found(entry) => {
                 // A binary initlint knows (python3 → python3.11, gosu, tini): by ELF evidence
@@ -359,7 +363,7 @@ impl Builder<'_> {
             if !script.known {
                 return false;
             }
-            let path = crate::model::join_path(&self.c.workdir, &script.text.value);
+            let path = crate::model::join_path(&self.workdir(), &script.text.value);
             match self.c.files.lookup(&path, self.sources) {
                 Lookup::Found(entry) => {
                     let rest = argv[i..].to_vec();
@@ -459,9 +463,26 @@ impl Builder<'_> {
             note,
         );
         if let Some((words, _)) = child {
-            self.run(words, pid1.child(stays), terminal.or(at));
+            self.in_dir(analysis.cwd.as_deref(), |b| {
+                b.run(words, pid1.child(stays), terminal.or(at))
+            });
         }
         true
+    }
+
+    /// The working directory for the step being resolved.
+    fn workdir(&self) -> String {
+        self.cwd.clone().unwrap_or_else(|| self.c.workdir.clone())
+    }
+
+    /// Run `f` with the working directory moved by a `cd` (relative to the current one).
+    fn in_dir(&mut self, cd: Option<&str>, f: impl FnOnce(&mut Self)) {
+        let saved = self.cwd.clone();
+        if let Some(dir) = cd {
+            self.cwd = Some(crate::model::join_path(&self.workdir(), dir));
+        }
+        f(self);
+        self.cwd = saved;
     }
 
     /// A file the container has: a script, an interpreter script or a binary.
@@ -628,7 +649,13 @@ impl Builder<'_> {
         self.steps[i].problems.extend(problems);
         if let Some((words, range)) = child {
             let args = words::expand(&words, &content.map, self.c, &positional, zero.as_ref());
-            self.run(args, pid1.child(stays), content.map.span(range));
+            let cd = match &self.steps[i].kind {
+                StepKind::Script { analysis, .. } => analysis.cwd.clone(),
+                _ => None,
+            };
+            self.in_dir(cd.as_deref(), |b| {
+                b.run(args, pid1.child(stays), content.map.span(range))
+            });
         }
     }
 
@@ -780,7 +807,7 @@ impl Builder<'_> {
                 let alt = format!("{}.py", module.replace('.', "/"));
                 let name = Some(format!("-m {module}"));
                 for candidate in [alt, file] {
-                    let path = crate::model::join_path(&self.c.workdir, &candidate);
+                    let path = crate::model::join_path(&self.workdir(), &candidate);
                     if let Lookup::Found(e) = self.c.files.lookup(&path, self.sources) {
                         return (name, Ok(e.content));
                     }
@@ -806,7 +833,7 @@ impl Builder<'_> {
                     Err(format!("the script `{v}` is only known at run time")),
                 );
             }
-            let path = crate::model::join_path(&self.c.workdir, v);
+            let path = crate::model::join_path(&self.workdir(), v);
             return match self.c.files.lookup(&path, self.sources) {
                 Lookup::Found(e) => (Some(e.path.clone()), Ok(e.content)),
                 Lookup::Missing { why, .. } | Lookup::Unknown { why } => (Some(path), Err(why)),
@@ -855,6 +882,13 @@ fn su_command(args: &[Arg]) -> Vec<Arg> {
             cmd.clone(),
         ],
         None => Vec::new(),
+    }
+}
+
+impl Step {
+    /// The step's argv as written (after substitution), for reading options.
+    pub fn words(&self) -> Vec<&str> {
+        self.argv.iter().map(|a| a.text.value.as_str()).collect()
     }
 }
 

@@ -64,7 +64,7 @@ pub fn render(r: &Report<'_>, color: bool) -> String {
         let _ = writeln!(out, "  (no ENTRYPOINT or CMD)");
     }
     for (i, step) in r.chain.steps.iter().enumerate() {
-        let argv: Vec<&str> = step.argv.iter().map(|a| a.text.value.as_str()).collect();
+        let argv: Vec<&str> = step.words();
         let role = if step.pid1 { "PID 1" } else { "child" };
         let _ = writeln!(
             out,

@@ -35,7 +35,7 @@ impl super::Rule for Rule {
             else {
                 continue;
             };
-            let cmdline: Vec<&str> = step.argv.iter().map(|a| a.text.value.as_str()).collect();
+            let cmdline: Vec<&str> = step.words();
             let role = if step.pid1 {
                 "PID 1"
             } else {

@@ -17,6 +17,9 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
+        if let Some(d) = known_without_handler(ctx) {
+            out.push(d);
+        }
         let Some((step, path, f)) = super::pid1_plain_binary(ctx) else {
             return;
         };
@@ -45,4 +48,41 @@ impl super::Rule for Rule {
             help: format!("handle {sig} in the program (sigaction, then shut down cleanly), or run it under an init that forwards signals: `ENTRYPOINT [\"tini\", \"--\", \"{path}\"]` or `docker run --init`; a non-PID-1 child with no handler is terminated by {sig}'s default action"),
         });
     }
+}
+
+/// PID 1 is a program the knowledge base knows by name to install no handler at all (`sleep
+/// infinity`, `tail -f /dev/null`, a busybox applet): no binary needs to be read.
+fn known_without_handler(ctx: &Context<'_>) -> Option<Diag> {
+    let step = super::pid1_step(ctx)?;
+    let crate::launch::StepKind::Program { path, .. } = &step.kind else {
+        return None;
+    };
+    let is_busybox = step
+        .binary
+        .as_ref()
+        .and_then(|b| b.identified.as_ref())
+        .is_some_and(|(n, _)| n == "busybox");
+    if step.binary.is_some() && !is_busybox {
+        return None;
+    }
+    let (known, how) = crate::verdict::known_program(step, path)?;
+    if !known.stops_on.is_empty() {
+        return None;
+    }
+    let span = super::step_span(ctx, step)?;
+    let sig = ctx.container.stop_signal_name();
+    let name = known.name();
+    Some(Diag {
+        step: ctx.chain.index_of(step),
+        primary: label(span, format!("{name} is PID 1 and cannot handle {sig}")),
+        secondary: Vec::new(),
+        message: format!("{name} is PID 1 and has no handler for {sig}: the kernel drops it"),
+        why: vec![
+            super::why_stop(ctx),
+            format!("{name} {} ({how})", known.note),
+            super::why_dropped(name),
+            super::WHY_KILLED.to_string(),
+        ],
+        help: format!("to keep a container alive, run it under an init that exits on {sig}: `ENTRYPOINT [\"tini\", \"--\"]` before the command, or `docker run --init`; better, make the real service the command"),
+    })
 }

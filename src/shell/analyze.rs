@@ -12,6 +12,8 @@ pub enum Place {
     Tail,
     /// The last command of an `a && b` / `a || b` list, or of `a; b`.
     AfterList,
+    /// The last command after a background job (`a & b`).
+    AfterBackground,
     /// The last command, with redirections.
     Redirected,
     /// Inside `if`/`case`/`{ }`.
@@ -94,6 +96,10 @@ pub struct Trap {
     /// Normalised names: `SIGTERM`, `EXIT`.
     pub signals: Vec<String>,
     pub range: Range<usize>,
+    /// The trap's action as written (`kill -TERM "$pid"; wait`, `exit 0`, a function name).
+    pub action: String,
+    /// What the action runs: the action, or the body of the function it names.
+    pub runs: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -106,6 +112,9 @@ pub struct Analysis {
     pub set_args: Vec<Vec<WordNode>>,
     /// The parser had to recover from syntax errors: results are best effort.
     pub syntax_errors: bool,
+    /// The directory a literal `cd DIR` at the top level (or in an `&&` list) changes to
+    /// before the terminal command, as written (relative to the working directory or not).
+    pub cwd: Option<String>,
 }
 
 /// Commands that never become the long-running program.
@@ -142,6 +151,16 @@ pub fn analyze(source: &str) -> Analysis {
     let stmts = statements(root);
     a.collect_set_args(&stmts);
     let mut terminals = a.body_terminals(&stmts, Place::Tail);
+    let before = terminals.first().and_then(|t| match t {
+        Terminal::Command { cmd, .. } => Some(cmd.range.start),
+        Terminal::BackgroundWait { job, .. } => Some(job.range.start),
+        Terminal::Nothing => None,
+    });
+    if let Some(end) = before {
+        for (n, _) in &stmts {
+            a.collect_cd(*n, end);
+        }
+    }
     if !terminals.is_empty() {
         let pick = pick_representative(&terminals);
         let t = terminals.remove(pick);
@@ -260,7 +279,44 @@ impl<'s, 't> Walker<'s, 't> {
         self.analysis.traps.push(Trap {
             signals,
             range: cmd.range.clone(),
+            // `trap on_term TERM`: the function's body is what runs.
+            runs: match self.functions.get(&words[0]) {
+                Some(body) => self.text(*body).to_string(),
+                None => words[0].clone(),
+            },
+            action: words[0].clone(),
         });
+    }
+
+    /// `cd DIR` before byte `end`, at the top level or inside `a && b` lists; later ones are
+    /// joined onto earlier ones (`cd /srv && cd app` → /srv/app).
+    fn collect_cd(&mut self, n: Node<'_>, end: usize) {
+        if n.start_byte() >= end {
+            return;
+        }
+        match n.kind() {
+            "list" => {
+                let mut cursor = n.walk();
+                let children: Vec<Node<'_>> = n.named_children(&mut cursor).collect();
+                for c in children {
+                    self.collect_cd(c, end);
+                }
+            }
+            "command" => {
+                let Some(cmd) = self.command(n) else { return };
+                if cmd.name().as_deref() != Some("cd") {
+                    return;
+                }
+                let dir = cmd.words.get(1).and_then(WordNode::literal);
+                self.analysis.cwd = match (self.analysis.cwd.take(), dir) {
+                    (Some(prev), Some(d)) if !d.starts_with('/') => Some(format!("{prev}/{d}")),
+                    (_, Some(d)) => Some(d),
+                    // `cd "$X"`, `cd` alone: the directory is no longer known.
+                    (_, None) => None,
+                };
+            }
+            _ => {}
+        }
     }
 
     fn collect_set_args(&mut self, stmts: &[Stmt<'_>]) {
@@ -329,6 +385,8 @@ impl<'s, 't> Walker<'s, 't> {
             Place::Background
         } else if followed {
             Place::FollowedBy
+        } else if place == Place::Tail && stmts[..i].iter().any(|(_, bg)| *bg) {
+            Place::AfterBackground
         } else if place == Place::Tail && i > 0 {
             Place::AfterList
         } else {
@@ -384,7 +442,9 @@ impl<'s, 't> Walker<'s, 't> {
 
     fn statement_terminals(&mut self, n: Node<'t>, place: Place) -> Vec<Terminal> {
         let inner = |p: Place, strongest: Place| match p {
-            Place::Tail | Place::AfterList | Place::Redirected => strongest,
+            Place::Tail | Place::AfterList | Place::AfterBackground | Place::Redirected => {
+                strongest
+            }
             other => other,
         };
         match n.kind() {

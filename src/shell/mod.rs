@@ -177,6 +177,9 @@ pub fn exec_outcome(kind: &ShellKind, place: &Place, explicit: bool) -> ExecOutc
             ShellKind::Dash => stays("dash never execs the last command of a -c string implicitly"),
             ShellKind::Bash => match place {
                 Tail | AfterList => ExecOutcome::Implicit,
+                AfterBackground => stays(
+                    "bash does not exec the last command of a list that started a background job",
+                ),
                 Redirected => stays("bash does not exec a last command that has redirections"),
                 _ => stays("bash does not exec a command inside a compound command (if/case/{ })"),
             },
@@ -242,6 +245,12 @@ mod tests {
             Stays(_)
         ));
         assert_eq!(exec_outcome(&a, &Place::Compound, false), Implicit);
+        // Measured: `bash -c 'a & b'` stays; busybox ash execs b.
+        assert!(matches!(
+            exec_outcome(&b, &Place::AfterBackground, false),
+            Stays(_)
+        ));
+        assert_eq!(exec_outcome(&a, &Place::AfterBackground, false), Implicit);
         for k in [&d, &b, &a] {
             assert!(matches!(exec_outcome(k, &Place::Pipeline, false), Stays(_)));
             assert!(matches!(

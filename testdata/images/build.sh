@@ -205,6 +205,63 @@ printf 'import signal, sys, time\nsignal.signal(signal.SIGTERM, lambda *_: sys.e
 commit python-handler
 config python-handler --config.cmd /usr/bin/python3.11 --config.cmd /app/main.py
 
+# Issue 10's points, each measured by tests/ground_truth.rs.
+# script PID1 NAME CONTENT: a dash-based image whose entrypoint is /entrypoint.sh.
+script_image() {
+  local name=$1 content=$2
+  new "$name"; debian_base "$name"
+  printf '%s' "$content" >"$(root "$name")/entrypoint.sh"
+  chmod 755 "$(root "$name")/entrypoint.sh"
+  commit "$name"
+}
+# 1. dash stays PID 1 even though its child cannot be resolved statically.
+new dash-unresolved-child; debian_base dash-unresolved-child; commit dash-unresolved-child
+config dash-unresolved-child --config.cmd /bin/sh --config.cmd -c --config.cmd 'prog=/app/handler; $prog'
+# 2. busybox execs `./handler` after `cd /app`.
+new busybox-cd-handler; busybox_base busybox-cd-handler; libc busybox-cd-handler
+cp "$work/bin/handler-dyn" "$(root busybox-cd-handler)/app/handler-dyn"; commit busybox-cd-handler
+config busybox-cd-handler --config.cmd /bin/sh --config.cmd -c --config.cmd 'cd /app && ./handler-dyn'
+# 3. a trap behind a foreground child waits for it; behind `& wait` it runs at once.
+script_image trap-foreground "$(printf '#!/bin/sh
+trap "exit 0" TERM
+/app/handler
+')"
+config trap-foreground --config.entrypoint /entrypoint.sh
+script_image trap-background-wait "$(printf '#!/bin/sh
+/app/handler &
+pid=$!
+trap '"'"'kill -TERM $pid; wait $pid; exit 0'"'"' TERM
+wait $pid
+')"
+config trap-background-wait --config.entrypoint /entrypoint.sh
+# 4. an init whose child is a script without exec: tini signals only the script (abrupt);
+# dumb-init and tini -g signal the process group (the app gets it).
+for init in tini dumb-init; do
+  name=$init-script-noexec
+  script_image "$name" "$(printf '#!/bin/sh
+echo starting
+/app/handler
+')"
+  cp "$work/$init/usr/bin/$init" "$(root "$name")/usr/bin/$init"; commit "$name"
+done
+config tini-script-noexec --config.entrypoint /usr/bin/tini --config.entrypoint -- --config.cmd /entrypoint.sh
+config dumb-init-script-noexec --config.entrypoint /usr/bin/dumb-init --config.cmd /entrypoint.sh
+script_image tini-g-script-noexec "$(printf '#!/bin/sh
+echo starting
+/app/handler
+')"
+cp "$work/tini/usr/bin/tini" "$(root tini-g-script-noexec)/usr/bin/tini"; commit tini-g-script-noexec
+config tini-g-script-noexec --config.entrypoint /usr/bin/tini --config.entrypoint -g --config.entrypoint -- --config.cmd /entrypoint.sh
+# 7. a busybox applet as PID 1.
+new busybox-sleep; busybox_base busybox-sleep; ln -s busybox "$(root busybox-sleep)/bin/sleep"
+commit busybox-sleep
+config busybox-sleep --config.cmd sleep --config.cmd 100000 --config.env PATH=/bin
+# 10. bash does not exec the last command of a list that ran a background job.
+new bash-bg-list; debian_base bash-bg-list
+cp "$work/bash/bin/bash" "$(root bash-bg-list)/usr/bin/bash"
+cp -a "$work/libtinfo6/lib/." "$(root bash-bg-list)/lib/"; commit bash-bg-list
+config bash-bg-list --config.entrypoint /bin/bash --config.entrypoint -c --config.entrypoint "/app/sleeper & /app/handler"
+
 if [ "$have_go" = 1 ]; then
   new go-server; debian_base go-server
   cp "$work/bin/go-server" "$(root go-server)/app/server"; commit go-server
