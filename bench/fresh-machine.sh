@@ -56,6 +56,9 @@ if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
   chroot "$root" update-ca-certificates >/dev/null 2>&1
 fi
 
+# The root must be a mount point, as a machine's / is: `unshare --mount-proc` (the ground
+# truth) makes / private and fails with EINVAL on a plain directory.
+mount --bind "$root" "$root"; mounts+=("$root")
 mount -t proc proc "$root/proc"; mounts+=("$root/proc")
 bind /sys "$root/sys"
 bind /dev "$root/dev"
