@@ -269,8 +269,13 @@ fn measure(fx: &Path, name: &str, tmp: &Path, v: &Value) -> Measured {
     std::thread::sleep(Duration::from_millis(800));
     let zombies = children(run.pid1).iter().filter(|(_, s)| *s == 'Z').count();
     let signal = v["signal"].as_str().unwrap().to_string();
-    let sent = Command::new("kill")
-        .args(["-s", signal.trim_start_matches("SIG")])
+    // The shell's builtin kill: /bin/kill (procps) is not on a minimal Debian.
+    let sent = Command::new("/bin/sh")
+        .args([
+            "-c",
+            r#"kill -s "$0" "$1""#,
+            signal.trim_start_matches("SIG"),
+        ])
         .arg(run.pid1.to_string())
         .status()
         .unwrap();
