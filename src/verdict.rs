@@ -64,6 +64,11 @@ pub enum Evidence {
     },
     /// An entry of initlint's knowledge base, by name.
     Knowledge(String),
+    /// A call instruction in the binary and the constant first argument before it.
+    CallSite {
+        path: String,
+        site: elf::CallSite,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -343,20 +348,14 @@ fn wrapper(v: &mut Verdict, step: &Step, next: Option<&Step>, name: &str, role: 
                         StepKind::Script { path, .. } => path.clone(),
                         _ => program_name(n),
                     };
-                    let args: Vec<&str> = step.words();
-                    if b.forwarding.to_group(&args) {
-                        v.stop_signal = StopSignal::Delivered;
-                        v.reasons.push(reason(
-                            format!("{} signals the whole process group of its child, so the application behind {what} gets {signal} directly, although {what} stays its parent (measured)", b.name()),
-                            Some(Evidence::Knowledge(b.name().into())),
-                        ));
-                    } else {
-                        v.stop_signal = StopSignal::Abrupt;
-                        v.reasons.push(reason(
-                            format!("{} forwards {signal} to {what}, which stays the parent of the application: not being PID 1 and having no handler, it dies of it at once, {} exits with it, and the kernel SIGKILLs the application before it can shut down (measured)", b.name(), b.name()),
-                            n.at.clone().map(Evidence::Span),
-                        ));
-                    }
+                    // Measured for tini (also -g) and dumb-init (which signals the whole
+                    // group): each exits as soon as its own child does, so the application
+                    // is SIGKILLed whether or not it got the signal too.
+                    v.stop_signal = StopSignal::Abrupt;
+                    v.reasons.push(reason(
+                        format!("{} forwards {signal} to {what}, which stays the parent of the application: not being PID 1 and having no handler, it dies of it at once, {} exits with it, and the kernel SIGKILLs the application before it can shut down (measured)", b.name(), b.name()),
+                        n.at.clone().map(Evidence::Span),
+                    ));
                 }
                 Some(_) => {
                     v.stop_signal = StopSignal::Delivered;
@@ -518,61 +517,121 @@ fn binary(v: &mut Verdict, step: &Step, b: &Binary) {
         ));
         return;
     }
-    if f.is_static {
-        v.stop_signal = StopSignal::Unknown;
-        v.reasons.push(reason(
-            format!("{path} is statically linked: it imports nothing to read, and a static libc always contains sigaction, so whether it handles {signal} cannot be seen"),
-            Some(Evidence::Section {
-                path: path.clone(),
-                name: if f.has_symtab { ".symtab" } else { ".dynsym (absent)" }.into(),
-            }),
-        ));
-        v.zombie_reasons.push(reason(
-            format!("{path} is statically linked: its use of wait/fork cannot be seen"),
+    signal_use(v, &path, f);
+    wait_use(v, &path, f);
+}
+
+/// What the binary's call sites (or, without them, its imports) say about the stop signal.
+fn signal_use(v: &mut Verdict, path: &str, f: &ElfFacts) {
+    let signal = v.signal.clone();
+    let num = knowledge::signals::number(&signal).map_or(-1, i64::from);
+    let call = |site: &elf::CallSite| {
+        Some(Evidence::CallSite {
+            path: path.to_string(),
+            site: site.clone(),
+        })
+    };
+    let (verdict, text, evidence) = match f.signal_use(num) {
+        elf::SignalUse::Handles(site) => (
+            StopSignal::Delivered,
+            format!("{path} installs a disposition for {signal}: {}", site.describe()),
+            call(site),
+        ),
+        elf::SignalUse::Computed(site) => (
+            StopSignal::Unknown,
+            format!("{path} installs signal dispositions with a signal number computed at run time ({}), so whether {signal} is among them cannot be read", site.describe()),
+            call(site),
+        ),
+        elf::SignalUse::Collects(what) => (
+            StopSignal::Unknown,
+            format!("{path} collects blocked signals ({what}); which ones it waits for is not read"),
             None,
-        ));
-        return;
-    }
-    let sig = f.imports_any(elf::SIGNAL_FNS);
-    match sig.first() {
-        Some(s) => {
-            v.stop_signal = StopSignal::Delivered;
-            v.reasons.push(reason(
-                format!("{path} imports {}: it installs signal handlers (which signals is not visible in the binary)", symbol(s)),
-                Some(symbol_evidence(&path, s)),
-            ));
-        }
-        None => {
-            v.stop_signal = StopSignal::Ignored;
-            v.reasons.push(reason(
-                format!("{path} imports none of {}: it cannot install a handler, and the kernel drops {signal} for a PID 1 without one", elf::SIGNAL_FNS.join(", ")),
-                Some(Evidence::Section {
-                    path: path.clone(),
-                    name: ".dynsym".into(),
-                }),
-            ));
-        }
-    }
-    let waits = f.imports_any(elf::WAIT_FNS);
-    match waits.first() {
-        Some(w) => {
-            v.zombies = Zombies::Reaped;
-            v.zombie_reasons.push(reason(
-                format!("{path} imports {}: it waits for children", symbol(w)),
-                Some(symbol_evidence(&path, w)),
-            ));
-        }
-        None => {
-            v.zombies = Zombies::MayLeak;
-            v.zombie_reasons.push(reason(
-                format!("{path} imports no wait function: orphans re-parented to PID 1 (from `docker exec` sessions, timed-out health checks, double-forking daemons) stay zombies, whether or not it starts processes itself"),
-                Some(Evidence::Section {
-                    path,
-                    name: ".dynsym".into(),
-                }),
-            ));
-        }
-    }
+        ),
+        elf::SignalUse::Imports(i) => (
+            StopSignal::Delivered,
+            format!("{path} imports {}: it installs signal handlers (its call sites could not be read, so which signals is not known)", symbol(i)),
+            Some(symbol_evidence(path, i)),
+        ),
+        elf::SignalUse::Others(others) if f.calls.is_some() => (
+            StopSignal::Ignored,
+            if others.is_empty() {
+                format!("{path} never calls sigaction or signal: it installs no handler, and the kernel drops {signal} for a PID 1 without one")
+            } else {
+                let names: Vec<String> = others.iter().map(|n| knowledge::signals::name(*n)).collect();
+                format!("{path} installs dispositions only for {} (read at every call site), not for {signal}: the kernel drops it", names.join(", "))
+            },
+            Some(Evidence::Section {
+                path: path.to_string(),
+                name: ".text".into(),
+            }),
+        ),
+        elf::SignalUse::Others(_) => (
+            StopSignal::Ignored,
+            format!("{path} imports none of {}: it cannot install a handler, and the kernel drops {signal} for a PID 1 without one", elf::SIGNAL_FNS.join(", ")),
+            Some(Evidence::Section {
+                path: path.to_string(),
+                name: ".dynsym".into(),
+            }),
+        ),
+        elf::SignalUse::Invisible => (
+            StopSignal::Unknown,
+            format!("{path} is statically linked and stripped: no imports and no symbols to resolve its calls, so whether it handles {signal} cannot be seen"),
+            Some(Evidence::Section {
+                path: path.to_string(),
+                name: ".symtab (absent)".into(),
+            }),
+        ),
+    };
+    v.stop_signal = verdict;
+    v.reasons.push(reason(text, evidence));
+}
+
+/// Whether the binary waits for children it did not start.
+fn wait_use(v: &mut Verdict, path: &str, f: &ElfFacts) {
+    let orphans = "orphans re-parented to PID 1 (from `docker exec` sessions, timed-out health checks, double-forking daemons) stay zombies";
+    let call = |site: &elf::CallSite| {
+        Some(Evidence::CallSite {
+            path: path.to_string(),
+            site: site.clone(),
+        })
+    };
+    let (z, text, evidence) = match f.wait_use() {
+        elf::WaitUse::Any(site) => (
+            Zombies::Reaped,
+            format!("{path} waits for any child: {}", site.describe()),
+            call(site),
+        ),
+        elf::WaitUse::Imports(i) => (
+            Zombies::Unknown,
+            format!("{path} imports {}, but its call sites could not be read: whether it waits for any child (pid -1) or only its own is not known", symbol(i)),
+            Some(symbol_evidence(path, i)),
+        ),
+        elf::WaitUse::SigchldSet(site) => (
+            Zombies::Unknown,
+            format!("{path} sets a SIGCHLD disposition ({}); if it is SIG_IGN or SA_NOCLDWAIT the kernel reaps, which is not read", site.describe()),
+            call(site),
+        ),
+        elf::WaitUse::OwnOnly(sites) if sites.is_empty() => (
+            Zombies::MayLeak,
+            format!("{path} never calls a wait function: {orphans}, whether or not it starts processes itself"),
+            Some(Evidence::Section {
+                path: path.to_string(),
+                name: if f.calls.is_some() { ".text" } else { ".dynsym" }.into(),
+            }),
+        ),
+        elf::WaitUse::OwnOnly(sites) => (
+            Zombies::MayLeak,
+            format!("{path} waits only for pids it computes, its own children ({}), never for any child: {orphans}", sites[0].describe()),
+            call(sites[0]),
+        ),
+        elf::WaitUse::Invisible => (
+            Zombies::Unknown,
+            format!("{path} is statically linked and stripped: its use of wait cannot be seen"),
+            None,
+        ),
+    };
+    v.zombies = z;
+    v.zombie_reasons.push(reason(text, evidence));
 }
 
 fn symbol(i: &elf::Import) -> String {

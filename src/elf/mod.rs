@@ -4,7 +4,11 @@
 //! Evidence, not guesses: a static binary has no imports, and a static glibc binary always
 //! contains `sigaction` (abort() needs it), so for static C the answer is "unknown".
 
+pub mod calls;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+pub use calls::{CallSite, Calls};
 
 use goblin::elf::Elf;
 
@@ -77,9 +81,91 @@ pub struct ElfFacts {
     /// `.comment` mentions rustc.
     pub rust: bool,
     pub libc: Libc,
+    /// x86-64: the call sites of signal and wait functions (PLT stubs, `.symtab`).
+    pub calls: Option<Calls>,
+}
+
+/// What a binary does with one signal, from the strongest evidence there is.
+#[derive(Debug)]
+pub enum SignalUse<'a> {
+    /// A call site installs a disposition for it: `sigaction(15, …)`.
+    Handles(&'a CallSite),
+    /// A call site passes a signal number computed at run time.
+    Computed(&'a CallSite),
+    /// It collects blocked signals with sigwait/signalfd; which ones is not read.
+    Collects(String),
+    /// It imports a function that installs handlers, but its calls were not analysed.
+    Imports(&'a Import),
+    /// Call sites install dispositions only for these other signals (maybe none).
+    Others(Vec<i64>),
+    /// Static and not analysable: nothing to see.
+    Invisible,
+}
+
+/// Whether a binary waits for children it did not start.
+#[derive(Debug)]
+pub enum WaitUse<'a> {
+    /// `waitpid(-1)`, `wait()`, `waitid(P_ALL)` at a call site.
+    Any(&'a CallSite),
+    /// It imports a wait function, but its calls were not analysed.
+    Imports(&'a Import),
+    /// It sets a SIGCHLD disposition (maybe SIG_IGN or SA_NOCLDWAIT, which reap too).
+    SigchldSet(&'a CallSite),
+    /// It waits only for pids it computes (its own children), or never.
+    OwnOnly(Vec<&'a CallSite>),
+    Invisible,
 }
 
 impl ElfFacts {
+    pub fn signal_use(&self, signal: i64) -> SignalUse<'_> {
+        let Some(calls) = &self.calls else {
+            if self.is_static {
+                return SignalUse::Invisible;
+            }
+            return match self.imports_any(SIGNAL_FNS).first() {
+                Some(i) => SignalUse::Imports(i),
+                None => SignalUse::Others(Vec::new()),
+            };
+        };
+        if let Some(s) = calls.install.iter().find(|s| s.arg == Some(signal)) {
+            return SignalUse::Handles(s);
+        }
+        if let Some(s) = calls.install.iter().find(|s| s.arg.is_none()) {
+            return SignalUse::Computed(s);
+        }
+        if let Some(s) = calls.collect.first() {
+            return SignalUse::Collects(s.describe());
+        }
+        let collects = ["sigwait", "sigwaitinfo", "sigtimedwait", "signalfd"];
+        if let Some(i) = self.imports_any(&collects).first() {
+            return SignalUse::Collects(i.name.clone());
+        }
+        let mut others: Vec<i64> = calls.install.iter().filter_map(|s| s.arg).collect();
+        others.sort_unstable();
+        others.dedup();
+        SignalUse::Others(others)
+    }
+
+    pub fn wait_use(&self) -> WaitUse<'_> {
+        let Some(calls) = &self.calls else {
+            if self.is_static {
+                return WaitUse::Invisible;
+            }
+            return match self.imports_any(WAIT_FNS).first() {
+                Some(i) => WaitUse::Imports(i),
+                None => WaitUse::OwnOnly(Vec::new()),
+            };
+        };
+        if let Some(s) = calls.wait.iter().find(|s| s.waits_for_any()) {
+            return WaitUse::Any(s);
+        }
+        // SIGCHLD is 17 on x86-64.
+        if let Some(s) = calls.install.iter().find(|s| s.arg == Some(17)) {
+            return WaitUse::SigchldSet(s);
+        }
+        WaitUse::OwnOnly(calls.wait.iter().collect())
+    }
+
     pub fn imports_any(&self, names: &[&str]) -> Vec<&Import> {
         self.imports
             .iter()
@@ -136,6 +222,7 @@ fn inspect_inner(bytes: &[u8]) -> Result<ElfFacts, String> {
     imports.sort_by(|a, b| a.name.cmp(&b.name));
     imports.dedup_by(|a, b| a.name == b.name);
     let has_symtab = !elf.syms.is_empty();
+    let calls = calls::analyse(&elf, bytes);
     let section = |name: &str| {
         elf.section_headers
             .iter()
@@ -182,6 +269,7 @@ fn inspect_inner(bytes: &[u8]) -> Result<ElfFacts, String> {
         go,
         rust,
         libc,
+        calls,
     })
 }
 

@@ -23,51 +23,12 @@ pub struct Behaviour {
     pub reaps: Reaps,
     /// An init: it forwards signals to a child and the child's behaviour decides.
     pub forwards: bool,
-    /// How an init forwards: to its child only, or to the child's whole process group (so
-    /// an application behind a shell that stays its parent gets the signal too).
-    pub forwarding: Forwarding,
     /// Byte strings its binary contains, to recognise it under another name.
     pub markers: &'static [&'static str],
     /// Go main module, to recognise a Go binary by its build info.
     pub go_module: Option<&'static str>,
     /// What the knowledge says, for the verdict's reasons.
     pub note: &'static str,
-}
-
-/// Whom an init sends the signals it forwards to, flag by flag.
-#[derive(Debug, Clone, Copy)]
-pub struct Forwarding {
-    /// Signals the whole process group of the child by default (dumb-init's setsid mode).
-    pub group_by_default: bool,
-    /// Flags that make it signal the child's group (`tini -g`).
-    pub group_flags: &'static [&'static str],
-    /// Flags that make it signal only the child (`dumb-init --single-child`).
-    pub child_flags: &'static [&'static str],
-}
-
-const CHILD_ONLY: Forwarding = Forwarding {
-    group_by_default: false,
-    group_flags: &[],
-    child_flags: &[],
-};
-
-impl Forwarding {
-    /// Whether, with these arguments, the init signals the child's whole process group.
-    /// `args` is the init's whole argv; only its own options count (up to `--` or the
-    /// command), not the command's (`sh -c`).
-    pub fn to_group(&self, args: &[&str]) -> bool {
-        let own: Vec<&str> = args
-            .iter()
-            .skip(1)
-            .take_while(|a| a.starts_with('-') && **a != "--")
-            .copied()
-            .collect();
-        let has = |flags: &[&str]| own.iter().any(|a| flags.contains(a));
-        if has(self.child_flags) {
-            return false;
-        }
-        self.group_by_default || has(self.group_flags)
-    }
 }
 
 const ALL: &[&str] = &["*"];
@@ -79,11 +40,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::Yes,
         forwards: true,
-        // Measured (tests/ground_truth.rs): in front of a script without exec, tini lets the
-        // script die of the signal and exits, and the kernel SIGKILLs the application. `-g`
-        // signals the group, but tini still exits as soon as the script dies, so the
-        // application is killed in the middle of its shutdown: no better.
-        forwarding: CHILD_ONLY,
         markers: &["TINI_SUBREAPER", "[FATAL tini ("],
         go_module: None,
         note: "tini forwards every signal to its child and reaps zombies (as PID 1, or anywhere with -s / TINI_SUBREAPER)",
@@ -94,13 +50,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::Yes,
         forwards: true,
-        // Measured: by default (setsid mode) the child's whole group gets the signal, and the
-        // application behind a script without exec finishes a half-second shutdown.
-        forwarding: Forwarding {
-            group_by_default: true,
-            group_flags: &[],
-            child_flags: &["-c", "--single-child"],
-        },
         markers: &["[dumb-init] ", "DUMB_INIT_SETSID"],
         go_module: None,
         note: "dumb-init forwards signals to the child's process group (only the child with --single-child), applies -r rewrites, and reaps zombies",
@@ -111,8 +60,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::Yes,
         forwards: true,
-        // Like tini, catatonit exits when its child does (-g included): not measured here.
-        forwarding: CHILD_ONLY,
         markers: &["CATATONIT_LOG", "openSUSE/catatonit"],
         go_module: None,
         note: "catatonit forwards signals to its child and reaps zombies",
@@ -123,7 +70,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::Yes,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &["s6-svscan"],
         go_module: None,
         note: "s6-overlay's /init stops its services on SIGTERM and reaps zombies",
@@ -134,7 +80,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::Yes,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &[],
         go_module: None,
         note: "supervisord stops its programs on SIGTERM/SIGINT/SIGQUIT and reaps zombies",
@@ -145,7 +90,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::Yes,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &["runsvdir"],
         go_module: None,
         note: "runit's runsvdir exits on SIGTERM (its services get SIGTERM from runsv only on SIGHUP) and reaps zombies",
@@ -156,7 +100,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: Some("SIGRTMIN+3"),
         reaps: Reaps::Yes,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &[],
         go_module: None,
         note: "systemd as PID 1 halts on SIGRTMIN+3; SIGTERM makes it re-execute itself, not stop",
@@ -167,7 +110,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::No,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &[],
         go_module: None,
         note: "the JVM runs shutdown hooks and exits on SIGTERM/SIGINT/SIGHUP; SIGQUIT only prints a thread dump",
@@ -178,7 +120,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::No,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &[],
         go_module: None,
         note: "the .NET host stops the application on SIGTERM/SIGINT/SIGQUIT",
@@ -189,7 +130,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: Some("SIGQUIT"),
         reaps: Reaps::Yes,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &["nginx version"],
         go_module: None,
         note: "nginx stops fast on SIGTERM/SIGINT and gracefully on SIGQUIT (the official image's STOPSIGNAL); the master reaps",
@@ -200,7 +140,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: Some("SIGWINCH"),
         reaps: Reaps::Yes,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &[],
         go_module: None,
         note: "httpd stops on SIGTERM and gracefully on SIGWINCH (the official image's STOPSIGNAL)",
@@ -211,7 +150,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: Some("SIGINT"),
         reaps: Reaps::Yes,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &[],
         go_module: None,
         note: "postgres: SIGTERM smart shutdown (waits for clients), SIGINT fast (the official image's STOPSIGNAL), SIGQUIT immediate; the postmaster reaps",
@@ -222,7 +160,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::No,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &[],
         go_module: None,
         note: "redis-server saves (if configured) and exits on SIGTERM/SIGINT",
@@ -233,7 +170,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: Some("SIGQUIT"),
         reaps: Reaps::Yes,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &[],
         go_module: None,
         note: "php-fpm stops immediately on SIGTERM/SIGINT and gracefully on SIGQUIT (the official image's STOPSIGNAL)",
@@ -244,7 +180,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::Yes,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &[],
         go_module: None,
         note: "the server installs SIGTERM/SIGINT handlers and waits for its workers",
@@ -257,7 +192,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::No,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &[],
         go_module: None,
         note: "installs no signal handlers, so as PID 1 it ignores every catchable signal",
@@ -268,7 +202,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::No,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &["BusyBox v"],
         go_module: None,
         note: "busybox runs the applet named by argv[0] (or its first argument); the applet decides",
@@ -279,7 +212,6 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         graceful: None,
         reaps: Reaps::No,
         forwards: false,
-        forwarding: CHILD_ONLY,
         markers: &[],
         go_module: Some("github.com/tianon/gosu"),
         note: "gosu execs the command",
@@ -293,7 +225,6 @@ static TRUSTED: Behaviour = Behaviour {
     graceful: None,
     reaps: Reaps::Yes,
     forwards: true,
-    forwarding: CHILD_ONLY,
     markers: &[],
     go_module: None,
     note: "declared a trusted init in .initlint.toml: it forwards signals to its child and reaps zombies",
@@ -351,15 +282,6 @@ mod tests {
         assert_eq!(by_name("/init").unwrap().name(), "s6-svscan");
         assert_eq!(by_name("/usr/bin/tini").unwrap().name(), "tini");
         assert!(by_name("/app/server").is_none());
-    }
-
-    #[test]
-    fn forwarding_reads_only_the_inits_own_options() {
-        let dumb = by_name("dumb-init").unwrap().forwarding;
-        assert!(dumb.to_group(&["dumb-init", "--", "sh", "-c", "app"]));
-        assert!(!dumb.to_group(&["dumb-init", "-c", "sh", "-c", "app"]));
-        let tini = by_name("tini").unwrap().forwarding;
-        assert!(!tini.to_group(&["tini", "-g", "--", "sh"]));
     }
 
     #[test]

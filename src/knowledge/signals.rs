@@ -83,6 +83,14 @@ pub fn number(name: &str) -> Option<i32> {
         .map(i32::from)
 }
 
+/// A signal number as a name for messages: `SIGINT`, or the number when it is none.
+pub fn name(n: i64) -> String {
+    u8::try_from(n)
+        .ok()
+        .and_then(name_of)
+        .unwrap_or_else(|| n.to_string())
+}
+
 fn name_of(n: u8) -> Option<String> {
     if n == 0 || n > SIGRTMAX {
         return None;

@@ -66,6 +66,7 @@ pub(crate) fn evidence_text(sources: &SourceMap, e: &crate::verdict::Evidence) -
         },
         Evidence::Section { path, name } => format!("ELF section {name} of {path}"),
         Evidence::Knowledge(name) => format!("knowledge base: {name}"),
+        Evidence::CallSite { path, site } => format!("call {} of {path}", site.describe()),
     }
 }
 
@@ -87,5 +88,13 @@ pub(crate) fn evidence_json(
         } => json!({"kind": "symbol", "path": path, "name": name, "version": version}),
         Evidence::Section { path, name } => json!({"kind": "section", "path": path, "name": name}),
         Evidence::Knowledge(name) => json!({"kind": "knowledge", "name": name}),
+        Evidence::CallSite { path, site } => json!({
+            "kind": "call",
+            "path": path,
+            "function": site.callee,
+            "argument": site.arg,
+            "address": format!("{:#x}", site.at),
+            "caller": site.caller,
+        }),
     }
 }

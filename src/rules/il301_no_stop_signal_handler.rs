@@ -23,25 +23,44 @@ impl super::Rule for Rule {
         let Some((step, path, f)) = super::pid1_plain_binary(ctx) else {
             return;
         };
-        if !f.imports_any(elf::SIGNAL_FNS).is_empty() {
+        let sig = ctx.container.stop_signal_name();
+        let num = crate::knowledge::signals::number(&sig).map_or(-1, i64::from);
+        let elf::SignalUse::Others(others) = f.signal_use(num) else {
             return;
-        }
+        };
         let Some(span) = super::step_span(ctx, step) else {
             return;
         };
-        let sig = ctx.container.stop_signal_name();
+        let evidence = match (&f.calls, others.is_empty()) {
+            (None, _) => format!(
+                "{path} is a dynamically linked ELF ({}) that imports none of {}: it never installs a signal handler",
+                crate::verdict::elf_kind(f),
+                elf::SIGNAL_FNS.join(", ")
+            ),
+            (Some(_), true) => format!(
+                "{path} ({}) never calls sigaction, signal or sigwait: it installs no signal handler",
+                crate::verdict::elf_kind(f)
+            ),
+            (Some(_), false) => {
+                let names: Vec<String> = others
+                    .iter()
+                    .map(|n| crate::knowledge::signals::name(*n))
+                    .collect();
+                format!(
+                    "{path} ({}) installs dispositions only for {}, read from the constant argument at every call site",
+                    crate::verdict::elf_kind(f),
+                    names.join(", ")
+                )
+            }
+        };
         out.push(Diag {
-                step: ctx.chain.index_of(step),
+            step: ctx.chain.index_of(step),
             primary: label(span, format!("{path} is PID 1 and cannot handle {sig}")),
             secondary: Vec::new(),
-            message: format!("{path} is PID 1 and has no way to handle {sig}: the kernel drops it"),
+            message: format!("{path} is PID 1 and has no handler for {sig}: the kernel drops it"),
             why: vec![
                 super::why_stop(ctx),
-                format!(
-                    "{path} is a dynamically linked ELF ({}) that imports none of {}: it never installs a signal handler",
-                    crate::verdict::elf_kind(f),
-                    elf::SIGNAL_FNS.join(", ")
-                ),
+                evidence,
                 super::why_dropped(path),
                 super::WHY_KILLED.to_string(),
             ],

@@ -21,10 +21,11 @@ impl super::Rule for Rule {
             return;
         };
         let spawns = f.imports_any(elf::SPAWN_FNS);
+        // Without imports to show it (a static binary), starting processes is not claimed.
         let Some(spawn) = spawns.first() else { return };
-        if !f.imports_any(elf::WAIT_FNS).is_empty() {
+        let elf::WaitUse::OwnOnly(waits) = f.wait_use() else {
             return;
-        }
+        };
         let Some(span) = super::step_span(ctx, step) else {
             return;
         };
@@ -32,13 +33,26 @@ impl super::Rule for Rule {
             Some(v) => format!("{}@{v}", spawn.name),
             None => spawn.name.clone(),
         };
+        let (how, evidence) = match waits.first() {
+            None => (
+                "never calls a wait function".to_string(),
+                format!("{path} imports {sym} and never calls {}", elf::WAIT_FNS.join(", ")),
+            ),
+            Some(w) => (
+                "waits only for its own children".to_string(),
+                format!(
+                    "{path} imports {sym}, and its wait calls pass a pid it computes ({}), never -1: it waits only for its own children",
+                    w.describe()
+                ),
+            ),
+        };
         out.push(Diag {
-                step: ctx.chain.index_of(step),
-            primary: label(span, format!("{path} is PID 1, starts processes and never reaps them")),
+            step: ctx.chain.index_of(step),
+            primary: label(span, format!("{path} is PID 1, starts processes and {how}")),
             secondary: Vec::new(),
-            message: format!("{path} is PID 1 and starts processes ({sym}) but imports no wait function: zombies accumulate"),
+            message: format!("{path} is PID 1 and starts processes ({sym}) but {how}: zombies accumulate"),
             why: vec![
-                format!("{path} imports {sym} and none of {}", elf::WAIT_FNS.join(", ")),
+                evidence,
                 "every child that exits stays a zombie until its parent waits for it, and orphans anywhere in the container are re-parented to PID 1".into(),
                 "zombies hold PIDs: once the pids cgroup limit or pid_max is reached, fork() fails with EAGAIN and the service breaks".into(),
             ],

@@ -47,16 +47,7 @@ impl super::Rule for Rule {
                     help: format!("make {init} PID 1 (`ENTRYPOINT [\"{init}\", \"--\", …]` in exec form, and `exec` it from scripts){}", if init == "tini" { ", or give it -s (or TINI_SUBREAPER=1) to register as a subreaper" } else { "" }),
                 });
             }
-            // dumb-init (setsid mode) and `tini -g` signal the child's whole process group:
-            // the application behind the shell gets the signal too (measured).
-            let args: Vec<&str> = step.words();
-            let to_group = b.forwarding.to_group(&args);
-            if let Some(child) = ctx
-                .chain
-                .steps
-                .get(i + 1)
-                .filter(|c| stays_parent(c) && !to_group)
-            {
+            if let Some(child) = ctx.chain.steps.get(i + 1).filter(|c| stays_parent(c)) {
                 let shell = match &child.kind {
                     StepKind::ShellString { shell, .. } => shell.name().to_string(),
                     _ => child

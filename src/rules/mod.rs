@@ -279,8 +279,8 @@ pub(crate) fn pid1_step<'a>(ctx: &Context<'a>) -> Option<&'a crate::launch::Step
     ctx.chain.candidate()
 }
 
-/// PID 1 as an inspected, dynamically linked, non-Go ELF that no knowledge entry claims: the
-/// case where only its imports can tell (IL301, IL303).
+/// PID 1 as an inspected, non-Go ELF that no knowledge entry claims, with imports or call
+/// sites to read: the case where only the binary can tell (IL301, IL303).
 pub(crate) fn pid1_plain_binary<'a>(
     ctx: &Context<'a>,
 ) -> Option<(&'a crate::launch::Step, &'a str, &'a crate::elf::ElfFacts)> {
@@ -290,7 +290,8 @@ pub(crate) fn pid1_plain_binary<'a>(
         return None;
     };
     let f = b.facts.as_ref().ok()?;
-    if f.is_static || f.go.is_some() || b.identified.is_some() {
+    // A static binary is read only through its call sites (a `.symtab` to resolve them).
+    if (f.is_static && f.calls.is_none()) || f.go.is_some() || b.identified.is_some() {
         return None;
     }
     Some((step, path.as_str(), f))

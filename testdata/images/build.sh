@@ -31,9 +31,12 @@ fi
 for prog in sleeper handler; do
   gcc -static -O2 -o "$work/bin/$prog" "$here/src/$prog.c"
 done
-for prog in sleeper handler forker reaper; do
+for prog in sleeper handler forker reaper waiter intonly; do
   gcc -O2 -o "$work/bin/$prog-dyn" "$here/src/$prog.c"
 done
+# Static and unstripped (call sites resolved through .symtab), and static stripped.
+gcc -static -O2 -o "$work/bin/intonly-static" "$here/src/intonly.c"
+gcc -static -O2 -s -o "$work/bin/handler-stripped" "$here/src/handler.c"
 have_go=0
 if [ "$skip_go" = 0 ]; then
   (cd "$here/src" && CGO_ENABLED=0 GOCACHE="$out/gocache" GOPATH="$out/gopath" GO111MODULE=off \
@@ -261,6 +264,17 @@ new bash-bg-list; debian_base bash-bg-list
 cp "$work/bash/bin/bash" "$(root bash-bg-list)/usr/bin/bash"
 cp -a "$work/libtinfo6/lib/." "$(root bash-bg-list)/lib/"; commit bash-bg-list
 config bash-bg-list --config.entrypoint /bin/bash --config.entrypoint -c --config.entrypoint "/app/sleeper & /app/handler"
+
+# 5. call sites: waitpid(pid) only; a static binary that handles SIGINT only; a stripped one.
+new waiter-own-child; debian_base waiter-own-child
+cp "$work/bin/waiter-dyn" "$(root waiter-own-child)/app/waiter"; commit waiter-own-child
+config waiter-own-child --config.entrypoint /app/waiter
+new static-sigint-only; busybox_base static-sigint-only
+cp "$work/bin/intonly-static" "$(root static-sigint-only)/app/intonly"; commit static-sigint-only
+config static-sigint-only --config.entrypoint /app/intonly
+new static-stripped; busybox_base static-stripped
+cp "$work/bin/handler-stripped" "$(root static-stripped)/app/handler"; commit static-stripped
+config static-stripped --config.entrypoint /app/handler
 
 if [ "$have_go" = 1 ]; then
   new go-server; debian_base go-server

@@ -1,0 +1,114 @@
+//! Call-site analysis on real binaries: C programs compiled here with gcc, dynamic and static,
+//! stripped and not. What a program passes to sigaction/waitpid decides, not what it imports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use initlint::elf::{inspect, SignalUse, WaitUse};
+
+const SIGTERM: i64 = 15;
+
+fn compile(dir: &Path, name: &str, source: &str, flags: &[&str]) -> Vec<u8> {
+    let c = dir.join(format!("{name}.c"));
+    std::fs::write(&c, source).unwrap();
+    let out: PathBuf = dir.join(name);
+    let status = Command::new("gcc")
+        .args(["-O2", "-o"])
+        .arg(&out)
+        .arg(&c)
+        .args(flags)
+        .status()
+        .expect("gcc (Debian package gcc; ./x test installs it)");
+    assert!(status.success(), "gcc {name}");
+    std::fs::read(out).unwrap()
+}
+
+const HANDLER: &str = r#"
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+static void h(int s) { (void)s; }
+int main(void) {
+    struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_handler = h;
+    sigaction(SIGTERM, &sa, 0);
+    for (;;) pause();
+}"#;
+
+const SIGINT_ONLY: &str = r#"
+#include <signal.h>
+#include <unistd.h>
+static void h(int s) { (void)s; }
+int main(void) { signal(SIGINT, h); for (;;) pause(); }"#;
+
+const OWN_CHILD: &str = r#"
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+    pid_t p = fork();
+    if (p == 0) _exit(0);
+    waitpid(p, 0, 0);
+    for (;;) pause();
+}"#;
+
+const ANY_CHILD: &str = r#"
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+    if (fork() == 0) _exit(0);
+    for (;;) { while (waitpid(-1, 0, 0) > 0) {} pause(); }
+}"#;
+
+#[test]
+fn the_signal_number_at_the_call_site_decides() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let dynamic = inspect(&compile(d, "h", HANDLER, &[])).unwrap();
+    match dynamic.signal_use(SIGTERM) {
+        SignalUse::Handles(site) => {
+            assert_eq!(site.callee, "sigaction");
+            assert_eq!(site.arg, Some(15));
+            assert_eq!(site.caller.as_deref(), Some("main"));
+        }
+        other => panic!("dynamic handler: {other:?}"),
+    }
+    // Imports signal(), but only for SIGINT: SIGTERM is not handled.
+    let int_only = inspect(&compile(d, "int", SIGINT_ONLY, &[])).unwrap();
+    assert!(!int_only.imports_any(&["signal"]).is_empty());
+    match int_only.signal_use(SIGTERM) {
+        SignalUse::Others(o) => assert_eq!(o, [2]),
+        other => panic!("SIGINT only: {other:?}"),
+    }
+    // Static and unstripped: libc's own sigaction(SIGABRT) in abort() does not count as
+    // handling SIGTERM; main's call does.
+    let st = inspect(&compile(d, "hs", HANDLER, &["-static"])).unwrap();
+    assert!(st.is_static);
+    assert!(
+        matches!(st.signal_use(SIGTERM), SignalUse::Handles(s) if s.caller.as_deref() == Some("main"))
+    );
+    let st_int = inspect(&compile(d, "ints", SIGINT_ONLY, &["-static"])).unwrap();
+    match st_int.signal_use(SIGTERM) {
+        SignalUse::Others(o) => assert!(o.contains(&2) && !o.contains(&15), "{o:?}"),
+        other => panic!("static SIGINT only: {other:?}"),
+    }
+    // Stripped static: nothing to resolve calls against.
+    let stripped = inspect(&compile(d, "hss", HANDLER, &["-static", "-s"])).unwrap();
+    assert!(matches!(stripped.signal_use(SIGTERM), SignalUse::Invisible));
+}
+
+#[test]
+fn waitpid_minus_one_reaps_orphans_waitpid_pid_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let any = inspect(&compile(d, "any", ANY_CHILD, &[])).unwrap();
+    assert!(matches!(any.wait_use(), WaitUse::Any(s) if s.arg == Some(-1)));
+    let own = inspect(&compile(d, "own", OWN_CHILD, &[])).unwrap();
+    // It imports waitpid, yet waits only for the pid fork() returned.
+    assert!(!own.imports_any(&["waitpid"]).is_empty());
+    match own.wait_use() {
+        WaitUse::OwnOnly(sites) => assert_eq!(sites[0].arg, None),
+        other => panic!("own child: {other:?}"),
+    }
+    let any_static = inspect(&compile(d, "anys", ANY_CHILD, &["-static"])).unwrap();
+    assert!(matches!(any_static.wait_use(), WaitUse::Any(_)));
+}
