@@ -47,7 +47,6 @@ pub fn analyse_dockerfile(
     opts: &dockerfile::Options,
     settings: &config::Settings,
 ) -> Result<Analysis> {
-    knowledge::configure(&settings.trusted_inits, &settings.launchers);
     if text.trim().is_empty() {
         return Err(Error::Empty { path: name });
     }
@@ -69,7 +68,7 @@ pub fn analyse_dockerfile(
             scratch,
         }),
     };
-    let chain = launch::build(&container, &mut sources);
+    let chain = launch::build(&container, &mut sources, &settings.extras());
     let facts = loaded.facts;
     let stage = facts
         .stages
@@ -376,7 +375,6 @@ pub fn analyse_image(
     opts: &image::Options,
     settings: &config::Settings,
 ) -> Result<Analysis> {
-    knowledge::configure(&settings.trusted_inits, &settings.launchers);
     let loaded = image::load(target, name, opts).map_err(|e| {
         let msg = e.to_string();
         Error::Image(if msg.starts_with(name) {
@@ -393,7 +391,7 @@ pub fn analyse_image(
     };
     let mut sources = SourceMap::default();
     let container = image::container(loaded, &mut sources);
-    let chain = launch::build(&container, &mut sources);
+    let chain = launch::build(&container, &mut sources, &settings.extras());
     let verdict = verdict::judge(&container, &chain);
     let ctx = rules::Context {
         container: &container,

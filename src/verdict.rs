@@ -3,7 +3,7 @@
 //! an imported symbol, an ELF section, a knowledge-base entry).
 
 use crate::elf::{self, ElfFacts, Libc};
-use crate::knowledge::{self, pid1, Role};
+use crate::knowledge::{self, programs, Pid1, Program, Reaps, Role};
 use crate::launch::{Binary, Chain, Handler, Step, StepKind};
 use crate::model::Container;
 use crate::shell::{ExecOutcome, Terminal};
@@ -153,7 +153,7 @@ pub fn judge(c: &Container, chain: &Chain) -> Verdict {
             script(&mut v, path, analysis, next);
             shell_reaps(&mut v, "the shell running the script");
         }
-        StepKind::Wrapper { name, role, note } => wrapper(&mut v, step, next, name, *role, note),
+        StepKind::Wrapper { name, program } => wrapper(&mut v, step, next, name, program),
         StepKind::Interpreter {
             interpreter,
             handler,
@@ -192,10 +192,9 @@ pub fn judge(c: &Container, chain: &Chain) -> Verdict {
                 Some(Evidence::Knowledge(lang.to_string())),
             ));
         }
-        StepKind::Program { path, why } => match (&step.binary, known_program(step, path)) {
-            (Some(b), _) => binary(&mut v, step, b),
-            (None, Some((known, how))) => by_knowledge(&mut v, known, how),
-            (None, None) => {
+        StepKind::Program { path, why } => match &step.binary {
+            Some(b) => binary(&mut v, b),
+            None => {
                 v.reasons.push(reason(
                     format!("{path}: {why}; without the binary nothing can be said (lint the built image)"),
                     step.at.clone().map(Evidence::Span),
@@ -245,7 +244,7 @@ fn script(v: &mut Verdict, path: &str, analysis: &crate::shell::Analysis, next: 
 }
 
 /// A program the knowledge base describes.
-fn by_knowledge(v: &mut Verdict, b: &pid1::Behaviour, how: String) {
+fn by_knowledge(v: &mut Verdict, name: &str, b: &Pid1, how: String) {
     let signal = v.signal.clone();
     let handles = b.stops_on_signal(&signal);
     v.stop_signal = if handles {
@@ -261,25 +260,25 @@ fn by_knowledge(v: &mut Verdict, b: &pid1::Behaviour, how: String) {
     v.reasons.push(reason(
         format!(
             "{} {} on {signal}{graceful}: {} ({how})",
-            b.name(),
+            name,
             if handles { "stops" } else { "does not stop" },
             b.note
         ),
-        Some(Evidence::Knowledge(b.name().into())),
+        Some(Evidence::Knowledge(name.to_string())),
     ));
     let (z, text) = match b.reaps {
-        pid1::Reaps::Yes => (Zombies::Reaped, format!("{} waits for any child", b.name())),
-        pid1::Reaps::No => (
+        Reaps::Yes => (Zombies::Reaped, format!("{} waits for any child", name)),
+        Reaps::No => (
             Zombies::MayLeak,
             format!(
                 "{} does not wait for children it did not start: orphans re-parented to PID 1 (from `docker exec`, health checks, double-forking daemons) stay zombies",
-                b.name()
+                name
             ),
         ),
     };
     v.zombies = z;
     v.zombie_reasons
-        .push(reason(text, Some(Evidence::Knowledge(b.name().into()))));
+        .push(reason(text, Some(Evidence::Knowledge(name.to_string()))));
 }
 
 fn shell_reaps(v: &mut Verdict, shell: &str) {
@@ -320,12 +319,15 @@ pub fn elf_kind(f: &ElfFacts) -> String {
     format!("{lang}ELF {libc}")
 }
 
-fn wrapper(v: &mut Verdict, step: &Step, next: Option<&Step>, name: &str, role: Role, note: &str) {
+fn wrapper(v: &mut Verdict, step: &Step, next: Option<&Step>, name: &str, p: &Program) {
     let signal = v.signal.clone();
-    let known = pid1::by_name(name);
     let identified = identified_by(step, name);
-    match (role, known) {
-        (Role::Init, Some(b)) if b.forwards => {
+    if p.multicall {
+        return applet(v, step, p, identified);
+    }
+    let b = p;
+    match (p.role, &p.pid1) {
+        (Role::Init, Some(known)) if known.forwards => {
             v.zombies = Zombies::Reaped;
             v.zombie_reasons.push(reason(
                 format!("{} is PID 1 and reaps every child ({identified})", b.name()),
@@ -374,16 +376,7 @@ fn wrapper(v: &mut Verdict, step: &Step, next: Option<&Step>, name: &str, role: 
                 }
             }
         }
-        (Role::Init | Role::HandlesSignals | Role::Interpreter, Some(b)) => {
-            by_knowledge(v, b, identified);
-        }
-        (Role::HandlesSignals, None) if signal == "SIGTERM" => {
-            v.stop_signal = StopSignal::Delivered;
-            v.reasons.push(reason(
-                format!("{name}: {note}"),
-                Some(Evidence::Knowledge(name.into())),
-            ));
-        }
+        (_, Some(known)) => by_knowledge(v, p.name(), known, identified),
         (Role::ForkingUserSwitch, _) => {
             v.stop_signal = StopSignal::Ignored;
             v.reasons.push(reason(
@@ -400,8 +393,29 @@ fn wrapper(v: &mut Verdict, step: &Step, next: Option<&Step>, name: &str, role: 
             ));
         }
         _ => {
-            v.reasons.push(reason(format!("{name}: {note}"), None));
+            v.reasons.push(reason(format!("{name}: {}", p.note), None));
         }
+    }
+}
+
+/// A multi-call binary (busybox): the applet it runs decides.
+fn applet(v: &mut Verdict, step: &Step, p: &Program, identified: String) {
+    let words = step.words();
+    let applet = programs::applet(p, &words).unwrap_or_default();
+    match programs::by_name(applet).and_then(|a| a.pid1.as_ref().map(|k| (a, k))) {
+        Some((a, known)) => by_knowledge(
+            v,
+            a.name(),
+            known,
+            format!("the {} applet {applet}; {identified}", p.name()),
+        ),
+        None => v.reasons.push(reason(
+            format!(
+                "{} runs the applet `{applet}`, which initlint has no facts for ({identified})",
+                p.name()
+            ),
+            None,
+        )),
     }
 }
 
@@ -442,50 +456,9 @@ pub fn rewritten(step: &Step, signal: &str) -> Option<String> {
     None
 }
 
-/// A program the knowledge base knows by its name (in Dockerfile mode, from the base image):
-/// `busybox APPLET` by the applet's.
-pub fn known_program(step: &Step, path: &str) -> Option<(&'static pid1::Behaviour, String)> {
-    if path.rsplit('/').next() == Some("busybox") {
-        let applet = busybox_applet(step)?;
-        let known = pid1::by_name(&applet).filter(|k| k.name() != "busybox")?;
-        return Some((known, format!("the busybox applet {applet}, by name")));
-    }
-    pid1::by_name(path).map(|k| (k, format!("recognised by its name, {path}")))
-}
-
-/// A busybox binary runs the applet its argv names: `sleep` (a link to busybox), or
-/// `busybox sleep`.
-fn busybox_applet(step: &Step) -> Option<String> {
-    let words: Vec<&str> = step.words();
-    let first = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
-    let applet = if first == "busybox" {
-        words.get(1).copied()?
-    } else {
-        first
-    };
-    Some(applet.to_string())
-}
-
-fn binary(v: &mut Verdict, step: &Step, b: &Binary) {
+fn binary(v: &mut Verdict, b: &Binary) {
     let signal = v.signal.clone();
     let path = b.path.clone();
-    if let Some((name, why)) = &b.identified {
-        if name == "busybox" {
-            let applet = busybox_applet(step).unwrap_or_default();
-            match pid1::by_name(&applet).filter(|k| k.name() != "busybox") {
-                Some(k) => by_knowledge(
-                    v,
-                    k,
-                    format!("the busybox applet {applet}; busybox recognised by ELF evidence: {why}"),
-                ),
-                None => v.reasons.push(reason(
-                    format!("{path} is busybox ({why}) running the applet `{applet}`, which initlint has no facts for"),
-                    None,
-                )),
-            }
-            return;
-        }
-    }
     let f = match &b.facts {
         Ok(f) => f,
         Err(e) => {

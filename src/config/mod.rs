@@ -82,6 +82,16 @@ pub struct Settings {
     pub launchers: Vec<String>,
 }
 
+impl Settings {
+    /// What this target's config adds to the knowledge base.
+    pub fn extras(&self) -> crate::knowledge::Extras {
+        crate::knowledge::Extras {
+            inits: self.trusted_inits.clone(),
+            launchers: self.launchers.clone(),
+        }
+    }
+}
+
 fn codes(list: &[String], text: &str, path: &str, key: &str) -> Result<Vec<Code>, String> {
     list.iter()
         .map(|c| {

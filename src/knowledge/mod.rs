@@ -1,311 +1,33 @@
-//! What initlint knows about programs, kept as data. Identification here is by name only
-//! (Dockerfile mode cannot see the base image's binaries); each entry says what the program
-//! does on the launch path.
+//! What initlint knows about programs, kept as data: one table of programs (`programs`),
+//! the interpreters and how to spot a handler in their source, and signal names.
 
-pub mod pid1;
+pub mod programs;
 pub mod signals;
 
-/// How a program on the launch path treats the rest of its arguments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Replaces itself with the command (`execve`): the command keeps its PID.
-    ExecWrapper,
-    /// An init: stays PID 1, forwards signals to its child and reaps orphans.
-    Init,
-    /// Switches user but forks and stays the parent without forwarding signals.
-    ForkingUserSwitch,
-    /// A package-manager launcher that runs the app as a child process.
-    Launcher,
-    /// An interpreter whose default signal behaviour as PID 1 is in [`Interpreter`].
-    Interpreter,
-    /// A server or process manager known to install SIGTERM handlers itself.
-    HandlesSignals,
+pub use programs::{Pid1, Program, Reaps, Role};
+
+/// Names a project's `.initlint.toml` adds to the knowledge base (`trusted-inits`,
+/// `launchers`), for one target.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    pub inits: Vec<String>,
+    pub launchers: Vec<String>,
 }
 
-pub struct Program {
-    pub names: &'static [&'static str],
-    pub role: Role,
-    /// Leading positional operands consumed before the command (e.g. gosu's USER).
-    pub operands: usize,
-    /// Options that take a separate value (`-u user`).
-    pub options_with_value: &'static [&'static str],
-    /// A note shown in the launch chain.
-    pub note: &'static str,
-}
-
-const fn p(
-    names: &'static [&'static str],
-    role: Role,
-    operands: usize,
-    options_with_value: &'static [&'static str],
-    note: &'static str,
-) -> Program {
-    Program {
-        names,
-        role,
-        operands,
-        options_with_value,
-        note,
-    }
-}
-
-pub static PROGRAMS: &[Program] = &[
-    p(
-        &["gosu"],
-        Role::ExecWrapper,
-        1,
-        &[],
-        "gosu drops privileges and execs the command",
-    ),
-    p(
-        &["su-exec"],
-        Role::ExecWrapper,
-        1,
-        &[],
-        "su-exec drops privileges and execs the command",
-    ),
-    p(
-        &["setpriv"],
-        Role::ExecWrapper,
-        0,
-        &[],
-        "setpriv sets credentials and execs the command",
-    ),
-    p(
-        &["chpst"],
-        Role::ExecWrapper,
-        0,
-        &[
-            "-u", "-U", "-e", "-/", "-n", "-l", "-L", "-m", "-d", "-o", "-p", "-f", "-c",
-        ],
-        "chpst execs the command",
-    ),
-    p(
-        &["chroot"],
-        Role::ExecWrapper,
-        1,
-        &["--userspec", "--groups"],
-        "chroot execs the command",
-    ),
-    p(
-        &["env"],
-        Role::ExecWrapper,
-        0,
-        &["-u", "-C", "-S"],
-        "env execs the command",
-    ),
-    p(
-        &["nice"],
-        Role::ExecWrapper,
-        0,
-        &["-n"],
-        "nice execs the command",
-    ),
-    p(
-        &["ionice"],
-        Role::ExecWrapper,
-        0,
-        &["-c", "-n"],
-        "ionice execs the command",
-    ),
-    p(
-        &["taskset"],
-        Role::ExecWrapper,
-        1,
-        &[],
-        "taskset execs the command",
-    ),
-    p(
-        &["numactl"],
-        Role::ExecWrapper,
-        0,
-        &[],
-        "numactl execs the command",
-    ),
-    p(
-        &["stdbuf"],
-        Role::ExecWrapper,
-        0,
-        &["-i", "-o", "-e"],
-        "stdbuf execs the command",
-    ),
-    p(
-        &["exec"],
-        Role::ExecWrapper,
-        0,
-        &["-a"],
-        "exec replaces the process",
-    ),
-    p(
-        &["tini", "tini-static", "docker-init"],
-        Role::Init,
-        0,
-        &["-p", "-e"],
-        "tini forwards signals to its child and reaps zombies",
-    ),
-    p(
-        &["dumb-init"],
-        Role::Init,
-        0,
-        &["-r", "--rewrite"],
-        "dumb-init forwards signals to its child and reaps zombies",
-    ),
-    p(
-        &["catatonit"],
-        Role::Init,
-        0,
-        &[],
-        "catatonit forwards signals to its child and reaps zombies",
-    ),
-    p(
-        &["s6-svscan", "init"],
-        Role::Init,
-        0,
-        &[],
-        "s6-overlay's /init supervises services, forwards signals and reaps",
-    ),
-    p(
-        &["supervisord"],
-        Role::Init,
-        0,
-        &["-c", "--configuration"],
-        "supervisord handles SIGTERM, stops its programs and reaps",
-    ),
-    p(
-        &["runsvdir"],
-        Role::Init,
-        0,
-        &[],
-        "runit's runsvdir supervises services",
-    ),
-    p(
-        &["systemd", "/sbin/init"],
-        Role::Init,
-        0,
-        &[],
-        "systemd handles signals and reaps",
-    ),
-    p(
-        &["su"],
-        Role::ForkingUserSwitch,
-        0,
-        &["-c", "--command", "-s", "--shell", "-g", "-G", "-w"],
-        "su forks the command and stays its parent",
-    ),
-    p(
-        &["sudo"],
-        Role::ForkingUserSwitch,
-        0,
-        &["-u", "-g", "-C", "-D", "-h", "-p", "-R", "-T", "-U"],
-        "sudo forks the command and stays its parent",
-    ),
-    p(
-        &["runuser"],
-        Role::ForkingUserSwitch,
-        0,
-        &["-u", "-g", "-G", "-c", "-s", "-w"],
-        "runuser forks the command and stays its parent",
-    ),
-    p(
-        &["npm", "yarn", "pnpm", "npx", "bun"],
-        Role::Launcher,
-        0,
-        &[],
-        "the launcher runs the app as a child process",
-    ),
-    p(
-        &["poetry", "pipenv", "pdm", "hatch", "rye"],
-        Role::Launcher,
-        0,
-        &[],
-        "the launcher runs the app as a child process",
-    ),
-    p(
-        &[
-            "gunicorn",
-            "uvicorn",
-            "hypercorn",
-            "daphne",
-            "celery",
-            "puma",
-            "unicorn",
-            "pm2-runtime",
-            "nginx",
-            "httpd",
-            "apache2-foreground",
-            "postgres",
-            "redis-server",
-            "php-fpm",
-            "java",
-            "dotnet",
-        ],
-        Role::HandlesSignals,
-        0,
-        &[],
-        "installs its own SIGTERM handler",
-    ),
-];
-
-/// Find a program by its basename (`/usr/bin/tini` → tini, `python3.12` → python), then
-/// among the names `.initlint.toml` adds (`trusted-inits`, `launchers`).
-pub fn program(basename: &str) -> Option<&'static Program> {
-    PROGRAMS
-        .iter()
-        .find(|p| p.names.contains(&basename))
-        .or_else(|| {
-            let extra = EXTRA.read().ok()?;
-            if extra.inits.iter().any(|n| n == basename) {
-                Some(&TRUSTED_INIT)
-            } else if extra.launchers.iter().any(|n| n == basename) {
-                Some(&EXTRA_LAUNCHER)
-            } else {
-                None
-            }
-        })
-}
-
-/// Names a project's config adds to the knowledge base.
-#[derive(Debug, Default)]
-struct Extra {
-    inits: Vec<String>,
-    launchers: Vec<String>,
-}
-
-static EXTRA: std::sync::RwLock<Extra> = std::sync::RwLock::new(Extra {
-    inits: Vec::new(),
-    launchers: Vec::new(),
-});
-
-static TRUSTED_INIT: Program = p(
-    &["trusted-init"],
-    Role::Init,
-    0,
-    &[],
-    "a trusted init (from .initlint.toml): forwards signals to its child and reaps zombies",
-);
-
-static EXTRA_LAUNCHER: Program = p(
-    &["launcher"],
-    Role::Launcher,
-    0,
-    &[],
-    "a launcher (from .initlint.toml) runs the app as a child process",
-);
-
-/// Set the names `.initlint.toml` adds for the target being analysed.
-pub fn configure(inits: &[String], launchers: &[String]) {
-    if let Ok(mut e) = EXTRA.write() {
-        e.inits = inits.to_vec();
-        e.launchers = launchers.to_vec();
-    }
-}
-
-/// A name `.initlint.toml` declares a trusted init.
-pub fn is_trusted_init(name: &str) -> bool {
+/// A program by name (a full path the table names, then the basename: `/usr/bin/tini` →
+/// tini), then among the names the project's config adds.
+pub fn program(name: &str, extras: &Extras) -> Option<&'static Program> {
     let base = name.rsplit('/').next().unwrap_or(name);
-    EXTRA
-        .read()
-        .is_ok_and(|e| e.inits.iter().any(|n| n == name || n == base))
+    programs::by_name(name).or_else(|| {
+        let named = |list: &[String]| list.iter().any(|n| n == name || n == base);
+        if named(&extras.inits) {
+            Some(&programs::TRUSTED_INIT)
+        } else if named(&extras.launchers) {
+            Some(&programs::EXTRA_LAUNCHER)
+        } else {
+            None
+        }
+    })
 }
 
 /// Launchers that only launch for some subcommands: `poetry run`, not `poetry install`.

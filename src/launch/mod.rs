@@ -3,7 +3,7 @@
 
 mod words;
 
-use crate::knowledge::{self, Interpreter, Role};
+use crate::knowledge::{self, Extras, Interpreter, Program, Role};
 use crate::model::{Container, FileEntry, Lookup, Mode};
 use crate::shell::{self, Analysis, ExecOutcome, ShellKind, Terminal};
 use crate::source::{SourceMap, Span, Text};
@@ -75,10 +75,11 @@ pub enum StepKind {
         /// The script stays PID 1 (no exec on the path that runs the program).
         stays: bool,
     },
+    /// A program the knowledge base knows (an init, a wrapper, a server, `sleep`): what it
+    /// does is its entry.
     Wrapper {
         name: String,
-        role: Role,
-        note: &'static str,
+        program: &'static Program,
     },
     Interpreter {
         interpreter: &'static Interpreter,
@@ -136,10 +137,11 @@ impl Place {
 
 const MAX_DEPTH: usize = 24;
 
-pub fn build(c: &Container, sources: &mut SourceMap) -> Chain {
+pub fn build(c: &Container, sources: &mut SourceMap, extras: &Extras) -> Chain {
     let mut b = Builder {
         c,
         sources,
+        extras,
         steps: Vec::new(),
         depth: 0,
         pending_binary: None,
@@ -169,6 +171,8 @@ pub fn build(c: &Container, sources: &mut SourceMap) -> Chain {
 struct Builder<'a> {
     c: &'a Container,
     sources: &'a mut SourceMap,
+    /// Names the project's config adds to the knowledge base.
+    extras: &'a Extras,
     steps: Vec<Step>,
     depth: usize,
     /// The inspected binary of the step about to be pushed.
@@ -224,7 +228,7 @@ impl Builder<'_> {
             .ok()
             .and_then(|f| f.go.as_ref())
             .and_then(|g| g.main_module.clone());
-        let identified = knowledge::pid1::by_evidence(&bytes, go_module.as_deref())
+        let identified = knowledge::programs::by_evidence(&bytes, go_module.as_deref())
             .map(|(b, why)| (b.name().to_string(), why));
         Some(Binary {
             path: path.to_string(),
@@ -270,10 +274,9 @@ impl Builder<'_> {
         }
         let name = first.text.value.clone();
         // A full path the knowledge base names (/sbin/init is systemd) before the basename.
-        let base = if knowledge::program(&name).is_some() && name.contains('/') {
-            name.clone()
-        } else {
-            basename(&name).to_string()
+        let base = match knowledge::program(&name, self.extras) {
+            Some(p) if name.contains('/') && p.names.contains(&name.as_str()) => name.clone(),
+            _ => basename(&name).to_string(),
         };
         if shell::is_shell(&base) && self.shell(&argv, &base, pid1, at.clone()) {
             return;
@@ -288,7 +291,7 @@ impl Builder<'_> {
                 // Binaries are inspected where it matters: as PID 1, or as a known program.
                 let named = [base.as_str(), basename(&entry.path)]
                     .into_iter()
-                    .any(|n| knowledge::program(n).is_some());
+                    .any(|n| knowledge::program(n, self.extras).is_some());
                 let info = if binary && (pid1.candidate || named) {
                     self.inspect_binary(&entry.path)
                 } else {
@@ -298,11 +301,16 @@ impl Builder<'_> {
                     .as_ref()
                     .and_then(|b| b.identified.as_ref())
                     .map(|(n, _)| n.clone());
+                // A plain utility (`sleep`) whose binary could be read is judged by its call
+                // sites, not by its name.
+                let readable = info.as_ref().is_some_and(|b| b.facts.is_ok());
+                let extras = self.extras;
                 let known = by_evidence.or_else(|| {
                     [base.as_str(), basename(&entry.path)]
                         .into_iter()
-                        .find(|n| {
-                            knowledge::program(n).is_some() || knowledge::interpreter(n).is_some()
+                        .find(|n| match knowledge::program(n, extras) {
+                            Some(p) => !(readable && p.role == Role::Plain && !p.multicall),
+                            None => knowledge::interpreter(n).is_some(),
                         })
                         .map(str::to_string)
                 });
@@ -660,12 +668,11 @@ impl Builder<'_> {
     }
 
     fn by_name(&mut self, argv: Vec<Arg>, base: &str, pid1: Place, at: Option<Span>, why: String) {
-        if let Some(p) = knowledge::program(base) {
+        if let Some(p) = knowledge::program(base, self.extras) {
             let rest = skip_args(&argv[1..], p.operands, p.options_with_value);
             let kind = StepKind::Wrapper {
                 name: base.to_string(),
-                role: p.role,
-                note: p.note,
+                program: p,
             };
             match p.role {
                 Role::ExecWrapper => {
@@ -708,7 +715,7 @@ impl Builder<'_> {
                         );
                     }
                 }
-                Role::HandlesSignals | Role::Interpreter => {
+                Role::HandlesSignals | Role::Plain => {
                     self.push(argv, pid1, at, kind, p.note.to_string());
                 }
             }

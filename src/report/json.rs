@@ -109,7 +109,7 @@ fn kind_name(k: &StepKind) -> &'static str {
     match k {
         StepKind::ShellString { .. } => "shell-string",
         StepKind::Script { .. } => "script",
-        StepKind::Wrapper { role, .. } => match role {
+        StepKind::Wrapper { program, .. } => match program.role {
             crate::knowledge::Role::ExecWrapper => "exec-wrapper",
             crate::knowledge::Role::Init => "init",
             crate::knowledge::Role::ForkingUserSwitch => "user-switch",

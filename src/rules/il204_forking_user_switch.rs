@@ -20,14 +20,12 @@ impl super::Rule for Rule {
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
         for step in &ctx.chain.steps {
-            let StepKind::Wrapper {
-                name,
-                role: Role::ForkingUserSwitch,
-                ..
-            } = &step.kind
-            else {
+            let StepKind::Wrapper { name, program } = &step.kind else {
                 continue;
             };
+            if program.role != Role::ForkingUserSwitch {
+                continue;
+            }
             if !step.candidate {
                 continue;
             }

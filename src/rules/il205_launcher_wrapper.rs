@@ -19,14 +19,12 @@ impl super::Rule for Rule {
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
         for step in &ctx.chain.steps {
-            let StepKind::Wrapper {
-                name,
-                role: Role::Launcher,
-                ..
-            } = &step.kind
-            else {
+            let StepKind::Wrapper { name, program } = &step.kind else {
                 continue;
             };
+            if program.role != Role::Launcher {
+                continue;
+            }
             let Some(span) = step
                 .argv
                 .first()

@@ -69,28 +69,31 @@ impl super::Rule for Rule {
     }
 }
 
-/// PID 1 is a program the knowledge base knows by name to install no handler at all (`sleep
-/// infinity`, `tail -f /dev/null`, a busybox applet): no binary needs to be read.
+/// PID 1 is a program the knowledge base knows to install no handler at all (`sleep
+/// infinity`, `tail -f /dev/null`, busybox running such an applet): by its name or its
+/// binary's markers, in Dockerfile mode too.
 fn known_without_handler(ctx: &Context<'_>) -> Option<Diag> {
     let step = super::pid1_step(ctx)?;
-    let crate::launch::StepKind::Program { path, .. } = &step.kind else {
+    let crate::launch::StepKind::Wrapper { program, .. } = &step.kind else {
         return None;
     };
-    let is_busybox = step
-        .binary
-        .as_ref()
-        .and_then(|b| b.identified.as_ref())
-        .is_some_and(|(n, _)| n == "busybox");
-    if step.binary.is_some() && !is_busybox {
-        return None;
-    }
-    let (known, how) = crate::verdict::known_program(step, path)?;
-    if !known.stops_on.is_empty() {
+    let words = step.words();
+    let (program, how) = if program.multicall {
+        let applet = crate::knowledge::programs::applet(program, &words)?;
+        (
+            crate::knowledge::programs::by_name(applet)?,
+            format!("the {} applet {applet}", program.name()),
+        )
+    } else {
+        (*program, format!("recognised as {}", program.name()))
+    };
+    let known = program.pid1.as_ref()?;
+    if program.role != crate::knowledge::Role::Plain || !known.stops_on.is_empty() {
         return None;
     }
     let span = super::step_span(ctx, step)?;
     let sig = ctx.container.stop_signal_name();
-    let name = known.name();
+    let name = program.name();
     Some(Diag {
         step: ctx.chain.index_of(step),
         primary: label(span, format!("{name} is PID 1 and cannot handle {sig}")),

@@ -1,5 +1,4 @@
 use super::{label, Code, Context, Diag, Meta, Severity};
-use crate::knowledge::pid1;
 use crate::launch::{Step, StepKind};
 use crate::verdict::{rewritten, stays_parent};
 
@@ -21,12 +20,12 @@ impl super::Rule for Rule {
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
         let sig = ctx.container.stop_signal_name();
         for (i, step) in ctx.chain.steps.iter().enumerate() {
-            let StepKind::Wrapper { name, .. } = &step.kind else {
+            let StepKind::Wrapper { program: b, .. } = &step.kind else {
                 continue;
             };
-            let Some(b) = pid1::by_name(name).filter(|b| b.forwards) else {
+            if !b.pid1.as_ref().is_some_and(|k| k.forwards) {
                 continue;
-            };
+            }
             let Some(span) = super::step_span(ctx, step) else {
                 continue;
             };

@@ -1,5 +1,4 @@
 use super::{label, Code, Context, Diag, Meta, Severity};
-use crate::knowledge::pid1;
 use crate::launch::StepKind;
 
 pub struct Rule;
@@ -21,10 +20,10 @@ impl super::Rule for Rule {
         let Some(step) = super::pid1_step(ctx) else {
             return;
         };
-        let StepKind::Wrapper { name, .. } = &step.kind else {
+        let StepKind::Wrapper { program, .. } = &step.kind else {
             return;
         };
-        let Some(b) = pid1::by_name(name).filter(|b| !b.forwards) else {
+        let Some(b) = program.pid1.as_ref().filter(|b| !b.forwards) else {
             return;
         };
         let sig = ctx.container.stop_signal_name();
@@ -45,12 +44,15 @@ impl super::Rule for Rule {
         let suggestion = b.graceful.unwrap_or(b.stops_on[0]);
         out.push(Diag {
             step: ctx.chain.index_of(step),
-            primary: label(span, format!("{} does not stop on {sig}", b.name())),
+            primary: label(span, format!("{} does not stop on {sig}", program.name())),
             secondary: declared,
-            message: format!("the stop signal {sig} is not one {} stops on", b.name()),
+            message: format!(
+                "the stop signal {sig} is not one {} stops on",
+                program.name()
+            ),
             why: vec![
                 super::why_stop(ctx),
-                format!("{}: {}", b.name(), b.note),
+                format!("{}: {}", program.name(), b.note),
                 format!("it stops on {stops_on}, so {sig} leaves it running"),
                 super::WHY_KILLED.to_string(),
             ],
