@@ -182,6 +182,11 @@ pub fn judge(c: &Container, chain: &Chain) -> Verdict {
                     StopSignal::Unknown,
                     format!("{lang} ignores {signal} as PID 1 unless the app installs a handler, and the app's code could not be read to check: {why}"),
                 ),
+                // The exec'd program is the next step and decides; reached only if it is not.
+                Handler::Execs(p) => (
+                    StopSignal::Unknown,
+                    format!("the app replaces itself with {p}, which could not be followed"),
+                ),
             };
             v.stop_signal = verdict;
             v.reasons

@@ -56,6 +56,9 @@ pub struct Interpreter {
     pub inline_code_options: &'static [&'static str],
     /// Options after which the next argument is a module name (`python -m mod`).
     pub module_option: Option<&'static str>,
+    /// Calls that replace the process with another program, the program first
+    /// (`os.execvp("gunicorn", …)`): the app is then not what stays PID 1.
+    pub exec_calls: &'static [&'static str],
     pub fix: &'static str,
 }
 
@@ -74,6 +77,10 @@ pub static INTERPRETERS: &[Interpreter] = &[
         options_with_value: &["-W", "-X", "--check-hash-based-pycs"],
         inline_code_options: &["-c"],
         module_option: Some("-m"),
+        exec_calls: &[
+            "os.execv(", "os.execvp(", "os.execve(", "os.execvpe(", "os.execl(", "os.execlp(",
+            "os.execle(", "os.execlpe(",
+        ],
         fix: "install a handler: `signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))`, or run under an init (`ENTRYPOINT [\"tini\", \"--\"]`, `docker run --init`)",
     },
     Interpreter {
@@ -92,6 +99,7 @@ pub static INTERPRETERS: &[Interpreter] = &[
         options_with_value: &["-r", "--require", "--import", "--loader", "--inspect-port", "--title"],
         inline_code_options: &["-e", "--eval", "-p", "--print"],
         module_option: None,
+        exec_calls: &[],
         fix: "add `process.on('SIGTERM', () => server.close(() => process.exit(0)))`, or run under an init (`ENTRYPOINT [\"tini\", \"--\"]`, `docker run --init`)",
     },
     Interpreter {
@@ -111,6 +119,7 @@ pub static INTERPRETERS: &[Interpreter] = &[
         options_with_value: &["-r", "-I", "-C", "-E"],
         inline_code_options: &["-e"],
         module_option: None,
+        exec_calls: &[],
         fix: "add `Signal.trap('TERM') { shutdown; exit }`, or run under an init",
     },
     Interpreter {
@@ -121,6 +130,7 @@ pub static INTERPRETERS: &[Interpreter] = &[
         options_with_value: &["-c", "-d", "-z"],
         inline_code_options: &["-r"],
         module_option: None,
+        exec_calls: &[],
         fix: "add `pcntl_async_signals(true); pcntl_signal(SIGTERM, fn() => exit(0));`, or run under an init",
     },
     Interpreter {
@@ -131,6 +141,7 @@ pub static INTERPRETERS: &[Interpreter] = &[
         options_with_value: &["-I", "-M", "-m"],
         inline_code_options: &["-e", "-E"],
         module_option: None,
+        exec_calls: &[],
         fix: "add `$SIG{TERM} = sub { exit 0 };`, or run under an init",
     },
 ];
@@ -146,6 +157,26 @@ pub fn interpreter(basename: &str) -> Option<&'static Interpreter> {
 }
 
 impl Interpreter {
+    /// The program a top-level exec call replaces the app with, when it is a string literal
+    /// (`os.execvp("gunicorn", [...])` → gunicorn), and the byte range of that literal.
+    pub fn exec_target(&self, source: &str) -> Option<(String, std::ops::Range<usize>)> {
+        self.exec_calls.iter().find_map(|call| {
+            let at = source.find(call)? + call.len();
+            let rest = source.get(at..)?;
+            let skipped = rest.len() - rest.trim_start().len();
+            let quote = rest
+                .trim_start()
+                .chars()
+                .next()
+                .filter(|c| *c == '"' || *c == '\'')?;
+            let start = at + skipped + 1;
+            let len = source.get(start..)?.find(quote)?;
+            let program = source.get(start..start + len)?;
+            (!program.is_empty() && !program.contains(['\n', '{']))
+                .then(|| (program.to_string(), start..start + len))
+        })
+    }
+
     /// Whether `source` installs a handler for `signal` (e.g. "SIGTERM"); returns the
     /// pattern that matched.
     pub fn find_handler(&self, source: &str, signal: &str) -> Option<String> {

@@ -105,6 +105,9 @@ pub enum Handler {
     },
     /// The app source could not be read.
     SourceUnavailable(String),
+    /// The app replaces itself with another program (`os.execvp("gunicorn", …)`), which
+    /// the next step runs.
+    Execs(String),
 }
 
 /// Where a process sits on the chain.
@@ -752,7 +755,13 @@ impl Builder<'_> {
             Some(a) => (Some(a.0), a.1.ok_or_else(|| "binary".to_string())),
             None => self.app_source(int, &argv),
         };
-        let handler = if int.handles_by_default.contains(&stop.as_str()) {
+        let execs = source.as_ref().ok().and_then(|text| {
+            int.exec_target(&text.value)
+                .map(|(p, r)| (p, text.map.span(r)))
+        });
+        let handler = if let Some((program, _)) = &execs {
+            Handler::Execs(program.clone())
+        } else if int.handles_by_default.contains(&stop.as_str()) {
             Handler::Default
         } else {
             match (&app_name, source) {
@@ -777,18 +786,29 @@ impl Builder<'_> {
             Handler::Server(s) => format!("{s} installs its own signal handlers"),
             Handler::NotFound { source } => format!("{source}: no {stop} handler found"),
             Handler::SourceUnavailable(why) => why.clone(),
+            Handler::Execs(p) => format!("the app execs {p}, which replaces it"),
         };
-        self.push(
+        let i = self.push(
             argv,
             pid1,
-            at,
+            at.clone(),
             StepKind::Interpreter {
                 interpreter: int,
                 app: app_name,
                 handler,
             },
             note,
-        )
+        );
+        if let Some((program, span)) = execs {
+            let text = Text {
+                map: span.map_or(crate::source::TextMap::None, |s| {
+                    crate::source::TextMap::Whole(s)
+                }),
+                value: program,
+            };
+            self.run(vec![Arg::known(text)], pid1, at);
+        }
+        i
     }
 
     fn app_source(

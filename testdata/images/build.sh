@@ -207,6 +207,13 @@ new python-handler; python_base python-handler
 printf 'import signal, sys, time\nsignal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\nwhile True:\n    time.sleep(1)\n' >"$(root python-handler)/app/main.py"
 commit python-handler
 config python-handler --config.cmd /usr/bin/python3.11 --config.cmd /app/main.py
+# 9. python that execs the real program (os.execv): the program is PID 1, not python.
+new python-execv-handler; python_base python-execv-handler
+printf 'import os
+os.execv("/app/handler", ["/app/handler"])
+' >"$(root python-execv-handler)/app/start.py"
+commit python-execv-handler
+config python-execv-handler --config.cmd /usr/bin/python3.11 --config.cmd /app/start.py
 
 # Issue 10's points, each measured by tests/ground_truth.rs.
 # script PID1 NAME CONTENT: a dash-based image whose entrypoint is /entrypoint.sh.
