@@ -99,8 +99,8 @@ pub struct Facts {
 #[derive(Debug, Default, Clone)]
 pub struct Filesystem {
     pub copies: Vec<CopyOp>,
-    /// Texts of `RUN` instructions (for `chmod`).
-    pub runs: Vec<String>,
+    /// `RUN` instructions (for `chmod`): the WORKDIR they run in, and their text.
+    pub runs: Vec<(String, String)>,
 }
 
 pub struct Loaded {
@@ -361,7 +361,7 @@ pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded>
                         t.push('\n');
                         t.push_str(&h.value);
                     }
-                    st.fs.runs.push(t);
+                    st.fs.runs.push((st.workdir.clone(), t));
                 }
                 _ => {}
             }

@@ -197,7 +197,7 @@ impl ContextView {
                 }
             };
         }
-        if let Some(run) = self.fs.runs.iter().find(|r| run_chmods(r, path)) {
+        if let Some((_, run)) = self.fs.runs.iter().find(|(wd, r)| run_chmods(r, wd, path)) {
             let line = run
                 .lines()
                 .find(|l| l.contains("chmod"))
@@ -264,15 +264,25 @@ fn chmod_sets_exec(mode: &str) -> bool {
     })
 }
 
-/// Does this RUN text `chmod` something executable that covers `path`?
-fn run_chmods(run: &str, path: &str) -> bool {
+/// Does this RUN text, run in `workdir`, `chmod` something executable that covers `path`?
+/// Relative targets and globs are taken from the working directory, which `cd DIR` earlier
+/// in the same RUN moves.
+fn run_chmods(run: &str, workdir: &str, path: &str) -> bool {
     let tokens: Vec<&str> = run
         .split(|c: char| c.is_whitespace() || ";&|()".contains(c))
         .filter(|t| !t.is_empty())
         .collect();
     let basename = path.rsplit('/').next().unwrap_or(path);
+    let mut cwd = workdir.to_string();
     let mut i = 0;
     while i < tokens.len() {
+        if tokens[i] == "cd" {
+            if let Some(dir) = tokens.get(i + 1).filter(|d| !d.starts_with('-')) {
+                cwd = crate::model::join_path(&cwd, dir.trim_matches(|c| c == '"' || c == '\''));
+            }
+            i += 1;
+            continue;
+        }
         if tokens[i] != "chmod" {
             i += 1;
             continue;
@@ -288,7 +298,10 @@ fn run_chmods(run: &str, path: &str) -> bool {
         i += 1;
         while i < tokens.len() && tokens[i] != "chmod" && !is_command_word(tokens[i]) {
             let target = tokens[i].trim_matches(|c| c == '"' || c == '\'');
+            let full = crate::model::join_path(&cwd, target);
             let covers = target == path
+                || full == path
+                || glob_match(&full, path)
                 || glob_match(target, path)
                 || (!target.starts_with('/')
                     && (target == basename || path.ends_with(&format!("/{target}"))))
@@ -316,6 +329,7 @@ fn is_command_word(t: &str) -> bool {
             | "mv"
             | "echo"
             | "set"
+            | "cd"
     )
 }
 
@@ -342,15 +356,34 @@ mod tests {
 
     #[test]
     fn chmod_detection() {
-        assert!(run_chmods("chmod +x /entrypoint.sh", "/entrypoint.sh"));
+        assert!(run_chmods("chmod +x /entrypoint.sh", "/", "/entrypoint.sh"));
         assert!(run_chmods(
             "apt-get update && chmod 755 /usr/local/bin/*",
+            "/",
             "/usr/local/bin/run"
         ));
-        assert!(run_chmods("chmod -R a+x /app", "/app/bin/run"));
-        assert!(run_chmods("chmod +x entrypoint.sh", "/app/entrypoint.sh"));
-        assert!(!run_chmods("chmod 644 /entrypoint.sh", "/entrypoint.sh"));
-        assert!(!run_chmods("chmod +x /other.sh", "/entrypoint.sh"));
+        assert!(run_chmods("chmod -R a+x /app", "/", "/app/bin/run"));
+        assert!(run_chmods(
+            "chmod +x entrypoint.sh",
+            "/",
+            "/app/entrypoint.sh"
+        ));
+        assert!(!run_chmods(
+            "chmod 644 /entrypoint.sh",
+            "/",
+            "/entrypoint.sh"
+        ));
+        assert!(!run_chmods("chmod +x /other.sh", "/", "/entrypoint.sh"));
+        // Relative to WORKDIR, inside an && chain, with a glob, after a cd.
+        let start = "/app/scripts/start.sh";
+        assert!(run_chmods(
+            "apt-get update && chmod +x ./scripts/start.sh && echo ok",
+            "/app",
+            start
+        ));
+        assert!(run_chmods("chmod +x scripts/*.sh", "/app", start));
+        assert!(run_chmods("cd /app/scripts && chmod u+x *.sh", "/", start));
+        assert!(!run_chmods("chmod +x scripts/*.py", "/app", start));
     }
 
     #[test]
