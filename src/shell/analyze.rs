@@ -289,34 +289,39 @@ impl<'s, 't> Walker<'s, 't> {
     }
 
     /// `cd DIR` before byte `end`, at the top level or inside `a && b` lists; later ones are
-    /// joined onto earlier ones (`cd /srv && cd app` → /srv/app).
+    /// joined onto earlier ones (`cd /srv && cd app` → /srv/app). Lists nest one level per
+    /// `&&`, so they are walked with a stack, not by recursion.
     fn collect_cd(&mut self, n: Node<'_>, end: usize) {
-        if n.start_byte() >= end {
+        let mut stack = vec![n];
+        while let Some(n) = stack.pop() {
+            if n.start_byte() >= end {
+                continue;
+            }
+            match n.kind() {
+                "list" => {
+                    let mut cursor = n.walk();
+                    let children: Vec<Node<'_>> = n.named_children(&mut cursor).collect();
+                    // In source order: the stack pops the last pushed first.
+                    stack.extend(children.into_iter().rev());
+                }
+                "command" => self.cd(n),
+                _ => {}
+            }
+        }
+    }
+
+    fn cd(&mut self, n: Node<'_>) {
+        let Some(cmd) = self.command(n) else { return };
+        if cmd.name().as_deref() != Some("cd") {
             return;
         }
-        match n.kind() {
-            "list" => {
-                let mut cursor = n.walk();
-                let children: Vec<Node<'_>> = n.named_children(&mut cursor).collect();
-                for c in children {
-                    self.collect_cd(c, end);
-                }
-            }
-            "command" => {
-                let Some(cmd) = self.command(n) else { return };
-                if cmd.name().as_deref() != Some("cd") {
-                    return;
-                }
-                let dir = cmd.words.get(1).and_then(WordNode::literal);
-                self.analysis.cwd = match (self.analysis.cwd.take(), dir) {
-                    (Some(prev), Some(d)) if !d.starts_with('/') => Some(format!("{prev}/{d}")),
-                    (_, Some(d)) => Some(d),
-                    // `cd "$X"`, `cd` alone: the directory is no longer known.
-                    (_, None) => None,
-                };
-            }
-            _ => {}
-        }
+        let dir = cmd.words.get(1).and_then(WordNode::literal);
+        self.analysis.cwd = match (self.analysis.cwd.take(), dir) {
+            (Some(prev), Some(d)) if !d.starts_with('/') => Some(format!("{prev}/{d}")),
+            (_, Some(d)) => Some(d),
+            // `cd "$X"`, `cd` alone: the directory is no longer known.
+            (_, None) => None,
+        };
     }
 
     fn collect_set_args(&mut self, stmts: &[Stmt<'_>]) {
@@ -787,5 +792,29 @@ mod tests {
         let a = analyze("set -- node \"$@\"\nexec \"$@\"\n");
         assert_eq!(a.set_args.len(), 1);
         assert_eq!(a.set_args[0][0].literal().as_deref(), Some("node"));
+    }
+
+    #[test]
+    fn cd_before_the_terminal_moves_the_working_directory() {
+        assert_eq!(analyze("cd /app && ./server").cwd.as_deref(), Some("/app"));
+        assert_eq!(
+            analyze("cd /srv && cd app && exec ./server").cwd.as_deref(),
+            Some("/srv/app")
+        );
+        assert_eq!(analyze("cd \"$DIR\" && ./server").cwd, None);
+        // A cd after the terminal command does not count.
+        assert_eq!(analyze("./server; cd /tmp").cwd, None);
+        // `&&` lists nest one level per `&&`; the cd walk needs no recursion for them (the
+        // terminal search still recurses: issue 11).
+        let long = format!("cd /app && {}./server", "true && ".repeat(1_000));
+        assert_eq!(analyze(&long).cwd.as_deref(), Some("/app"));
+    }
+
+    #[test]
+    fn a_trap_naming_a_function_runs_its_body() {
+        let a =
+            analyze("on_term() { kill -TERM \"$pid\"; }\ntrap on_term TERM\napp & pid=$!\nwait\n");
+        assert_eq!(a.traps[0].action, "on_term");
+        assert!(a.traps[0].runs.contains("kill -TERM"));
     }
 }
