@@ -130,9 +130,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// `sha256:0123456789ab` for messages. A digest from a hostile manifest may hold any UTF-8:
+/// cut by characters, never at a byte index.
 fn short(digest: &str) -> String {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
-    format!("sha256:{}", &hex[..hex.len().min(12)])
+    format!("sha256:{}", hex.chars().take(12).collect::<String>())
 }
 
 /// Open and read an image.
@@ -657,4 +659,18 @@ pub fn parse_target(arg: &str) -> Option<Result<ImageTarget, String>> {
         }));
     }
     None
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    #[test]
+    fn short_digests_cut_by_characters() {
+        assert_eq!(
+            super::short("sha256:0123456789abcdef"),
+            "sha256:0123456789ab"
+        );
+        // Multi-byte UTF-8 across byte 12: no panic.
+        assert_eq!(super::short("sha256:0123456789aé€"), "sha256:0123456789aé");
+    }
 }
