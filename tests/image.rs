@@ -395,6 +395,7 @@ fn hostile_layers_get_a_clear_answer_and_nothing_is_written() {
         ("bomb", 2, "expands to more than 16000000 bytes"),
         ("missing-blob", 2, "layer 2/2"),
         ("not-a-tar", 2, "not a valid tar header"),
+        ("utf8-digest", 2, "is not a sha256 digest"),
     ];
     for (case, code, needle) in cases {
         let target = format!("oci:{}", fx.join("hostile").join(case).display());
@@ -415,6 +416,17 @@ fn hostile_layers_get_a_clear_answer_and_nothing_is_written() {
         );
         assert!(!text.contains("panicked"), "{case}: {text}");
     }
+    // A diff_id with multi-byte UTF-8 in a docker-archive: a clear mismatch, not a panic.
+    let out = initlint(
+        &[&format!(
+            "docker-archive:{}",
+            fx.join("hostile/utf8-diff-id.tar").display()
+        )],
+        &[],
+    );
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("digest mismatch"), "{text}");
     // The absolute path is read inside the image: the chain follows /etc/start.sh there.
     let abs = json_of(
         &format!("oci:{}", fx.join("hostile/absolute").display()),

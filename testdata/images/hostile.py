@@ -81,6 +81,22 @@ def layout(out, name, layers, entrypoint, *, claim=None, drop_blob=False):
         json.dump({"imageLayoutVersion": "1.0.0"}, f)
 
 
+def docker_archive(path, layer, diff_id):
+    """A `docker save` archive whose config claims `diff_id` for its one layer."""
+    config = json.dumps({
+        "architecture": "amd64", "os": "linux", "config": {"Entrypoint": ["/bin/sh"]},
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+    }).encode()
+    manifest = json.dumps([{"Config": "config.json", "RepoTags": ["hostile:1"],
+                            "Layers": ["layer/layer.tar"]}]).encode()
+    with tarfile.open(path, "w") as t:
+        for name, data in [("config.json", config), ("layer/layer.tar", layer),
+                           ("manifest.json", manifest)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+
+
 GZ = "application/vnd.oci.image.layer.v1.tar+gzip"
 TAR = "application/vnd.oci.image.layer.v1.tar"
 
@@ -125,6 +141,11 @@ def main():
     layout(out, "bomb", [gz(bomb)], ["/zeros"])
     layout(out, "missing-blob", [gz(tar_bytes(base())), gz(tar_bytes([("x", "file", b"x", 0o644)]))],
            ["/bin/sh"], drop_blob=True)
+    # A digest with multi-byte UTF-8 where a short form cuts it (byte 12 of the hex): as an
+    # OCI blob name, and as a docker-archive diff_id (which once panicked).
+    utf8 = "sha256:0123456789a\u00e9" + "0" * 51
+    layout(out, "utf8-digest", [(good, tar_bytes(base()), GZ)], ["/start.sh"], claim={0: utf8})
+    docker_archive(os.path.join(out, "utf8-diff-id.tar"), tar_bytes(base()), utf8)
     garbage = bytes((i * 7919) % 251 for i in range(100_000))
     layout(out, "not-a-tar", [(garbage, garbage, TAR)], ["/bin/sh"])
 
