@@ -330,13 +330,12 @@ fn wrapper(v: &mut Verdict, step: &Step, next: Option<&Step>, name: &str, p: &Pr
     if p.multicall {
         return applet(v, step, p, identified);
     }
-    let b = p;
     match (p.role, &p.pid1) {
         (Role::Init, Some(known)) if known.forwards => {
             v.zombies = Zombies::Reaped;
             v.zombie_reasons.push(reason(
-                format!("{} is PID 1 and reaps every child ({identified})", b.name()),
-                Some(Evidence::Knowledge(b.name().into())),
+                format!("{} is PID 1 and reaps every child ({identified})", p.name()),
+                Some(Evidence::Knowledge(p.name().into())),
             ));
             if let Some(to) = rewritten(step, &signal) {
                 if to == "0" {
@@ -360,7 +359,7 @@ fn wrapper(v: &mut Verdict, step: &Step, next: Option<&Step>, name: &str, p: &Pr
                     // is SIGKILLed whether or not it got the signal too.
                     v.stop_signal = StopSignal::Abrupt;
                     v.reasons.push(reason(
-                        format!("{} forwards {signal} to {what}, which stays the parent of the application: not being PID 1 and having no handler, it dies of it at once, {} exits with it, and the kernel SIGKILLs the application before it can shut down (measured)", b.name(), b.name()),
+                        format!("{} forwards {signal} to {what}, which stays the parent of the application: not being PID 1 and having no handler, it dies of it at once, {} exits with it, and the kernel SIGKILLs the application before it can shut down (measured)", p.name(), p.name()),
                         n.at.clone().map(Evidence::Span),
                     ));
                 }
@@ -369,15 +368,15 @@ fn wrapper(v: &mut Verdict, step: &Step, next: Option<&Step>, name: &str, p: &Pr
                     v.reasons.push(reason(
                         format!(
                             "{} forwards {signal} to {}; the child is not PID 1, so the signal's default action (terminate) applies unless it installs a handler ({identified})",
-                            b.name(),
+                            p.name(),
                             next.map(program_name).unwrap_or_default()
                         ),
-                        Some(Evidence::Knowledge(b.name().into())),
+                        Some(Evidence::Knowledge(p.name().into())),
                     ));
                 }
                 None => {
                     v.reasons
-                        .push(reason(format!("{} has no command to run", b.name()), None));
+                        .push(reason(format!("{} has no command to run", p.name()), None));
                 }
             }
         }
@@ -503,12 +502,7 @@ fn binary(v: &mut Verdict, b: &Binary) {
 fn signal_use(v: &mut Verdict, path: &str, f: &ElfFacts) {
     let signal = v.signal.clone();
     let num = knowledge::signals::number(&signal).map_or(-1, i64::from);
-    let call = |site: &elf::CallSite| {
-        Some(Evidence::CallSite {
-            path: path.to_string(),
-            site: site.clone(),
-        })
-    };
+    let call = |site: &elf::CallSite| Some(call_evidence(path, site));
     let (verdict, text, evidence) = match f.signal_use(num) {
         elf::SignalUse::Handles(site) => (
             StopSignal::Delivered,
@@ -567,12 +561,7 @@ fn signal_use(v: &mut Verdict, path: &str, f: &ElfFacts) {
 /// Whether the binary waits for children it did not start.
 fn wait_use(v: &mut Verdict, path: &str, f: &ElfFacts) {
     let orphans = "orphans re-parented to PID 1 (from `docker exec` sessions, timed-out health checks, double-forking daemons) stay zombies";
-    let call = |site: &elf::CallSite| {
-        Some(Evidence::CallSite {
-            path: path.to_string(),
-            site: site.clone(),
-        })
-    };
+    let call = |site: &elf::CallSite| Some(call_evidence(path, site));
     let (z, text, evidence) = match f.wait_use() {
         elf::WaitUse::Any(site) => (
             Zombies::Reaped,
@@ -610,6 +599,13 @@ fn wait_use(v: &mut Verdict, path: &str, f: &ElfFacts) {
     };
     v.zombies = z;
     v.zombie_reasons.push(reason(text, evidence));
+}
+
+fn call_evidence(path: &str, site: &elf::CallSite) -> Evidence {
+    Evidence::CallSite {
+        path: path.to_string(),
+        site: site.clone(),
+    }
 }
 
 fn symbol(i: &elf::Import) -> String {
