@@ -222,7 +222,6 @@ fn inspect_inner(bytes: &[u8]) -> Result<ElfFacts, String> {
     imports.sort_by(|a, b| a.name.cmp(&b.name));
     imports.dedup_by(|a, b| a.name == b.name);
     let has_symtab = !elf.syms.is_empty();
-    let calls = calls::analyse(&elf, bytes);
     let section = |name: &str| {
         elf.section_headers
             .iter()
@@ -244,6 +243,12 @@ fn inspect_inner(bytes: &[u8]) -> Result<ElfFacts, String> {
         })
         .or_else(|| find(bytes, b"\xff Go buildinf:").map(|at| go_buildinfo(&bytes[at..])));
     let rust = section_bytes(".comment").is_some_and(|c| find(c, b"rustc").is_some());
+    // The Go runtime handles signals itself: its call sites are not read.
+    let calls = if go.is_none() {
+        calls::analyse(&elf, bytes)
+    } else {
+        None
+    };
     let is_static = interpreter.is_none() && needed.is_empty();
     let libc = if is_static {
         Libc::Static
