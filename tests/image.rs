@@ -367,6 +367,31 @@ fn base64(s: &str) -> String {
     out
 }
 
+/// Strings from an image (argv, script lines naming programs) cannot start a line of output
+/// (a GitHub workflow command) or carry a terminal escape, in any text format.
+#[test]
+fn input_cannot_inject_workflow_commands_or_escapes() {
+    let fx = fixtures();
+    let target = format!("oci:{}", fx.join("hostile/injection").display());
+    for format in ["human", "compact", "github"] {
+        let out = initlint(&["--format", format, &target], &[]);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The script's name is in every format's findings.
+        assert!(
+            text.contains("injected"),
+            "{format}: the string is reported: {text}"
+        );
+        for line in text.lines() {
+            assert!(!line.starts_with("::warning file=x"), "{format}: {line}");
+        }
+        assert!(!text.contains('\u{1b}'), "{format}: {text:?}");
+    }
+}
+
 #[test]
 fn hostile_layers_get_a_clear_answer_and_nothing_is_written() {
     let fx = fixtures();

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use super::{position, Report};
+use super::{clean, position, Report};
 use crate::rules::{self, Finding, Severity};
 
 /// Where rule pages live, for SARIF `helpUri`.
@@ -18,16 +18,25 @@ pub fn compact(r: &Report<'_>) -> String {
         let (path, line, col, ..) = position(r.sources, &f.diag.primary.span);
         let _ = writeln!(
             out,
-            "{path}:{line}:{col}: {} {}",
+            "{}:{line}:{col}: {} {}",
+            clean(&path),
             f.code,
-            f.diag.message.replace('\n', " ")
+            clean(&f.diag.message)
         );
     }
     out
 }
 
+/// GitHub's escaping for a workflow command's data, after other control characters (an ESC)
+/// are made visible.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let visible: String = s
+        .split('\n')
+        .map(|line| clean(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
+    visible
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

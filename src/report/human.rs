@@ -6,7 +6,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use super::Report;
+use super::{clean, clean_source, Report};
 use crate::rules::{Finding, Severity};
 use crate::source::{SourceMap, Span};
 
@@ -15,10 +15,10 @@ pub fn render(r: &Report<'_>, color: bool) -> String {
     let _ = writeln!(
         out,
         "{}: PID 1 launch chain{}",
-        r.target,
+        clean(r.target),
         r.stage
             .as_ref()
-            .map_or(String::new(), |s| format!(" (stage {s})"))
+            .map_or(String::new(), |s| format!(" (stage {})", clean(s)))
     );
     let v = r.verdict;
     let _ = writeln!(
@@ -27,20 +27,20 @@ pub fn render(r: &Report<'_>, color: bool) -> String {
         v.signal,
         v.stop_signal.as_str(),
         v.zombies.as_str(),
-        v.pid1
+        clean(&v.pid1)
     );
     for (what, reasons) in [("signal", &v.reasons), ("zombies", &v.zombie_reasons)] {
         for reason in reasons {
             let at = reason
                 .evidence
                 .as_ref()
-                .map(|e| format!(" [{}]", super::evidence_text(r.sources, e)))
+                .map(|e| format!(" [{}]", clean(&super::evidence_text(r.sources, e))))
                 .unwrap_or_default();
-            let _ = writeln!(out, "    {what}: {}{at}", reason.text);
+            let _ = writeln!(out, "    {what}: {}{at}", clean(&reason.text));
         }
     }
     if let Some(img) = r.image {
-        let mut line = format!("  image: {} {}", img.source, img.platform);
+        let mut line = format!("  image: {} {}", img.source, clean(&img.platform));
         if let Some(st) = img.stats.filter(|s| s.layers > 0) {
             line.push_str(&format!(
                 ", {} layer(s), {} stored, {} unpacked",
@@ -50,15 +50,15 @@ pub fn render(r: &Report<'_>, color: bool) -> String {
             ));
         }
         if let Some(d) = &img.manifest_digest {
-            line.push_str(&format!(", manifest {d}"));
+            line.push_str(&format!(", manifest {}", clean(d)));
         }
         let _ = writeln!(out, "{line}");
     }
     let _ = writeln!(
         out,
         "  /bin/sh: {} ({})",
-        r.container.shell.kind.name(),
-        r.container.shell.basis
+        clean(r.container.shell.kind.name()),
+        clean(&r.container.shell.basis)
     );
     if r.chain.steps.is_empty() {
         let _ = writeln!(out, "  (no ENTRYPOINT or CMD)");
@@ -70,9 +70,9 @@ pub fn render(r: &Report<'_>, color: bool) -> String {
             out,
             "  {}. [{role}] {}",
             i + 1,
-            shorten(&argv.join(" "), 100)
+            shorten(&clean(&argv.join(" ")), 100)
         );
-        let _ = writeln!(out, "       {}", step.note);
+        let _ = writeln!(out, "       {}", clean(&step.note));
     }
     out.push('\n');
     let theme = if color {
@@ -92,7 +92,7 @@ pub fn render(r: &Report<'_>, color: bool) -> String {
     let _ = writeln!(
         out,
         "{}: {} error(s), {} warning(s), {} info",
-        r.target,
+        clean(r.target),
         count(Severity::Error),
         count(Severity::Warning),
         count(Severity::Info)
@@ -135,14 +135,14 @@ impl Rendered {
         let d = &f.diag;
         let file = d.primary.span.file;
         let mut labels = vec![LabeledSpan::new_primary_with_span(
-            Some(d.primary.text.clone()),
+            Some(clean(&d.primary.text).into_owned()),
             range(&d.primary.span),
         )];
         let mut related = Vec::new();
         for l in &d.secondary {
             if l.span.file == file {
                 labels.push(LabeledSpan::new_with_span(
-                    Some(l.text.clone()),
+                    Some(clean(&l.text).into_owned()),
                     range(&l.span),
                 ));
             } else {
@@ -153,7 +153,7 @@ impl Rendered {
                     help: None,
                     source: named(sources, &l.span),
                     labels: vec![LabeledSpan::new_with_span(
-                        Some(l.text.clone()),
+                        Some(clean(&l.text).into_owned()),
                         range(&l.span),
                     )],
                     related: Vec::new(),
@@ -162,11 +162,11 @@ impl Rendered {
         }
         let mut help = String::from("why:");
         for (i, w) in d.why.iter().enumerate() {
-            let _ = write!(help, "\n  {}. {w}", i + 1);
+            let _ = write!(help, "\n  {}. {}", i + 1, clean(w));
         }
-        let _ = write!(help, "\nfix: {}", d.help);
+        let _ = write!(help, "\nfix: {}", clean(&d.help));
         Rendered {
-            message: d.message.clone(),
+            message: clean(&d.message).into_owned(),
             code: Some(f.code.to_string()),
             severity: match f.severity {
                 Severity::Error => miette::Severity::Error,
@@ -187,7 +187,7 @@ fn range(s: &Span) -> (usize, usize) {
 
 fn named(sources: &SourceMap, span: &Span) -> NamedSource<String> {
     let f = sources.get(span.file);
-    NamedSource::new(f.name.clone(), f.text.clone())
+    NamedSource::new(clean(&f.name), clean_source(&f.text))
 }
 
 impl fmt::Display for Rendered {

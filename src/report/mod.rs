@@ -35,6 +35,47 @@ pub struct Report<'a> {
     pub sources: &'a SourceMap,
 }
 
+/// Text from the input (file names, argv, config strings, messages that quote them) made safe
+/// to print: line breaks, escape sequences and other control characters, and bidirectional
+/// overrides become visible escapes, so no input can start a line of output (a GitHub
+/// workflow command `::warning …`) or drive the terminal.
+pub fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A source file's text for a snippet, with the same byte offsets: control characters other
+/// than line feeds and tabs (a CR, an ESC) become `?`, one per byte.
+pub(crate) fn clean_source(s: &str) -> String {
+    if !s.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c != '\n' && needs_escape(c) {
+                "?".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// 1-based line/column start and end of a span, and its file name.
 pub(crate) fn position(sources: &SourceMap, span: &Span) -> (String, usize, usize, usize, usize) {
     let (line, column) = sources.line_col(span.file, span.range.start);

@@ -146,6 +146,13 @@ def main():
     utf8 = "sha256:0123456789a\u00e9" + "0" * 51
     layout(out, "utf8-digest", [(good, tar_bytes(base()), GZ)], ["/start.sh"], claim={0: utf8})
     docker_archive(os.path.join(out, "utf8-diff-id.tar"), tar_bytes(base()), utf8)
+    # Config strings and file names that try to start their own line of output: a GitHub
+    # workflow command, and a terminal escape sequence.
+    evil = "\n::warning file=x::injected\u001b[31m"
+    name = "start" + evil + ".sh"
+    layout(out, "injection", [gz(tar_bytes(base() + [
+        (name, "file", b"#!/bin/sh\n/bin/app --flag\n", 0o755)]))],
+        ["/" + name, "--flag" + evil])
     garbage = bytes((i * 7919) % 251 for i in range(100_000))
     layout(out, "not-a-tar", [(garbage, garbage, TAR)], ["/bin/sh"])
 
