@@ -59,15 +59,18 @@ fn needs_escape(c: char) -> bool {
     (c.is_control() && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// A source file's text for a snippet, with the same byte offsets: control characters other
-/// than line feeds and tabs (a CR, an ESC) become `?`, one per byte.
+/// A source file's text for a snippet, with the same byte offsets: a CR (CRLF files) becomes a
+/// space, and other control characters than line feeds and tabs (an ESC) become `?`, one per
+/// byte.
 pub(crate) fn clean_source(s: &str) -> String {
     if !s.chars().any(|c| c != '\n' && needs_escape(c)) {
         return s.to_string();
     }
     s.chars()
         .map(|c| {
-            if c != '\n' && needs_escape(c) {
+            if c == '\r' {
+                " ".to_string()
+            } else if c != '\n' && needs_escape(c) {
                 "?".repeat(c.len_utf8())
             } else {
                 c.to_string()
