@@ -315,3 +315,34 @@ fn the_example_reports_the_whole_chain_at_once() {
     assert_eq!(v["verdict"]["pid1"], "./entrypoint.sh");
     bin().arg("--no-fail").arg(&example).assert().code(0);
 }
+
+/// A FIFO in the build context named by COPY is never opened (it would block forever).
+#[test]
+fn a_fifo_in_the_build_context_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM debian:bookworm\nCOPY start.sh /start.sh\nENTRYPOINT [\"/start.sh\"]\n",
+    )
+    .unwrap();
+    let fifo = dir.path().join("start.sh");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = bin()
+        .args(["--format", "json"])
+        .arg(dir.path().join("Dockerfile"))
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(predicate::in_iter([0, 1]));
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert!(
+        v["launch_chain"][0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file"),
+        "{v:#}"
+    );
+}

@@ -149,6 +149,12 @@ impl ContextView {
                 }
             }
         };
+        // A FIFO would block the read forever and a device has no end: only regular files.
+        if !meta.is_file() {
+            return Lookup::Unknown {
+                why: format!("{shown} is not a regular file (a FIFO, device or socket), so initlint does not read it"),
+            };
+        }
         let bytes = match read_capped(file) {
             Ok(b) => b,
             Err(e) => {
