@@ -180,7 +180,7 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
             (Some(c), _) => c.clone(),
             (None, true) => config::Config::default(),
             (None, false) => match config::Config::find(&config_start(t)) {
-                Some(p) => match config::Config::load(&p) {
+                Some(p) => match source::confined(&p).and_then(|()| config::Config::load(&p)) {
                     Ok(c) => c,
                     Err(e) => {
                         code = fail(stderr, e);
@@ -319,6 +319,10 @@ fn analyse_target(
     match target {
         Target::Dockerfile { path, context } => {
             let name = display(&path);
+            source::confined(&path).map_err(|message| Error::Target {
+                target: t.to_string(),
+                message,
+            })?;
             let text = read_text(&path, &name)?;
             analyse_dockerfile(name, text, Some(&context), opts, settings)
         }

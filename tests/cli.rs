@@ -346,3 +346,43 @@ fn a_fifo_in_the_build_context_is_not_read() {
         "{v:#}"
     );
 }
+
+/// A Dockerfile or a discovered .initlint.toml that is a symlink out of the repository is not
+/// read, and nothing of what it points to is printed; a link inside the repository is fine.
+#[test]
+fn symlinks_out_of_the_repository_are_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("credentials");
+    std::fs::write(&secret, "SECRET-TOKEN = hunter2\n").unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    let r = repo.path();
+    std::fs::create_dir(r.join(".git")).unwrap();
+    std::fs::create_dir(r.join("app")).unwrap();
+    std::os::unix::fs::symlink(&secret, r.join("app/Dockerfile")).unwrap();
+    let out = bin().arg(r.join("app/Dockerfile")).assert().code(2);
+    let text = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(text.contains("symbolic link"), "{text}");
+    assert!(
+        !text.contains("SECRET") && !text.contains("hunter2"),
+        "{text}"
+    );
+
+    // A link inside the repository is read; a config linked out of it is refused.
+    std::fs::create_dir(r.join("docker")).unwrap();
+    std::fs::write(
+        r.join("docker/Dockerfile"),
+        "FROM debian:bookworm\nCMD [\"/usr/local/bin/server\"]\n",
+    )
+    .unwrap();
+    std::fs::remove_file(r.join("app/Dockerfile")).unwrap();
+    std::os::unix::fs::symlink("../docker/Dockerfile", r.join("app/Dockerfile")).unwrap();
+    bin().arg(r.join("app/Dockerfile")).assert().code(0);
+    std::os::unix::fs::symlink(&secret, r.join(".initlint.toml")).unwrap();
+    let out = bin().arg(r.join("app/Dockerfile")).assert().code(2);
+    let text = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(text.contains("symbolic link"), "{text}");
+    assert!(
+        !text.contains("SECRET") && !text.contains("hunter2"),
+        "{text}"
+    );
+}

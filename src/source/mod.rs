@@ -6,6 +6,39 @@ mod target;
 pub use target::{resolve_target, Target};
 
 use std::ops::Range;
+use std::path::Path;
+
+/// A file initlint reads from a repository (a Dockerfile, a discovered `.initlint.toml`)
+/// must not be a symbolic link that leaves it: a pull request could otherwise make CI print
+/// a host file (its first line in a parse error). The repository is the nearest directory
+/// holding `.git` above the file, else the file's own directory. Only the link's name is
+/// quoted, never where it points or what is there.
+pub fn confined(path: &Path) -> Result<(), String> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(());
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(dir) = dir.canonicalize() else {
+        return Ok(());
+    };
+    let root = dir
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(&dir)
+        .to_path_buf();
+    match path.canonicalize() {
+        Ok(target) if target.starts_with(&root) => Ok(()),
+        _ => Err(format!(
+            "{} is a symbolic link to a file outside {}; initlint does not read it",
+            path.display(),
+            root.display()
+        )),
+    }
+}
 
 /// Index of a text in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
