@@ -237,7 +237,12 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
             code = fail(stderr, e);
         }
     }
-    let _ = write!(stdout, "{}", render(cli.format, &reports, color));
+    // A report that cannot be written (a full disk, a closed pipe) is not a pass.
+    let printed =
+        write!(stdout, "{}", render(cli.format, &reports, color)).and_then(|()| stdout.flush());
+    if let Err(e) = printed {
+        return fail(stderr, format!("cannot write the report to stdout: {e}"));
+    }
     code
 }
 

@@ -386,3 +386,21 @@ fn symlinks_out_of_the_repository_are_not_read() {
         "{text}"
     );
 }
+
+/// A report that cannot be written is an error (exit 2), not a pass.
+#[test]
+fn a_full_stdout_is_an_error() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python-app");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args(["--no-fail", "--color", "never"])
+        .arg(&example)
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write the report"));
+}
