@@ -206,7 +206,9 @@ pub fn judge(c: &Container, chain: &Chain) -> Verdict {
                 ));
             }
         },
-        StepKind::Unknown { why } => v.reasons.push(reason(why.clone(), None)),
+        StepKind::Unknown { why } => v
+            .reasons
+            .push(reason(why.clone(), step.at.clone().map(Evidence::Span))),
     }
     v
 }

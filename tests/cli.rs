@@ -404,3 +404,30 @@ fn a_full_stdout_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write the report"));
 }
+
+/// Nesting tens of thousands deep (`a && a && …`, `( ( … ) )`, `$( $( … ) )`, `{ { … } }`)
+/// is a clear "not analysed" with its position, never a stack overflow.
+#[test]
+fn deep_nesting_is_refused_not_a_crash() {
+    let n = 30_000;
+    let cases = [
+        vec!["a"; n].join(" && "),
+        format!("{}a{}", "( ".repeat(n), " )".repeat(n)),
+        format!("echo {}a{}", "$(".repeat(n), ")".repeat(n)),
+        format!("{}a{}", "{ ".repeat(n), "; }".repeat(n)),
+    ];
+    for cmd in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let df = dir.path().join("Dockerfile");
+        std::fs::write(&df, format!("FROM debian:bookworm\nCMD {cmd}\n")).unwrap();
+        let out = bin().args(["--format", "json"]).arg(&df).assert().code(0);
+        let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        let reason = &v["verdict"]["reasons"][0];
+        assert_eq!(v["verdict"]["stop_signal"], "unknown");
+        assert!(
+            reason["text"].as_str().unwrap().contains("nests more than"),
+            "{reason}"
+        );
+        assert_eq!(reason["evidence"]["line"], 2, "{reason}");
+    }
+}

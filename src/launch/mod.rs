@@ -405,6 +405,11 @@ impl Builder<'_> {
             return true;
         }
         let analysis = shell::analyze(&string.text.value);
+        if let Some(offset) = analysis.too_deep {
+            let where_ = string.text.map.span(offset..offset).or(at.clone());
+            self.too_deep(argv.to_vec(), pid1, where_, "the shell string");
+            return true;
+        }
         let zero = argv.get(i + 1).cloned();
         let positional: Vec<Arg> = argv.iter().skip(i + 2).cloned().collect();
         let (outcome, terminal, child) = match &analysis.terminal {
@@ -479,6 +484,15 @@ impl Builder<'_> {
             });
         }
         true
+    }
+
+    /// A shell text nested too deeply to analyse: the chain stops here, saying where.
+    fn too_deep(&mut self, argv: Vec<Arg>, pid1: Place, at: Option<Span>, what: &str) -> usize {
+        let why = format!(
+            "{what} nests more than {} levels deep; initlint does not analyse it",
+            shell::analyze::MAX_NESTING
+        );
+        self.push(argv, pid1, at, StepKind::Unknown { why: why.clone() }, why)
     }
 
     /// The working directory for the step being resolved.
@@ -618,6 +632,12 @@ impl Builder<'_> {
     ) {
         let content = entry.content.clone();
         let analysis = shell::analyze(&content.value);
+        if let Some(offset) = analysis.too_deep {
+            let where_ = content.map.span(offset..offset).or(at);
+            let i = self.too_deep(argv, pid1, where_, &entry.path);
+            self.steps[i].problems.extend(problems);
+            return;
+        }
         let zero = argv.first().cloned();
         let mut positional: Vec<Arg> = argv.iter().skip(1).cloned().collect();
         for set in &analysis.set_args {

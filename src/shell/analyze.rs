@@ -112,6 +112,9 @@ pub struct Analysis {
     pub set_args: Vec<Vec<WordNode>>,
     /// The parser had to recover from syntax errors: results are best effort.
     pub syntax_errors: bool,
+    /// The text nests deeper than [`MAX_NESTING`] (at this byte): it was not analysed, as
+    /// the walks below recurse once per level.
+    pub too_deep: Option<usize>,
     /// The directory a literal `cd DIR` at the top level (or in an `&&` list) changes to
     /// before the terminal command, as written (relative to the working directory or not).
     pub cwd: Option<String>,
@@ -125,6 +128,34 @@ const TRIVIAL: &[&str] = &[
     "mv", "touch", "sed", "envsubst", "id", "whoami", "sleep",
 ];
 
+/// Syntax nesting analysed at most: real scripts stay far below; hostile ones (`a && a && …`,
+/// `$( $( … ) )`) would otherwise overflow the stack.
+pub const MAX_NESTING: usize = 400;
+
+/// The byte where the tree first nests deeper than `max`, walked with a cursor (no recursion).
+fn too_deep(root: Node<'_>, max: usize) -> Option<usize> {
+    let mut cursor = root.walk();
+    let mut depth = 0usize;
+    loop {
+        if depth > max {
+            return Some(cursor.node().start_byte());
+        }
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return None;
+            }
+            depth -= 1;
+        }
+    }
+}
+
 pub fn analyze(source: &str) -> Analysis {
     let mut parser = Parser::new();
     if parser
@@ -137,6 +168,13 @@ pub fn analyze(source: &str) -> Analysis {
         return Analysis::default();
     };
     let root = tree.root_node();
+    if let Some(at) = too_deep(root, MAX_NESTING) {
+        return Analysis {
+            too_deep: Some(at),
+            syntax_errors: root.has_error(),
+            ..Analysis::default()
+        };
+    }
     let mut a = Walker {
         src: source,
         functions: HashMap::new(),
@@ -804,10 +842,13 @@ mod tests {
         assert_eq!(analyze("cd \"$DIR\" && ./server").cwd, None);
         // A cd after the terminal command does not count.
         assert_eq!(analyze("./server; cd /tmp").cwd, None);
-        // `&&` lists nest one level per `&&`; the cd walk needs no recursion for them (the
-        // terminal search still recurses: issue 11).
-        let long = format!("cd /app && {}./server", "true && ".repeat(1_000));
+        // `&&` lists nest one level per `&&`: long ones are walked up to the nesting limit,
+        // and beyond it not analysed at all (the walks recurse once per level).
+        let long = format!("cd /app && {}./server", "true && ".repeat(300));
         assert_eq!(analyze(&long).cwd.as_deref(), Some("/app"));
+        let too_long = format!("cd /app && {}./server", "true && ".repeat(1_000));
+        let a = analyze(&too_long);
+        assert!(a.too_deep.is_some() && a.terminal.is_none());
     }
 
     #[test]
