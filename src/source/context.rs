@@ -88,16 +88,13 @@ impl ContextView {
             // Reading from stdin without --context: names can still be matched.
             let hit = basename
                 .as_ref()
-                .is_some_and(|b| path == op.dest || path == format!("{}/{b}", op.dest));
+                .is_some_and(|b| path == op.dest || under(&op.dest, path) == Some(b.as_str()));
             return hit.then(|| Lookup::Unknown {
                 why: format!("{path} is copied from the build context, but no context was given (--context DIR)"),
             });
         };
         let on_disk = context.join(&rel);
-        let under_dest = path
-            .strip_prefix(&op.dest)
-            .and_then(|r| r.strip_prefix('/'))
-            .filter(|r| !r.is_empty());
+        let under_dest = under(&op.dest, path);
         if glob {
             let name = under_dest?;
             let parent = rel.parent().unwrap_or(Path::new(""));
@@ -109,7 +106,12 @@ impl ContextView {
             return Some(self.read(op, &context.join(parent).join(name), path, origin, sources));
         }
         if on_disk.is_dir() {
-            return under_dest.map(|r| self.read(op, &on_disk.join(r), path, origin, sources));
+            // A directory copy provides only what the directory has: anything else under the
+            // destination (all of `/` for `COPY . /`) may come from the base image.
+            let file = on_disk.join(under_dest?);
+            return std::fs::symlink_metadata(&file)
+                .is_ok()
+                .then(|| self.read(op, &file, path, origin, sources));
         }
         // `COPY run.sh /usr/local/bin` lands in /usr/local/bin/run.sh when that directory exists
         // in the base image, which initlint cannot see: accept both readings.
@@ -234,6 +236,15 @@ fn read_capped(file: &Path) -> std::io::Result<Vec<u8>> {
         .take(MAX_FILE)
         .read_to_end(&mut buf)?;
     Ok(buf)
+}
+
+/// `path` below the directory `dest` (`/app/bin/x` under `/app` is `bin/x`; under `/` it is
+/// `app/bin/x`), or `None`.
+fn under<'p>(dest: &str, path: &'p str) -> Option<&'p str> {
+    let dir = dest.trim_end_matches('/');
+    path.strip_prefix(dir)
+        .and_then(|r| r.strip_prefix('/'))
+        .filter(|r| !r.is_empty())
 }
 
 /// A path relative to the context, or `None` when it escapes it (the builder rejects those).
@@ -399,6 +410,15 @@ mod tests {
         assert!(!chmod_sets_exec("644"));
         assert!(chmod_sets_exec("u+rwx,go+rx"));
         assert!(!chmod_sets_exec("u+rw"));
+    }
+
+    #[test]
+    fn paths_under_a_destination() {
+        assert_eq!(under("/", "/entrypoint.sh"), Some("entrypoint.sh"));
+        assert_eq!(under("/app", "/app/bin/x"), Some("bin/x"));
+        assert_eq!(under("/app/", "/app/x"), Some("x"));
+        assert_eq!(under("/app", "/application/x"), None);
+        assert_eq!(under("/app", "/app"), None);
     }
 
     #[test]

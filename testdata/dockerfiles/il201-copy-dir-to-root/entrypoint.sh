@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "starting"
+/usr/local/bin/server "$@"
