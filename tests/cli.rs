@@ -431,3 +431,28 @@ fn deep_nesting_is_refused_not_a_crash() {
         assert_eq!(reason["evidence"]["line"], 2, "{reason}");
     }
 }
+
+/// A script over the size cap is not cut and judged by its first part: it is "not analysed".
+#[test]
+fn an_oversized_script_is_not_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "#!/bin/sh\n{}exec /usr/local/bin/server\n",
+        "# padding\n".repeat(500_000)
+    );
+    std::fs::write(dir.path().join("entrypoint.sh"), script).unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM debian:bookworm\nCOPY --chmod=755 entrypoint.sh /\nENTRYPOINT [\"/entrypoint.sh\"]\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["--format", "json"])
+        .arg(dir.path().join("Dockerfile"))
+        .assert()
+        .code(0);
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["verdict"]["stop_signal"], "unknown");
+    let text = v["verdict"]["reasons"][0]["text"].as_str().unwrap();
+    assert!(text.contains("more than the 4 MiB"), "{text}");
+}

@@ -157,6 +157,16 @@ impl ContextView {
                 why: format!("{shown} is not a regular file (a FIFO, device or socket), so initlint does not read it"),
             };
         }
+        // Cut silently, a long script would be judged by its first part: say so instead.
+        if meta.len() > MAX_FILE {
+            return Lookup::Unknown {
+                why: format!(
+                    "{shown} is {} bytes, more than the {} MiB initlint analyses",
+                    meta.len(),
+                    MAX_FILE >> 20
+                ),
+            };
+        }
         let bytes = match read_capped(file) {
             Ok(b) => b,
             Err(e) => {
