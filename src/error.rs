@@ -22,6 +22,14 @@ pub enum Error {
         column: usize,
         message: String,
     },
+    /// Input that would take unbounded work (a limit, not a syntax error).
+    #[error("{path}:{line}:{column}: {message}")]
+    Limit {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{path}: no FROM instruction: a Dockerfile must start a stage with FROM")]
     NoStage { path: String },
     #[error("{path}: --target {stage:?} names no stage; stages are: {available}")]

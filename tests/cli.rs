@@ -456,3 +456,32 @@ fn an_oversized_script_is_not_analysed() {
     let text = v["verdict"]["reasons"][0]["text"].as_str().unwrap();
     assert!(text.contains("more than the 4 MiB"), "{text}");
 }
+
+/// ENV lines that double a variable, and `${` nested tens of thousands deep, stop at a limit
+/// with the instruction's position: bounded memory, no stack overflow.
+#[test]
+fn substitution_limits_are_errors_with_a_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut doubling = String::from("FROM debian:bookworm\nENV A=xxxxxxxxxxxxxxxx\n");
+    for _ in 0..40 {
+        doubling.push_str("ENV A=$A$A\n");
+    }
+    doubling.push_str("CMD [\"/x\"]\n");
+    let n = 30_000;
+    let nested = format!(
+        "FROM debian:bookworm\nENV X={}Y{}\nCMD [\"/x\"]\n",
+        "${A:-".repeat(n),
+        "}".repeat(n)
+    );
+    for (text, needle, line) in [
+        (doubling, "grows past 1 MiB", 19),
+        (nested, "nests more than 64 levels", 2),
+    ] {
+        let df = dir.path().join("Dockerfile");
+        std::fs::write(&df, text).unwrap();
+        let out = bin().arg(&df).assert().code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(err.contains(needle), "{err}");
+        assert!(err.contains(&format!("Dockerfile:{line}:1:")), "{err}");
+    }
+}

@@ -151,14 +151,26 @@ pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded>
         .as_ref()
         .map_or('\\', |d| d.value.value);
     let span = |r: Range<usize>| Span { file, range: r };
+    // A substitution limit hit at `offset` (the instruction's keyword).
+    let limited = |offset: usize, limit: String| {
+        let (line, column) = sources.line_col(file, offset);
+        Error::Limit {
+            path: name.clone(),
+            line,
+            column,
+            message: format!("{limit}; initlint does not follow it further"),
+        }
+    };
 
     let build_args: HashMap<String, String> = opts.build_args.iter().cloned().collect();
     // Global ARGs (before the first FROM) are visible to FROM lines only, unless redeclared.
     let mut global_args: HashMap<String, String> = HashMap::new();
     for arg in parsed.global_args() {
-        for (k, v) in parse_arg(&arg.arguments.value, escape, &|n| {
+        let decls = parse_arg(&arg.arguments.value, escape, &|n| {
             global_args.get(n).cloned()
-        }) {
+        })
+        .map_err(|l| limited(arg.arg.span.start, l))?;
+        for (k, v) in decls {
             let value = build_args.get(&k).cloned().or(v);
             if let Some(value) = value {
                 global_args.insert(k, value);
@@ -183,6 +195,9 @@ pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded>
         let image = subst::process(&from.image.value, escape, false, &|n| {
             global_args.get(n).cloned()
         });
+        if let Some(l) = image.limit.clone() {
+            return Err(limited(from.from.span.start, l));
+        }
         let reference = image.joined();
         let stage_name = from.as_.as_ref().map(|(_, n)| n.value.to_ascii_lowercase());
         infos.push(StageInfo {
@@ -235,7 +250,8 @@ pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded>
             };
             match instr {
                 Instruction::Arg(a) => {
-                    let decls = parse_arg(&a.arguments.value, escape, &lookup);
+                    let decls = parse_arg(&a.arguments.value, escape, &lookup)
+                        .map_err(|l| limited(a.arg.span.start, l))?;
                     for (k, v) in decls {
                         let value = build_args
                             .get(&k)
@@ -249,7 +265,9 @@ pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded>
                 }
                 Instruction::Env(e) => {
                     let origin = Origin::Instruction(span(e.env.span.start..e.arguments.span.end));
-                    for (k, v) in parse_env(&e.arguments.value, escape, &lookup) {
+                    let pairs = parse_env(&e.arguments.value, escape, &lookup)
+                        .map_err(|l| limited(e.env.span.start, l))?;
+                    for (k, v) in pairs {
                         st.env.push(EnvVar {
                             name: k,
                             value: v,
@@ -258,7 +276,8 @@ pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded>
                     }
                 }
                 Instruction::Workdir(w) => {
-                    let dir = subst::process(&w.arguments.value, escape, false, &lookup).joined();
+                    let dir = expand(&w.arguments.value, escape, &lookup)
+                        .map_err(|l| limited(w.workdir.span.start, l))?;
                     st.workdir = crate::model::join_path(&st.workdir, &dir);
                 }
                 Instruction::Stopsignal(s) => {
@@ -517,17 +536,27 @@ fn parse_arg(
     raw: &str,
     escape: char,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Vec<(String, Option<String>)> {
+) -> Result<Vec<(String, Option<String>)>, String> {
     subst::split_raw(raw, escape)
         .into_iter()
         .map(|w| match w.split_once('=') {
-            Some((k, v)) => (
-                k.to_string(),
-                Some(subst::process(v, escape, false, lookup).joined()),
-            ),
-            None => (w, None),
+            Some((k, v)) => Ok((k.to_string(), Some(expand(v, escape, lookup)?))),
+            None => Ok((w, None)),
         })
         .collect()
+}
+
+/// A build-time value with its variables substituted, or the limit it ran into.
+fn expand(
+    raw: &str,
+    escape: char,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    let p = subst::process(raw, escape, false, lookup);
+    match p.limit {
+        Some(limit) => Err(limit),
+        None => Ok(p.joined()),
+    }
 }
 
 /// `ENV A=1 B="x y"` or the legacy `ENV A value with spaces`.
@@ -535,22 +564,19 @@ fn parse_env(
     raw: &str,
     escape: char,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Vec<(String, String)> {
+) -> Result<Vec<(String, String)>, String> {
     let words = subst::split_raw(raw, escape);
     if words.first().is_some_and(|w| !w.contains('=')) {
         let key = words[0].clone();
-        let rest = raw.trim_start()[key.len()..].trim();
-        return vec![(key, subst::process(rest, escape, false, lookup).joined())];
+        let rest = raw.trim_start().get(key.len()..).unwrap_or("").trim();
+        return Ok(vec![(key, expand(rest, escape, lookup)?)]);
     }
     // Each value sees the ENV values set before this instruction, not its siblings.
     words
         .into_iter()
         .filter_map(|w| {
             let (k, v) = w.split_once('=')?;
-            Some((
-                k.to_string(),
-                subst::process(v, escape, false, lookup).joined(),
-            ))
+            Some(expand(v, escape, lookup).map(|v| (k.to_string(), v)))
         })
         .collect()
 }

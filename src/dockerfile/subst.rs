@@ -2,12 +2,20 @@
 //! `WORKDIR`, `STOPSIGNAL`…: quote removal, the escape character, and `$X`, `${X}`,
 //! `${X:-d}`, `${X-d}`, `${X:+d}`, `${X+d}`. Never applied to `CMD`/`ENTRYPOINT`/`SHELL`.
 
+/// Substituted text one string may grow by: variables that double each other line by line
+/// would otherwise exhaust memory from a few hundred bytes of Dockerfile.
+pub const MAX_EXPANSION: usize = 1 << 20;
+/// `${A:-${B:-…}}` nesting followed at most (each level is a recursive call).
+pub const MAX_NESTING: usize = 64;
+
 /// The result of processing one string.
 #[derive(Debug, Default, PartialEq)]
 pub struct Processed {
     pub words: Vec<String>,
     /// Variables referenced but not defined (the builder substitutes "").
     pub unresolved: Vec<String>,
+    /// A limit that stopped the processing (the words are then incomplete).
+    pub limit: Option<String>,
 }
 
 impl Processed {
@@ -29,6 +37,8 @@ pub fn process(
         escape,
         lookup,
         out: Processed::default(),
+        grown: 0,
+        depth: 0,
     };
     p.run(split);
     p.out
@@ -40,9 +50,29 @@ struct Processor<'a> {
     escape: char,
     lookup: &'a dyn Fn(&str) -> Option<String>,
     out: Processed,
+    /// Bytes substituted so far.
+    grown: usize,
+    /// `${` levels open.
+    depth: usize,
 }
 
 impl Processor<'_> {
+    /// A substituted value, counted against [`MAX_EXPANSION`].
+    fn grow(&mut self, v: String) -> String {
+        if self.out.limit.is_some() {
+            return String::new();
+        }
+        self.grown = self.grown.saturating_add(v.len());
+        if self.grown > MAX_EXPANSION {
+            self.out.limit = Some(format!(
+                "variable substitution grows past {} MiB",
+                MAX_EXPANSION >> 20
+            ));
+            return String::new();
+        }
+        v
+    }
+
     fn peek(&self) -> Option<char> {
         self.chars.get(self.pos).copied()
     }
@@ -126,7 +156,7 @@ impl Processor<'_> {
         match self.peek() {
             Some('{') => {
                 self.pos += 1;
-                self.braced()
+                self.braced_counted()
             }
             Some(c) if c == '_' || c.is_ascii_alphanumeric() => {
                 let mut name = String::new();
@@ -137,7 +167,8 @@ impl Processor<'_> {
                     name.push(c);
                     self.pos += 1;
                 }
-                self.value_of(&name).unwrap_or_default()
+                let v = self.value_of(&name).unwrap_or_default();
+                self.grow(v)
             }
             _ => "$".to_string(),
         }
@@ -149,6 +180,22 @@ impl Processor<'_> {
             self.out.unresolved.push(name.to_string());
         }
         v
+    }
+
+    /// `${…}` with its nesting bounded and its value counted.
+    fn braced_counted(&mut self) -> String {
+        if self.depth >= MAX_NESTING {
+            if self.out.limit.is_none() {
+                self.out.limit = Some(format!("`${{` nests more than {MAX_NESTING} levels"));
+            }
+            // Skip the rest: nothing more is substituted.
+            self.pos = self.chars.len();
+            return String::new();
+        }
+        self.depth += 1;
+        let v = self.braced();
+        self.depth -= 1;
+        self.grow(v)
     }
 
     fn braced(&mut self) -> String {
@@ -180,7 +227,7 @@ impl Processor<'_> {
                 }
                 '$' if self.peek() == Some('{') => {
                     self.pos += 1;
-                    let v = self.braced();
+                    let v = self.braced_counted();
                     word.push_str(&v);
                 }
                 '$' => {
@@ -299,6 +346,20 @@ mod tests {
         let p = process("img:$TAG", '\\', false, &env);
         assert_eq!(p.joined(), "img:");
         assert_eq!(p.unresolved, vec!["TAG".to_string()]);
+    }
+
+    #[test]
+    fn substitution_is_bounded() {
+        let big = "x".repeat(600 << 10);
+        let lookup = |n: &str| (n == "A").then(|| big.clone());
+        let once = process("$A", '\\', false, &lookup);
+        assert!(once.limit.is_none());
+        let twice = process("${A}$A", '\\', false, &lookup);
+        assert!(twice.limit.is_some());
+        assert!(twice.joined().len() <= MAX_EXPANSION);
+        let deep = format!("{}x{}", "${B:-".repeat(10_000), "}".repeat(10_000));
+        let p = process(&deep, '\\', false, &env);
+        assert!(p.limit.as_deref().is_some_and(|l| l.contains("nests")));
     }
 
     #[test]
