@@ -112,12 +112,36 @@ fn finish(
     findings
 }
 
+/// Dockerfiles read at most: real ones are a few KiB; a huge one would cost memory in
+/// proportion (about 45 bytes per byte) for no real file.
+pub const MAX_DOCKERFILE: u64 = 4 << 20;
+
 fn read_text(path: &Path, name: &str) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+    let read = |source| Error::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_DOCKERFILE + 1).read_to_end(&mut bytes))
+        .map_err(read)?;
+    too_large(&bytes, name)?;
     into_text(bytes, name)
+}
+
+fn too_large(bytes: &[u8], name: &str) -> Result<()> {
+    if bytes.len() as u64 > MAX_DOCKERFILE {
+        return Err(Error::Limit {
+            path: name.to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "the Dockerfile is larger than {} MiB; initlint does not read it",
+                MAX_DOCKERFILE >> 20
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn into_text(bytes: Vec<u8>, name: &str) -> Result<String> {
@@ -334,11 +358,13 @@ fn analyse_target(
         Target::Stdin { context } => {
             let mut bytes = Vec::new();
             std::io::stdin()
+                .take(MAX_DOCKERFILE + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|source| Error::Read {
                     path: "<stdin>".into(),
                     source,
                 })?;
+            too_large(&bytes, "<stdin>")?;
             let text = into_text(bytes, "<stdin>")?;
             analyse_dockerfile("<stdin>".into(), text, context.as_deref(), opts, settings)
         }

@@ -485,3 +485,49 @@ fn substitution_limits_are_errors_with_a_position() {
         assert!(err.contains(&format!("Dockerfile:{line}:1:")), "{err}");
     }
 }
+
+/// Input that would cost unbounded time or memory stops at a documented limit with a clear
+/// message: too many stages, a huge Dockerfile, a shell string tree-sitter parses slowly.
+#[test]
+fn size_and_time_limits_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let df = dir.path().join("Dockerfile");
+    let mut stages = String::from("FROM debian:bookworm AS s0\n");
+    for i in 1..300 {
+        stages.push_str(&format!("FROM s{} AS s{i}\n", i - 1));
+    }
+    stages.push_str("CMD [\"/x\"]\n");
+    std::fs::write(&df, stages).unwrap();
+    let out = bin().arg(&df).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("Dockerfile:257:1: more than 256 stages"),
+        "{err}"
+    );
+
+    std::fs::write(
+        &df,
+        format!(
+            "FROM debian:bookworm\nCMD echo {}\n",
+            "a ".repeat(2_500_000)
+        ),
+    )
+    .unwrap();
+    let out = bin().arg(&df).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("larger than 4 MiB"), "{err}");
+
+    // 32 KB of `${` keeps tree-sitter's error recovery busy: the parse is cut at its deadline.
+    std::fs::write(
+        &df,
+        format!("FROM debian:bookworm\nCMD echo {}\n", "${".repeat(32_000)),
+    )
+    .unwrap();
+    let out = bin().args(["--format", "json"]).arg(&df).assert().code(0);
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let text = v["verdict"]["reasons"][0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("did not parse within") || text.contains("nests more than"),
+        "{text}"
+    );
+}

@@ -130,6 +130,9 @@ struct StageState {
     reset_cmd: Option<(Span, Span)>,
 }
 
+/// Stages followed at most.
+pub const MAX_STAGES: usize = 256;
+
 pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded> {
     let name = sources.get(file).name.clone();
     let text = sources.get(file).text.as_str();
@@ -181,6 +184,19 @@ pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded>
     }
 
     let stages: Vec<_> = parsed.stages().collect();
+    // Each stage copies its parent's state: thousands of chained stages cost memory
+    // quadratically. Real Dockerfiles have a handful.
+    if stages.len() > MAX_STAGES {
+        let (line, column) = stages
+            .get(MAX_STAGES)
+            .map_or((1, 1), |s| sources.line_col(file, s.from.from.span.start));
+        return Err(Error::Limit {
+            path: name,
+            line,
+            column,
+            message: format!("more than {MAX_STAGES} stages; initlint does not follow them"),
+        });
+    }
     if stages.is_empty() {
         return Err(Error::NoStage { path: name });
     }

@@ -405,9 +405,9 @@ impl Builder<'_> {
             return true;
         }
         let analysis = shell::analyze(&string.text.value);
-        if let Some(offset) = analysis.too_deep {
-            let where_ = string.text.map.span(offset..offset).or(at.clone());
-            self.too_deep(argv.to_vec(), pid1, where_, "the shell string");
+        if let Some((offset, why)) = &analysis.refused {
+            let where_ = string.text.map.span(*offset..*offset).or(at.clone());
+            self.refused(argv.to_vec(), pid1, where_, "the shell string", why);
             return true;
         }
         let zero = argv.get(i + 1).cloned();
@@ -486,12 +486,17 @@ impl Builder<'_> {
         true
     }
 
-    /// A shell text nested too deeply to analyse: the chain stops here, saying where.
-    fn too_deep(&mut self, argv: Vec<Arg>, pid1: Place, at: Option<Span>, what: &str) -> usize {
-        let why = format!(
-            "{what} nests more than {} levels deep; initlint does not analyse it",
-            shell::analyze::MAX_NESTING
-        );
+    /// A shell text too deep, too large or too slow to analyse: the chain stops here,
+    /// saying where and why.
+    fn refused(
+        &mut self,
+        argv: Vec<Arg>,
+        pid1: Place,
+        at: Option<Span>,
+        what: &str,
+        why: &str,
+    ) -> usize {
+        let why = format!("{what} {why}; initlint does not analyse it");
         self.push(argv, pid1, at, StepKind::Unknown { why: why.clone() }, why)
     }
 
@@ -632,9 +637,9 @@ impl Builder<'_> {
     ) {
         let content = entry.content.clone();
         let analysis = shell::analyze(&content.value);
-        if let Some(offset) = analysis.too_deep {
-            let where_ = content.map.span(offset..offset).or(at);
-            let i = self.too_deep(argv, pid1, where_, &entry.path);
+        if let Some((offset, why)) = &analysis.refused {
+            let where_ = content.map.span(*offset..*offset).or(at);
+            let i = self.refused(argv, pid1, where_, &entry.path, why);
             self.steps[i].problems.extend(problems);
             return;
         }

@@ -112,9 +112,10 @@ pub struct Analysis {
     pub set_args: Vec<Vec<WordNode>>,
     /// The parser had to recover from syntax errors: results are best effort.
     pub syntax_errors: bool,
-    /// The text nests deeper than [`MAX_NESTING`] (at this byte): it was not analysed, as
-    /// the walks below recurse once per level.
-    pub too_deep: Option<usize>,
+    /// The text was not analysed, and why, at this byte: it nests deeper than
+    /// [`MAX_NESTING`] (the walks recurse once per level), is larger than [`MAX_TEXT`], or did
+    /// not parse within [`PARSE_DEADLINE`].
+    pub refused: Option<(usize, String)>,
     /// The directory a literal `cd DIR` at the top level (or in an `&&` list) changes to
     /// before the terminal command, as written (relative to the working directory or not).
     pub cwd: Option<String>,
@@ -131,6 +132,10 @@ const TRIVIAL: &[&str] = &[
 /// Syntax nesting analysed at most: real scripts stay far below; hostile ones (`a && a && …`,
 /// `$( $( … ) )`) would otherwise overflow the stack.
 pub const MAX_NESTING: usize = 400;
+/// Shell text analysed at most (a shell-form string or a script).
+pub const MAX_TEXT: usize = 1 << 20;
+/// tree-sitter's error recovery is super-linear on some input (`${${${…`): parsing stops here.
+pub const PARSE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The byte where the tree first nests deeper than `max`, walked with a cursor (no recursion).
 fn too_deep(root: Node<'_>, max: usize) -> Option<usize> {
@@ -164,16 +169,37 @@ pub fn analyze(source: &str) -> Analysis {
     {
         return Analysis::default();
     }
-    let Some(tree) = parser.parse(source, None) else {
-        return Analysis::default();
+    let refused = |at: usize, why: String| Analysis {
+        refused: Some((at, why)),
+        ..Analysis::default()
+    };
+    if source.len() > MAX_TEXT {
+        return refused(
+            0,
+            format!(
+                "is {} bytes, more than the {} MiB initlint analyses",
+                source.len(),
+                MAX_TEXT >> 20
+            ),
+        );
+    }
+    let start = std::time::Instant::now();
+    let mut past_deadline = |_: &tree_sitter::ParseState| start.elapsed() > PARSE_DEADLINE;
+    let bytes = source.as_bytes();
+    let tree = parser.parse_with_options(
+        &mut |i, _| bytes.get(i..).unwrap_or_default(),
+        None,
+        Some(tree_sitter::ParseOptions::new().progress_callback(&mut past_deadline)),
+    );
+    let Some(tree) = tree else {
+        return refused(
+            0,
+            format!("did not parse within {} s", PARSE_DEADLINE.as_secs()),
+        );
     };
     let root = tree.root_node();
     if let Some(at) = too_deep(root, MAX_NESTING) {
-        return Analysis {
-            too_deep: Some(at),
-            syntax_errors: root.has_error(),
-            ..Analysis::default()
-        };
+        return refused(at, format!("nests more than {MAX_NESTING} levels deep"));
     }
     let mut a = Walker {
         src: source,
@@ -848,7 +874,7 @@ mod tests {
         assert_eq!(analyze(&long).cwd.as_deref(), Some("/app"));
         let too_long = format!("cd /app && {}./server", "true && ".repeat(1_000));
         let a = analyze(&too_long);
-        assert!(a.too_deep.is_some() && a.terminal.is_none());
+        assert!(a.refused.is_some() && a.terminal.is_none());
     }
 
     #[test]
