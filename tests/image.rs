@@ -421,6 +421,7 @@ fn hostile_layers_get_a_clear_answer_and_nothing_is_written() {
         ("missing-blob", 2, "layer 2/2"),
         ("not-a-tar", 2, "not a valid tar header"),
         ("utf8-digest", 2, "is not a sha256 digest"),
+        ("blob-symlink", 2, "is not a regular file inside the layout"),
     ];
     for (case, code, needle) in cases {
         let target = format!("oci:{}", fx.join("hostile").join(case).display());
@@ -441,6 +442,17 @@ fn hostile_layers_get_a_clear_answer_and_nothing_is_written() {
         );
         assert!(!text.contains("panicked"), "{case}: {text}");
     }
+    // The host file behind a symlinked blob is never read, so none of it is quoted.
+    let out = initlint(
+        &[&format!(
+            "oci:{}",
+            fx.join("hostile/blob-symlink").display()
+        )],
+        &[],
+    );
+    let host = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let first = host.lines().next().unwrap_or("root:x:0:0");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(first));
     // A diff_id with multi-byte UTF-8 in a docker-archive: a clear mismatch, not a panic.
     let out = initlint(
         &[&format!(

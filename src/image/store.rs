@@ -149,6 +149,18 @@ pub struct LayoutBlobs {
 impl Blobs for LayoutBlobs {
     fn open(&self, locator: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
         let path = self.dir.join(locator);
+        // A blob is a regular file inside the layout: a symlink out of it would have a host
+        // file's bytes read (and quoted in a tar error), a FIFO would block.
+        let inside = match (path.canonicalize(), self.dir.canonicalize()) {
+            (Ok(p), Ok(d)) => p.starts_with(d) && p.is_file(),
+            _ => true,
+        };
+        if !inside {
+            return Err(ImageError::Other(format!(
+                "{}: blob {locator} is not a regular file inside the layout; initlint does not read it",
+                self.dir.display()
+            )));
+        }
         let file = File::open(&path).map_err(|e| {
             ImageError::Other(format!(
                 "{}: cannot open blob {locator}: {e}",

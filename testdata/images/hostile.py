@@ -153,6 +153,15 @@ def main():
     layout(out, "injection", [gz(tar_bytes(base() + [
         (name, "file", b"#!/bin/sh\n/bin/app --flag\n", 0o755)]))],
         ["/" + name, "--flag" + evil])
+    # A layer blob that is a symlink to a host file.
+    layout(out, "blob-symlink", [gz(tar_bytes(base()))], ["/bin/sh"])
+    blobs = os.path.join(out, "blob-symlink", "blobs", "sha256")
+    with open(os.path.join(out, "blob-symlink", "index.json")) as f:
+        manifest_digest = json.load(f)["manifests"][0]["digest"].split(":")[1]
+    with open(os.path.join(blobs, manifest_digest)) as f:
+        layer_digest = json.load(f)["layers"][0]["digest"].split(":")[1]
+    os.remove(os.path.join(blobs, layer_digest))
+    os.symlink("/etc/passwd", os.path.join(blobs, layer_digest))
     garbage = bytes((i * 7919) % 251 for i in range(100_000))
     layout(out, "not-a-tar", [(garbage, garbage, TAR)], ["/bin/sh"])
 
