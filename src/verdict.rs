@@ -503,9 +503,8 @@ fn binary(v: &mut Verdict, b: &Binary) {
 /// What the binary's call sites (or, without them, its imports) say about the stop signal.
 fn signal_use(v: &mut Verdict, path: &str, f: &ElfFacts) {
     let signal = v.signal.clone();
-    let num = knowledge::signals::number(&signal).map_or(-1, i64::from);
     let call = |site: &elf::CallSite| Some(call_evidence(path, site));
-    let (verdict, text, evidence) = match f.signal_use(num) {
+    let (verdict, text, evidence) = match f.signal_use(&signal) {
         elf::SignalUse::Handles(site) => (
             StopSignal::Delivered,
             format!("{path} installs a disposition for {signal}: {}", site.describe()),
@@ -531,8 +530,7 @@ fn signal_use(v: &mut Verdict, path: &str, f: &ElfFacts) {
             if others.is_empty() {
                 format!("{path} never calls sigaction or signal: it installs no handler, and the kernel drops {signal} for a PID 1 without one")
             } else {
-                let names: Vec<String> = others.iter().map(|n| knowledge::signals::name(*n)).collect();
-                format!("{path} installs dispositions only for {} (read at every call site), not for {signal}: the kernel drops it", names.join(", "))
+                format!("{path} installs dispositions only for {} (read at every call site), not for {signal}: the kernel drops it", knowledge::signals::names(&others))
             },
             Some(Evidence::Section {
                 path: path.to_string(),

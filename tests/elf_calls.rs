@@ -7,7 +7,7 @@ use std::process::Command;
 
 use initlint::elf::{inspect, SignalUse, WaitUse};
 
-const SIGTERM: i64 = 15;
+const SIGTERM: &str = "SIGTERM";
 
 fn compile(dir: &Path, name: &str, source: &str, flags: &[&str]) -> Vec<u8> {
     let c = dir.join(format!("{name}.c"));

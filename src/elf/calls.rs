@@ -32,7 +32,7 @@ const WAITID_FNS: &[&str] = &["waitid", "__waitid"];
 const WAIT_ANY_FNS: &[&str] = &["wait", "__wait", "wait3", "__wait3"];
 
 /// Functions that collect blocked signals instead of handling them (tini, catatonit).
-const COLLECT_FNS: &[&str] = &[
+pub const COLLECT_FNS: &[&str] = &[
     "sigwait",
     "sigwaitinfo",
     "sigtimedwait",

@@ -117,7 +117,9 @@ pub enum WaitUse<'a> {
 }
 
 impl ElfFacts {
-    pub fn signal_use(&self, signal: i64) -> SignalUse<'_> {
+    /// What the binary does with `signal` (a canonical name: `SIGTERM`).
+    pub fn signal_use(&self, signal: &str) -> SignalUse<'_> {
+        let signal = crate::knowledge::signals::number(signal).map_or(-1, i64::from);
         let Some(calls) = &self.calls else {
             if self.is_static {
                 return SignalUse::Invisible;
@@ -136,8 +138,7 @@ impl ElfFacts {
         if let Some(s) = calls.collect.first() {
             return SignalUse::Collects(s.describe());
         }
-        let collects = ["sigwait", "sigwaitinfo", "sigtimedwait", "signalfd"];
-        if let Some(i) = self.imports_any(&collects).first() {
+        if let Some(i) = self.imports_any(calls::COLLECT_FNS).first() {
             return SignalUse::Collects(i.name.clone());
         }
         let mut others: Vec<i64> = calls.install.iter().filter_map(|s| s.arg).collect();
@@ -159,8 +160,8 @@ impl ElfFacts {
         if let Some(s) = calls.wait.iter().find(|s| s.waits_for_any()) {
             return WaitUse::Any(s);
         }
-        // SIGCHLD is 17 on x86-64.
-        if let Some(s) = calls.install.iter().find(|s| s.arg == Some(17)) {
+        let sigchld = crate::knowledge::signals::number("SIGCHLD").map(i64::from);
+        if let Some(s) = calls.install.iter().find(|s| s.arg == sigchld) {
             return WaitUse::SigchldSet(s);
         }
         WaitUse::OwnOnly(calls.wait.iter().collect())

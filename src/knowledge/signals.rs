@@ -91,6 +91,15 @@ pub fn name(n: i64) -> String {
         .unwrap_or_else(|| n.to_string())
 }
 
+/// Signal numbers as names for messages: `SIGINT, SIGCHLD`.
+pub fn names(numbers: &[i64]) -> String {
+    numbers
+        .iter()
+        .map(|n| name(*n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn name_of(n: u8) -> Option<String> {
     if n == 0 || n > SIGRTMAX {
         return None;

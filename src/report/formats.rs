@@ -27,18 +27,13 @@ pub fn compact(r: &Report<'_>) -> String {
     out
 }
 
-/// GitHub's escaping for a workflow command's data, after other control characters (an ESC)
-/// are made visible.
+/// GitHub's escaping for a workflow command's data. Each line is cleaned first (a CR or an
+/// ESC becomes a visible escape), so only the line breaks between them are left to encode.
 fn escape_data(s: &str) -> String {
-    let visible: String = s
-        .split('\n')
-        .map(|line| clean(line).into_owned())
+    s.split('\n')
+        .map(|line| clean(line).replace('%', "%25"))
         .collect::<Vec<_>>()
-        .join("\n");
-    visible
-        .replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .join("%0A")
 }
 
 fn escape_property(s: &str) -> String {

@@ -24,8 +24,7 @@ impl super::Rule for Rule {
             return;
         };
         let sig = ctx.container.stop_signal_name();
-        let num = crate::knowledge::signals::number(&sig).map_or(-1, i64::from);
-        let elf::SignalUse::Others(others) = f.signal_use(num) else {
+        let elf::SignalUse::Others(others) = f.signal_use(&sig) else {
             return;
         };
         let Some(span) = super::step_span(ctx, step) else {
@@ -41,17 +40,11 @@ impl super::Rule for Rule {
                 "{path} ({}) never calls sigaction, signal or sigwait: it installs no signal handler",
                 crate::verdict::elf_kind(f)
             ),
-            (Some(_), false) => {
-                let names: Vec<String> = others
-                    .iter()
-                    .map(|n| crate::knowledge::signals::name(*n))
-                    .collect();
-                format!(
-                    "{path} ({}) installs dispositions only for {}, read from the constant argument at every call site",
-                    crate::verdict::elf_kind(f),
-                    names.join(", ")
-                )
-            }
+            (Some(_), false) => format!(
+                "{path} ({}) installs dispositions only for {}, read from the constant argument at every call site",
+                crate::verdict::elf_kind(f),
+                crate::knowledge::signals::names(&others)
+            ),
         };
         out.push(Diag {
             step: ctx.chain.index_of(step),
