@@ -46,6 +46,42 @@ pub struct LaunchInstr {
     pub span: Span,
     /// Shell form: the string (continuations removed).
     pub shell: Option<Text>,
+    /// Shell form that was meant as exec form (`["a", 'b']`): why the builder could not read
+    /// it as JSON.
+    pub not_json: Option<NotJson>,
+}
+
+/// A `[…]` launch the builder fell back to shell form for.
+#[derive(Debug, Clone)]
+pub struct NotJson {
+    pub error: String,
+    /// The likely mistake, in words.
+    pub hint: &'static str,
+    /// The words, when swapping single quotes and dropping a trailing comma make it JSON.
+    pub repaired: Option<Vec<String>>,
+}
+
+impl NotJson {
+    fn check(s: &str) -> Option<NotJson> {
+        let s = s.trim();
+        if !s.starts_with('[') {
+            return None;
+        }
+        let error = serde_json::from_str::<Vec<String>>(s).err()?.to_string();
+        let hint = if s.contains('\'') {
+            "single quotes are not JSON strings"
+        } else if s.trim_end_matches(']').trim_end().ends_with(',') {
+            "a trailing comma is not allowed in JSON"
+        } else {
+            "the JSON does not parse"
+        };
+        let fixed = s.replace('\'', "\"").replace(", ]", "]").replace(",]", "]");
+        Some(NotJson {
+            error,
+            hint,
+            repaired: serde_json::from_str(&fixed).ok(),
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -498,6 +534,7 @@ fn launch(
             stage,
             kind,
             span,
+            not_json: shell_text.as_ref().and_then(|t| NotJson::check(&t.value)),
             shell: shell_text,
         },
     )

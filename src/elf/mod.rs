@@ -167,6 +167,23 @@ impl ElfFacts {
         WaitUse::OwnOnly(calls.wait.iter().collect())
     }
 
+    /// `ELF dynamic, glibc`, `Rust, ELF static`, `Go go1.22.1`.
+    pub fn kind(&self) -> String {
+        if let Some(go) = &self.go {
+            return format!("Go {}", go.version.clone().unwrap_or_default())
+                .trim_end()
+                .to_string();
+        }
+        let lang = if self.rust { "Rust, " } else { "" };
+        let libc = match self.libc {
+            Libc::Glibc => "dynamic, glibc",
+            Libc::Musl => "dynamic, musl",
+            Libc::Static => "static",
+            Libc::Unknown => "dynamic",
+        };
+        format!("{lang}ELF {libc}")
+    }
+
     pub fn imports_any(&self, names: &[&str]) -> Vec<&Import> {
         self.imports
             .iter()

@@ -1,6 +1,7 @@
 //! The launch chain: from the runtime's `execve(entrypoint + cmd)` to the process that settles
 //! as PID 1, each step with why it was taken. Rules read the chain; they never re-parse.
 
+pub mod cause;
 mod words;
 
 use crate::knowledge::{self, Extras, Interpreter, Program, Role};
@@ -8,6 +9,7 @@ use crate::model::{Container, FileEntry, Lookup, Mode};
 use crate::shell::{self, Analysis, ExecOutcome, ShellKind, Terminal};
 use crate::source::{SourceMap, Span, Text};
 
+pub use cause::{Cause, CauseKind, Evidence, StopSignal, Zombies};
 pub use words::Arg;
 
 #[derive(Debug)]
@@ -29,8 +31,9 @@ pub struct Step {
     pub kind: StepKind,
     /// One line for the human chain view.
     pub note: String,
-    /// Reasons the step cannot run at all.
-    pub problems: Vec<Problem>,
+    /// What the step does with the stop signal and with orphans, and why; also the reasons
+    /// it cannot run at all.
+    pub causes: Vec<Cause>,
     /// Image mode: the ELF file this step runs, and what it shows.
     pub binary: Option<Binary>,
 }
@@ -168,7 +171,9 @@ pub fn build(c: &Container, sources: &mut SourceMap, extras: &Extras) -> Chain {
             .and_then(|l| l.origin.span().cloned());
         b.run(argv, Place::ROOT, at);
     }
-    Chain { steps: b.steps }
+    let mut chain = Chain { steps: b.steps };
+    cause::attach(&mut chain, c);
+    chain
 }
 
 struct Builder<'a> {
@@ -204,10 +209,21 @@ impl Builder<'_> {
             at,
             kind,
             note,
-            problems: Vec::new(),
+            causes: Vec::new(),
             binary: self.pending_binary.take(),
         });
         self.steps.len() - 1
+    }
+
+    /// Step `i` cannot run.
+    fn problem(&mut self, i: usize, p: Problem) {
+        self.steps[i].causes.push(Cause::not_runnable(p));
+    }
+
+    fn problems(&mut self, i: usize, problems: Vec<Problem>) {
+        for p in problems {
+            self.problem(i, p);
+        }
     }
 
     /// Inspect the ELF file at `path`, if the view has its bytes.
@@ -335,7 +351,7 @@ impl Builder<'_> {
                     StepKind::Unknown { why: why.clone() },
                     format!("{path}: missing"),
                 );
-                self.steps[i].problems.push(Problem {
+                self.problem(i, Problem {
                     message: format!("`{name}` does not exist in the container"),
                     why,
                     at,
@@ -395,7 +411,7 @@ impl Builder<'_> {
                 StepKind::Unknown { why: basis.clone() },
                 "no shell".into(),
             );
-            self.steps[idx].problems.push(Problem {
+            self.problem(idx, Problem {
                 message: format!("`{}` does not exist: {basis}", argv[0].text.value),
                 why: "a shell-form CMD/ENTRYPOINT runs /bin/sh -c, and the runtime fails with \"no such file or directory\"".into(),
                 at,
@@ -585,7 +601,7 @@ impl Builder<'_> {
         } else if let Some(int) = knowledge::interpreter(interp_base) {
             let app = Some((entry.path.clone(), Some(content)));
             let i = self.interpreter(int, argv, pid1, at, app);
-            self.steps[i].problems.extend(problems);
+            self.problems(i, problems);
         } else {
             let why = if shebang.is_some() {
                 format!("{} runs under {}", entry.path, interp.unwrap_or_default())
@@ -594,7 +610,7 @@ impl Builder<'_> {
                     Some(Ok(f)) => format!(
                         "{} is an {} binary from {}",
                         entry.path,
-                        crate::verdict::elf_kind(f),
+                        f.kind(),
                         entry.from
                     ),
                     Some(Err(e)) => format!("{}: {e}", entry.path),
@@ -623,7 +639,7 @@ impl Builder<'_> {
                 },
                 why,
             );
-            self.steps[i].problems.extend(problems);
+            self.problems(i, problems);
         }
     }
 
@@ -640,7 +656,7 @@ impl Builder<'_> {
         if let Some((offset, why)) = &analysis.refused {
             let where_ = content.map.span(*offset..*offset).or(at);
             let i = self.refused(argv, pid1, where_, &entry.path, why);
-            self.steps[i].problems.extend(problems);
+            self.problems(i, problems);
             return;
         }
         let zero = argv.first().cloned();
@@ -682,7 +698,7 @@ impl Builder<'_> {
             },
             note,
         );
-        self.steps[i].problems.extend(problems);
+        self.problems(i, problems);
         if let Some((words, range)) = child {
             let args = words::expand(&words, &content.map, self.c, &positional, zero.as_ref());
             let cd = match &self.steps[i].kind {
@@ -941,6 +957,40 @@ impl Step {
     /// The step's argv as written (after substitution), for reading options.
     pub fn words(&self) -> Vec<&str> {
         self.argv.iter().map(|a| a.text.value.as_str()).collect()
+    }
+
+    /// The program this step runs, as written.
+    pub fn program_name(&self) -> String {
+        self.argv
+            .first()
+            .map(|a| a.text.value.clone())
+            .unwrap_or_else(|| "?".into())
+    }
+
+    /// What to call the process: the shell's name, the script's path, or the program.
+    pub fn display_name(&self) -> String {
+        match &self.kind {
+            StepKind::ShellString { shell, .. } => shell.name().to_string(),
+            StepKind::Script { path, .. } => path.clone(),
+            _ => self.program_name(),
+        }
+    }
+
+    /// A shell string or script that stays the parent of the program it runs.
+    pub fn stays_parent(&self) -> bool {
+        match &self.kind {
+            StepKind::ShellString { outcome, .. } => matches!(outcome, ExecOutcome::Stays(_)),
+            StepKind::Script { stays, .. } => *stays,
+            _ => false,
+        }
+    }
+
+    /// Why the step cannot run, if it cannot.
+    pub fn problems(&self) -> impl Iterator<Item = &Problem> {
+        self.causes.iter().filter_map(|c| match &c.kind {
+            CauseKind::NotRunnable(p) => Some(p),
+            _ => None,
+        })
     }
 }
 

@@ -84,11 +84,11 @@ pub fn render(r: &Report<'_>) -> Value {
         })
         .collect();
     let v = r.verdict;
-    let reasons = |list: &[crate::verdict::Reason]| -> Vec<Value> {
+    let reasons = |list: &[crate::launch::Cause]| -> Vec<Value> {
         list.iter()
             .map(|x| {
                 json!({
-                    "text": x.text,
+                    "text": super::causes::text(&x.kind, &v.signal),
                     "evidence": x.evidence.as_ref().map(|e| super::evidence_json(r.sources, e)),
                 })
             })

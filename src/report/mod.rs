@@ -1,5 +1,6 @@
 //! Output: every format is rendered from the same [`Report`].
 
+pub mod causes;
 mod formats;
 mod human;
 mod json;

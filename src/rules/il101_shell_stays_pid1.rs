@@ -1,8 +1,7 @@
 use super::{
     exec_form, label, why_dropped, why_stop, Code, Context, Diag, Meta, Severity, WHY_KILLED,
 };
-use crate::launch::StepKind;
-use crate::shell::ExecOutcome;
+use crate::launch::{CauseKind, StepKind};
 
 pub struct Rule;
 
@@ -20,14 +19,16 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        for (i, step) in ctx.chain.steps.iter().enumerate() {
+        for (i, step, cause) in ctx.causes() {
+            let CauseKind::ShellStays { shell, why: reason } = cause else {
+                continue;
+            };
             let StepKind::ShellString {
-                shell,
                 basis,
                 string,
-                outcome: ExecOutcome::Stays(reason),
                 terminal,
                 terminal_words,
+                ..
             } = &step.kind
             else {
                 continue;
@@ -61,7 +62,7 @@ impl super::Rule for Rule {
                 _ => format!("put `exec` before the last command so {child} replaces the shell, or use the exec form"),
             };
             out.push(Diag {
-                step: ctx.chain.index_of(step),
+                step: Some(i),
                 primary: label(
                     primary,
                     format!("{} ({}) stays PID 1 here", shell_name, shell.name()),

@@ -18,26 +18,14 @@ impl super::Rule for Rule {
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
         let Some(facts) = ctx.facts else { return };
         for l in &facts.launches {
-            let Some(text) = &l.shell else { continue };
-            let s = text.value.trim();
-            if !s.starts_with('[') {
+            let (Some(text), Some(bad)) = (&l.shell, &l.not_json) else {
                 continue;
-            }
-            let err = match serde_json::from_str::<Vec<String>>(s) {
-                Ok(_) => continue,
-                Err(e) => e,
             };
-            let hint = if s.contains('\'') {
-                "single quotes are not JSON strings"
-            } else if s.trim_end_matches(']').trim_end().ends_with(',') {
-                "a trailing comma is not allowed in JSON"
-            } else {
-                "the JSON does not parse"
-            };
-            let fixed = s.replace('\'', "\"");
-            let help = match serde_json::from_str::<Vec<String>>(&fixed.replace(", ]", "]").replace(",]", "]")) {
-                Ok(words) => format!("write valid JSON with double quotes: `{} {}`", l.kind.keyword(), super::exec_form(&words)),
-                Err(_) => "write valid JSON: double-quoted strings, no trailing comma, backslashes escaped (\\\\)".to_string(),
+            let s = text.value.trim();
+            let (hint, err) = (bad.hint, &bad.error);
+            let help = match &bad.repaired {
+                Some(words) => format!("write valid JSON with double quotes: `{} {}`", l.kind.keyword(), super::exec_form(words)),
+                None => "write valid JSON: double-quoted strings, no trailing comma, backslashes escaped (\\\\)".to_string(),
             };
             let Some(span) = text.span() else { continue };
             out.push(Diag {

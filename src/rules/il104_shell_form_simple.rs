@@ -1,6 +1,5 @@
 use super::{exec_form, label, Code, Context, Diag, Meta, Severity};
-use crate::launch::StepKind;
-use crate::shell::ExecOutcome;
+use crate::launch::{CauseKind, StepKind};
 
 pub struct Rule;
 
@@ -18,12 +17,13 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        for step in &ctx.chain.steps {
+        for (i, step, cause) in ctx.causes() {
+            let CauseKind::ImplicitExec { shell } = cause else {
+                continue;
+            };
             let StepKind::ShellString {
-                shell,
                 basis,
                 string,
-                outcome: ExecOutcome::Implicit,
                 terminal_words,
                 ..
             } = &step.kind
@@ -44,7 +44,7 @@ impl super::Rule for Rule {
                 None => "use the exec form, or write `exec` before the last command".into(),
             };
             out.push(Diag {
-                step: ctx.chain.index_of(step),
+                step: Some(i),
                 primary: label(primary, format!("PID 1 is right only because {} execs this command", shell.name())),
                 secondary: Vec::new(),
                 message: format!("shell form relies on {} exec'ing the last command implicitly", shell.name()),

@@ -1,5 +1,5 @@
 use super::{label, why_dropped, why_stop, Code, Context, Diag, Meta, Severity, WHY_KILLED};
-use crate::launch::StepKind;
+use crate::launch::{CauseKind, StepKind};
 use crate::shell::Terminal;
 
 pub struct Rule;
@@ -18,12 +18,12 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        for (i, step) in ctx.chain.steps.iter().enumerate() {
+        for (i, step, cause) in ctx.causes() {
+            let CauseKind::ScriptStays { path } = cause else {
+                continue;
+            };
             let StepKind::Script {
-                path,
-                content,
-                analysis,
-                stays: true,
+                content, analysis, ..
             } = &step.kind
             else {
                 continue;
@@ -64,7 +64,7 @@ impl super::Rule for Rule {
                 }
             }
             out.push(Diag {
-                step: ctx.chain.index_of(step),
+                step: Some(i),
                 primary: label(span, format!("{program} runs as a child; {path} stays PID 1")),
                 secondary,
                 message: format!("{path} runs {program} without exec: the script stays PID 1"),

@@ -1,5 +1,5 @@
 use super::{label, Code, Context, Diag, Meta, Severity};
-use crate::launch::StepKind;
+use crate::launch::{CauseKind, StepKind};
 use crate::shell::Terminal;
 
 pub struct Rule;
@@ -19,20 +19,17 @@ impl super::Rule for Rule {
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
         let sig = ctx.container.stop_signal_name();
-        for step in &ctx.chain.steps {
+        for (i, step, cause) in ctx.causes() {
+            let CauseKind::TrapBehindForeground { path, trap } = cause else {
+                continue;
+            };
             let StepKind::Script {
-                path,
-                content,
-                analysis,
-                stays: true,
+                content, analysis, ..
             } = &step.kind
             else {
                 continue;
             };
             let Some(Terminal::Command { cmd, .. }) = &analysis.terminal else {
-                continue;
-            };
-            let Some(trap) = analysis.traps.iter().find(|t| t.signals.contains(&sig)) else {
                 continue;
             };
             let (Some(trap_span), Some(cmd_span)) = (
@@ -43,7 +40,7 @@ impl super::Rule for Rule {
             };
             let line = content.value.get(cmd.range.clone()).unwrap_or("");
             out.push(Diag {
-                step: ctx.chain.index_of(step),
+                step: Some(i),
                 primary: label(trap_span, "this trap runs only after the foreground command returns"),
                 secondary: vec![label(cmd_span, "runs in the foreground: the shell waits here and defers traps")],
                 message: format!("the {sig} trap in {path} cannot run while the program runs in the foreground"),

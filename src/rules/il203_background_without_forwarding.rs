@@ -1,5 +1,5 @@
 use super::{label, Code, Context, Diag, Meta, Severity};
-use crate::launch::StepKind;
+use crate::launch::{CauseKind, StepKind};
 use crate::shell::Terminal;
 
 pub struct Rule;
@@ -19,12 +19,12 @@ impl super::Rule for Rule {
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
         let sig = ctx.container.stop_signal_name();
-        for step in &ctx.chain.steps {
+        for (i, step, cause) in ctx.causes() {
+            let CauseKind::BackgroundUnforwarded { path } = cause else {
+                continue;
+            };
             let StepKind::Script {
-                path,
-                content,
-                analysis,
-                ..
+                content, analysis, ..
             } = &step.kind
             else {
                 continue;
@@ -32,7 +32,7 @@ impl super::Rule for Rule {
             let Some(Terminal::BackgroundWait { job, wait }) = &analysis.terminal else {
                 continue;
             };
-            if !step.candidate || analysis.traps.iter().any(|t| t.signals.contains(&sig)) {
+            if !step.candidate {
                 continue;
             }
             let (Some(job_span), Some(wait_span)) = (
@@ -42,7 +42,7 @@ impl super::Rule for Rule {
                 continue;
             };
             out.push(Diag {
-                step: ctx.chain.index_of(step),
+                step: Some(i),
                 primary: label(wait_span, format!("{path} waits here as PID 1 with no {sig} trap")),
                 secondary: vec![label(job_span, "started in the background; it never gets the signal")],
                 message: format!("{path} starts the program in the background but never forwards {sig}"),

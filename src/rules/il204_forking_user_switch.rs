@@ -1,6 +1,5 @@
 use super::{label, Code, Context, Diag, Meta, Severity};
-use crate::knowledge::Role;
-use crate::launch::StepKind;
+use crate::launch::CauseKind;
 
 pub struct Rule;
 
@@ -19,13 +18,10 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        for step in &ctx.chain.steps {
-            let StepKind::Wrapper { name, program } = &step.kind else {
+        for (i, step, cause) in ctx.causes() {
+            let CauseKind::UserSwitchStays { name } = cause else {
                 continue;
             };
-            if program.role != Role::ForkingUserSwitch {
-                continue;
-            }
             if !step.candidate {
                 continue;
             }
@@ -38,7 +34,7 @@ impl super::Rule for Rule {
                 continue;
             };
             out.push(Diag {
-                step: ctx.chain.index_of(step),
+                step: Some(i),
                 primary: label(span, format!("{name} forks the program and stays PID 1")),
                 secondary: Vec::new(),
                 message: format!("`{name}` stays PID 1 as the parent of the program"),

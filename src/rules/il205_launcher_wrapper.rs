@@ -1,6 +1,5 @@
 use super::{label, Code, Context, Diag, Meta, Severity};
-use crate::knowledge::Role;
-use crate::launch::StepKind;
+use crate::launch::CauseKind;
 
 pub struct Rule;
 
@@ -18,13 +17,10 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        for step in &ctx.chain.steps {
-            let StepKind::Wrapper { name, program } = &step.kind else {
+        for (i, step, cause) in ctx.causes() {
+            let CauseKind::Launcher { name } = cause else {
                 continue;
             };
-            if program.role != Role::Launcher {
-                continue;
-            }
             let Some(span) = step
                 .argv
                 .first()
@@ -40,7 +36,7 @@ impl super::Rule for Rule {
                 "an extra process"
             };
             out.push(Diag {
-                step: ctx.chain.index_of(step),
+                step: Some(i),
                 primary: label(span, format!("{name} starts the app as a child process")),
                 secondary: Vec::new(),
                 message: format!("`{}` puts {name} between the runtime and the app", cmdline.join(" ")),

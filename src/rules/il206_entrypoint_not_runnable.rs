@@ -1,4 +1,5 @@
 use super::{label, Code, Context, Diag, Meta, Severity};
+use crate::launch::CauseKind;
 use crate::model::Base;
 
 pub struct Rule;
@@ -17,34 +18,34 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        for step in &ctx.chain.steps {
-            for p in &step.problems {
-                let Some(at) =
-                    p.at.clone()
-                        .or_else(|| step.at.clone())
-                        .or_else(|| super::launch_span(ctx))
-                else {
-                    continue;
-                };
-                let secondary = p
-                    .also
-                    .clone()
-                    .filter(|a| *a != at)
-                    .map(|a| vec![label(a, "put into the image here")])
-                    .unwrap_or_default();
-                out.push(Diag {
-                    step: ctx.chain.index_of(step),
-                    primary: label(at, p.message.clone()),
-                    secondary,
-                    message: format!("the container cannot start: {}", p.message),
-                    why: vec![
-                        p.why.clone(),
-                        "`docker run` fails immediately; there is no PID 1 to receive anything"
-                            .into(),
-                    ],
-                    help: p.help.clone(),
-                });
-            }
+        for (i, step, cause) in ctx.causes() {
+            let CauseKind::NotRunnable(p) = cause else {
+                continue;
+            };
+            let Some(at) =
+                p.at.clone()
+                    .or_else(|| step.at.clone())
+                    .or_else(|| super::launch_span(ctx))
+            else {
+                continue;
+            };
+            let secondary = p
+                .also
+                .clone()
+                .filter(|a| *a != at)
+                .map(|a| vec![label(a, "put into the image here")])
+                .unwrap_or_default();
+            out.push(Diag {
+                step: Some(i),
+                primary: label(at, p.message.clone()),
+                secondary,
+                message: format!("the container cannot start: {}", p.message),
+                why: vec![
+                    p.why.clone(),
+                    "`docker run` fails immediately; there is no PID 1 to receive anything".into(),
+                ],
+                help: p.help.clone(),
+            });
         }
         // An image whose config has neither: `docker run` refuses ("no command specified").
         if let (Base::Image { config, .. }, None, None) = (

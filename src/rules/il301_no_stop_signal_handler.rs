@@ -1,5 +1,7 @@
 use super::{label, Code, Context, Diag, Meta, Severity};
 use crate::elf;
+use crate::launch::cause::{Recognised, Seen};
+use crate::launch::CauseKind;
 
 pub struct Rule;
 
@@ -17,87 +19,68 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        if let Some(d) = known_without_handler(ctx) {
-            out.push(d);
+        for (i, step, cause) in ctx.causes() {
+            let CauseKind::NoHandler { program, seen } = cause else {
+                continue;
+            };
+            let Some(span) = super::step_span(ctx, step) else {
+                continue;
+            };
+            let sig = ctx.container.stop_signal_name();
+            let (evidence, help) = match seen {
+                Seen::Knowledge { program: p, how } => (
+                    format!(
+                        "{program} {} ({})",
+                        p.pid1.as_ref().map_or("", |k| k.note),
+                        recognised(how, p.name())
+                    ),
+                    format!("to keep a container alive, run it under an init that exits on {sig}: `ENTRYPOINT [\"tini\", \"--\"]` before the command, or `docker run --init`; better, make the real service the command"),
+                ),
+                Seen::Binary { path, kind, others, calls_read } => (
+                    binary_evidence(path, kind, others, *calls_read),
+                    format!("handle {sig} in the program (sigaction, then shut down cleanly), or run it under an init that forwards signals: `ENTRYPOINT [\"tini\", \"--\", \"{path}\"]` or `docker run --init`; a non-PID-1 child with no handler is terminated by {sig}'s default action"),
+                ),
+            };
+            out.push(Diag {
+                step: Some(i),
+                primary: label(span, format!("{program} is PID 1 and cannot handle {sig}")),
+                secondary: Vec::new(),
+                message: format!(
+                    "{program} is PID 1 and has no handler for {sig}: the kernel drops it"
+                ),
+                why: vec![
+                    super::why_stop(ctx),
+                    evidence,
+                    super::why_dropped(program),
+                    super::WHY_KILLED.to_string(),
+                ],
+                help,
+            });
         }
-        let Some((step, path, f)) = super::pid1_plain_binary(ctx) else {
-            return;
-        };
-        let sig = ctx.container.stop_signal_name();
-        let elf::SignalUse::Others(others) = f.signal_use(&sig) else {
-            return;
-        };
-        let Some(span) = super::step_span(ctx, step) else {
-            return;
-        };
-        let evidence = match (&f.calls, others.is_empty()) {
-            (None, _) => format!(
-                "{path} is a dynamically linked ELF ({}) that imports none of {}: it never installs a signal handler",
-                crate::verdict::elf_kind(f),
-                elf::SIGNAL_FNS.join(", ")
-            ),
-            (Some(_), true) => format!(
-                "{path} ({}) never calls sigaction, signal or sigwait: it installs no signal handler",
-                crate::verdict::elf_kind(f)
-            ),
-            (Some(_), false) => format!(
-                "{path} ({}) installs dispositions only for {}, read from the constant argument at every call site",
-                crate::verdict::elf_kind(f),
-                crate::knowledge::signals::names(&others)
-            ),
-        };
-        out.push(Diag {
-            step: ctx.chain.index_of(step),
-            primary: label(span, format!("{path} is PID 1 and cannot handle {sig}")),
-            secondary: Vec::new(),
-            message: format!("{path} is PID 1 and has no handler for {sig}: the kernel drops it"),
-            why: vec![
-                super::why_stop(ctx),
-                evidence,
-                super::why_dropped(path),
-                super::WHY_KILLED.to_string(),
-            ],
-            help: format!("handle {sig} in the program (sigaction, then shut down cleanly), or run it under an init that forwards signals: `ENTRYPOINT [\"tini\", \"--\", \"{path}\"]` or `docker run --init`; a non-PID-1 child with no handler is terminated by {sig}'s default action"),
-        });
     }
 }
 
-/// PID 1 is a program the knowledge base knows to install no handler at all (`sleep
-/// infinity`, `tail -f /dev/null`, busybox running such an applet): by its name or its
-/// binary's markers, in Dockerfile mode too.
-fn known_without_handler(ctx: &Context<'_>) -> Option<Diag> {
-    let step = super::pid1_step(ctx)?;
-    let crate::launch::StepKind::Wrapper { program, .. } = &step.kind else {
-        return None;
-    };
-    let words = step.words();
-    let (program, how) = if program.multicall {
-        let applet = crate::knowledge::programs::applet(program, &words)?;
-        (
-            crate::knowledge::programs::by_name(applet)?,
-            format!("the {} applet {applet}", program.name()),
-        )
-    } else {
-        (*program, format!("recognised as {}", program.name()))
-    };
-    let known = program.pid1.as_ref()?;
-    if program.role != crate::knowledge::Role::Plain || !known.stops_on.is_empty() {
-        return None;
+/// What the binary shows: no handler-installing import, or call sites for other signals only.
+fn binary_evidence(path: &str, kind: &str, others: &[i64], calls_read: bool) -> String {
+    match (calls_read, others.is_empty()) {
+        (false, _) => format!(
+            "{path} is a dynamically linked ELF ({kind}) that imports none of {}: it never installs a signal handler",
+            elf::SIGNAL_FNS.join(", ")
+        ),
+        (true, true) => format!(
+            "{path} ({kind}) never calls sigaction, signal or sigwait: it installs no signal handler"
+        ),
+        (true, false) => format!(
+            "{path} ({kind}) installs dispositions only for {}, read from the constant argument at every call site",
+            crate::knowledge::signals::names(others)
+        ),
     }
-    let span = super::step_span(ctx, step)?;
-    let sig = ctx.container.stop_signal_name();
-    let name = program.name();
-    Some(Diag {
-        step: ctx.chain.index_of(step),
-        primary: label(span, format!("{name} is PID 1 and cannot handle {sig}")),
-        secondary: Vec::new(),
-        message: format!("{name} is PID 1 and has no handler for {sig}: the kernel drops it"),
-        why: vec![
-            super::why_stop(ctx),
-            format!("{name} {} ({how})", known.note),
-            super::why_dropped(name),
-            super::WHY_KILLED.to_string(),
-        ],
-        help: format!("to keep a container alive, run it under an init that exits on {sig}: `ENTRYPOINT [\"tini\", \"--\"]` before the command, or `docker run --init`; better, make the real service the command"),
-    })
+}
+
+/// How the rule names the way a program was recognised (`the busybox applet sleep`).
+fn recognised(how: &Recognised, name: &str) -> String {
+    match how {
+        Recognised::Applet { binary, applet, .. } => format!("the {binary} applet {applet}"),
+        Recognised::Evidence(_) | Recognised::Name(_) => format!("recognised as {name}"),
+    }
 }

@@ -1,5 +1,6 @@
 use super::{label, Code, Context, Diag, Meta, Severity};
-use crate::launch::{Handler, StepKind};
+use crate::launch::cause::Searched;
+use crate::launch::CauseKind;
 
 pub struct Rule;
 
@@ -19,26 +20,27 @@ impl super::Rule for Rule {
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
         let sig = ctx.container.stop_signal_name();
-        for step in &ctx.chain.steps {
-            let StepKind::Interpreter {
+        for (i, step, cause) in ctx.causes() {
+            let CauseKind::DefaultIgnored {
                 interpreter,
                 app,
-                handler,
-            } = &step.kind
+                searched,
+                ..
+            } = cause
             else {
                 continue;
             };
             if !step.candidate {
                 continue;
             }
-            let searched = match handler {
-                Handler::NotFound { source } => format!("no {sig} handler was found in {source}"),
+            let searched = match searched {
+                Searched::NotFound(source) => format!("no {sig} handler was found in {source}"),
                 // Behind another finding, only a handler known to be missing is reported:
                 // an app initlint cannot see may well install one.
-                Handler::SourceUnavailable(why) if step.pid1 => {
+                Searched::Unreadable(why) if step.pid1 => {
                     format!("the app source could not be checked for a handler: {why}")
                 }
-                _ => continue,
+                Searched::Unreadable(_) => continue,
             };
             let Some(span) = step
                 .argv
@@ -54,7 +56,7 @@ impl super::Rule for Rule {
                 .map_or(interpreter.language.to_string(), |a| a.text.value.clone());
             let app = app.clone().unwrap_or_default();
             out.push(Diag {
-                step: ctx.chain.index_of(step),
+                step: Some(i),
                 primary: label(span, format!("{program} is PID 1")),
                 secondary: Vec::new(),
                 message: format!("{program} is PID 1 and ignores {sig} unless the app installs a handler"),

@@ -1,5 +1,7 @@
 use super::{label, Code, Context, Diag, Meta, Severity};
 use crate::elf;
+use crate::launch::cause::NoReaper;
+use crate::launch::CauseKind;
 
 pub struct Rule;
 
@@ -17,46 +19,46 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        let Some((step, path, f)) = super::pid1_plain_binary(ctx) else {
-            return;
-        };
-        let spawns = f.imports_any(elf::SPAWN_FNS);
-        // Without imports to show it (a static binary), starting processes is not claimed.
-        let Some(spawn) = spawns.first() else { return };
-        let elf::WaitUse::OwnOnly(waits) = f.wait_use() else {
-            return;
-        };
-        let Some(span) = super::step_span(ctx, step) else {
-            return;
-        };
-        let sym = match &spawn.version {
-            Some(v) => format!("{}@{v}", spawn.name),
-            None => spawn.name.clone(),
-        };
-        let (how, evidence) = match waits.first() {
-            None => (
-                "never calls a wait function".to_string(),
-                format!("{path} imports {sym} and never calls {}", elf::WAIT_FNS.join(", ")),
-            ),
-            Some(w) => (
-                "waits only for its own children".to_string(),
-                format!(
-                    "{path} imports {sym}, and its wait calls pass a pid it computes ({}), never -1: it waits only for its own children",
-                    w.describe()
+        for (i, step, cause) in ctx.causes() {
+            // Without imports to show it (a static binary), starting processes is not claimed.
+            let CauseKind::NoReaper(NoReaper::Binary {
+                path,
+                waits,
+                spawn: Some(spawn),
+                ..
+            }) = cause
+            else {
+                continue;
+            };
+            let Some(span) = super::step_span(ctx, step) else {
+                continue;
+            };
+            let sym = crate::report::causes::symbol(spawn);
+            let (how, evidence) = match waits.first() {
+                None => (
+                    "never calls a wait function".to_string(),
+                    format!("{path} imports {sym} and never calls {}", elf::WAIT_FNS.join(", ")),
                 ),
-            ),
-        };
-        out.push(Diag {
-            step: ctx.chain.index_of(step),
-            primary: label(span, format!("{path} is PID 1, starts processes and {how}")),
-            secondary: Vec::new(),
-            message: format!("{path} is PID 1 and starts processes ({sym}) but {how}: zombies accumulate"),
-            why: vec![
-                evidence,
-                "every child that exits stays a zombie until its parent waits for it, and orphans anywhere in the container are re-parented to PID 1".into(),
-                "zombies hold PIDs: once the pids cgroup limit or pid_max is reached, fork() fails with EAGAIN and the service breaks".into(),
-            ],
-            help: format!("run it under an init that reaps: `ENTRYPOINT [\"tini\", \"--\", \"{path}\"]`, `docker run --init`, or Kubernetes `shareProcessNamespace: true`; or wait for children (waitpid(-1, …) on SIGCHLD) in the program"),
-        });
+                Some(w) => (
+                    "waits only for its own children".to_string(),
+                    format!(
+                        "{path} imports {sym}, and its wait calls pass a pid it computes ({}), never -1: it waits only for its own children",
+                        w.describe()
+                    ),
+                ),
+            };
+            out.push(Diag {
+                step: Some(i),
+                primary: label(span, format!("{path} is PID 1, starts processes and {how}")),
+                secondary: Vec::new(),
+                message: format!("{path} is PID 1 and starts processes ({sym}) but {how}: zombies accumulate"),
+                why: vec![
+                    evidence,
+                    "every child that exits stays a zombie until its parent waits for it, and orphans anywhere in the container are re-parented to PID 1".into(),
+                    "zombies hold PIDs: once the pids cgroup limit or pid_max is reached, fork() fails with EAGAIN and the service breaks".into(),
+                ],
+                help: format!("run it under an init that reaps: `ENTRYPOINT [\"tini\", \"--\", \"{path}\"]`, `docker run --init`, or Kubernetes `shareProcessNamespace: true`; or wait for children (waitpid(-1, …) on SIGCHLD) in the program"),
+            });
+        }
     }
 }

@@ -1,5 +1,5 @@
 use super::{label, Code, Context, Diag, Meta, Severity};
-use crate::launch::StepKind;
+use crate::launch::CauseKind;
 
 pub struct Rule;
 
@@ -17,46 +17,45 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        let Some(step) = super::pid1_step(ctx) else {
-            return;
-        };
-        let StepKind::Wrapper { program, .. } = &step.kind else {
-            return;
-        };
-        let Some(b) = program.pid1.as_ref().filter(|b| !b.forwards) else {
-            return;
-        };
-        let sig = ctx.container.stop_signal_name();
-        if b.stops_on_signal(&sig) || b.stops_on.is_empty() {
-            return;
+        for (i, step, cause) in ctx.causes() {
+            let CauseKind::StopsOnOther { program, .. } = cause else {
+                continue;
+            };
+            let Some(b) = program.pid1.as_ref() else {
+                continue;
+            };
+            let sig = ctx.container.stop_signal_name();
+            let Some(span) = super::step_span(ctx, step) else {
+                continue;
+            };
+            let declared = ctx
+                .container
+                .stop_signal
+                .as_ref()
+                .and_then(|s| s.origin.span().cloned())
+                .map(|s| vec![label(s, format!("the stop signal is {sig}"))])
+                .unwrap_or_default();
+            let stops_on = b.stops_on.join(", ");
+            let suggestion = b
+                .graceful
+                .or(b.stops_on.first().copied())
+                .unwrap_or("SIGTERM");
+            out.push(Diag {
+                step: Some(i),
+                primary: label(span, format!("{} does not stop on {sig}", program.name())),
+                secondary: declared,
+                message: format!(
+                    "the stop signal {sig} is not one {} stops on",
+                    program.name()
+                ),
+                why: vec![
+                    super::why_stop(ctx),
+                    format!("{}: {}", program.name(), b.note),
+                    format!("it stops on {stops_on}, so {sig} leaves it running"),
+                    super::WHY_KILLED.to_string(),
+                ],
+                help: format!("set `STOPSIGNAL {suggestion}`"),
+            });
         }
-        let Some(span) = super::step_span(ctx, step) else {
-            return;
-        };
-        let declared = ctx
-            .container
-            .stop_signal
-            .as_ref()
-            .and_then(|s| s.origin.span().cloned())
-            .map(|s| vec![label(s, format!("the stop signal is {sig}"))])
-            .unwrap_or_default();
-        let stops_on = b.stops_on.join(", ");
-        let suggestion = b.graceful.unwrap_or(b.stops_on[0]);
-        out.push(Diag {
-            step: ctx.chain.index_of(step),
-            primary: label(span, format!("{} does not stop on {sig}", program.name())),
-            secondary: declared,
-            message: format!(
-                "the stop signal {sig} is not one {} stops on",
-                program.name()
-            ),
-            why: vec![
-                super::why_stop(ctx),
-                format!("{}: {}", program.name(), b.note),
-                format!("it stops on {stops_on}, so {sig} leaves it running"),
-                super::WHY_KILLED.to_string(),
-            ],
-            help: format!("set `STOPSIGNAL {suggestion}`"),
-        });
     }
 }

@@ -26,7 +26,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::dockerfile::Facts;
-use crate::launch::Chain;
+use crate::launch::{CauseKind, Chain};
 use crate::model::Container;
 use crate::source::{SourceMap, Span};
 
@@ -135,6 +135,19 @@ pub struct Context<'a> {
     pub facts: Option<&'a Facts>,
     pub sources: &'a SourceMap,
     pub verdict: &'a crate::verdict::Verdict,
+}
+
+impl<'a> Context<'a> {
+    /// Every cause the launch chain found, with the index of its step and the step.
+    pub(crate) fn causes(
+        &self,
+    ) -> impl Iterator<Item = (usize, &'a crate::launch::Step, &'a CauseKind)> {
+        self.chain
+            .steps
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.causes.iter().map(move |c| (i, s, &c.kind)))
+    }
 }
 
 pub trait Rule: Sync {
@@ -268,33 +281,6 @@ pub(crate) fn launch_span(ctx: &Context<'_>) -> Option<Span> {
         .as_ref()
         .or(c.cmd.as_ref())
         .and_then(|l| l.origin.span().cloned())
-}
-
-/// The step that is PID 1 while the application runs, or would be once the steps before it
-/// stop staying the parent (their own findings say so), unless the container cannot start.
-pub(crate) fn pid1_step<'a>(ctx: &Context<'a>) -> Option<&'a crate::launch::Step> {
-    if ctx.chain.steps.iter().any(|s| !s.problems.is_empty()) {
-        return None;
-    }
-    ctx.chain.candidate()
-}
-
-/// PID 1 as an inspected, non-Go ELF that no knowledge entry claims, with imports or call
-/// sites to read: the case where only the binary can tell (IL301, IL303).
-pub(crate) fn pid1_plain_binary<'a>(
-    ctx: &Context<'a>,
-) -> Option<(&'a crate::launch::Step, &'a str, &'a crate::elf::ElfFacts)> {
-    let step = pid1_step(ctx)?;
-    let (crate::launch::StepKind::Program { path, .. }, Some(b)) = (&step.kind, &step.binary)
-    else {
-        return None;
-    };
-    let f = b.facts.as_ref().ok()?;
-    // A static binary is read only through its call sites (a `.symtab` to resolve them).
-    if (f.is_static && f.calls.is_none()) || f.go.is_some() || b.identified.is_some() {
-        return None;
-    }
-    Some((step, path.as_str(), f))
 }
 
 /// Where to point for a step: its program word, the step, or the launch instruction.

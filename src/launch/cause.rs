@@ -1,0 +1,850 @@
+//! Causes: what each step of the launch chain does with the stop signal and with orphans, and
+//! why, found once when the chain is built. The verdict folds the causes of the PID 1 step;
+//! each rule reports one kind of cause. Neither looks at the input again, and the sentences
+//! that explain a cause live in `report/`.
+
+use crate::elf::{self, CallSite, ElfFacts, Import};
+use crate::knowledge::{programs, Interpreter, Pid1, Program, Reaps, Role};
+use crate::model::Container;
+use crate::shell::{ExecOutcome, ShellKind, Terminal, Trap};
+use crate::source::Span;
+
+use super::{Binary, Chain, Handler, Problem, Step, StepKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopSignal {
+    Delivered,
+    Ignored,
+    /// The container stops at once, but the application is SIGKILLed without seeing the
+    /// signal (an init forwarding to a shell that dies of it).
+    Abrupt,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zombies {
+    Reaped,
+    MayLeak,
+    Unknown,
+}
+
+impl StopSignal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopSignal::Delivered => "delivered",
+            StopSignal::Ignored => "ignored",
+            StopSignal::Abrupt => "abrupt",
+            StopSignal::Unknown => "unknown",
+        }
+    }
+}
+
+impl Zombies {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Zombies::Reaped => "reaped",
+            Zombies::MayLeak => "may-leak",
+            Zombies::Unknown => "unknown",
+        }
+    }
+}
+
+/// What a cause rests on.
+#[derive(Debug, Clone)]
+pub enum Evidence {
+    Span(Span),
+    /// An imported dynamic symbol: `sigaction@GLIBC_2.2.5` in `/app/server`.
+    Symbol {
+        path: String,
+        name: String,
+        version: Option<String>,
+    },
+    /// An ELF section (or its absence, said in the cause's text).
+    Section {
+        path: String,
+        name: String,
+    },
+    /// An entry of initlint's knowledge base, by name.
+    Knowledge(String),
+    /// A call instruction in the binary and the constant first argument before it.
+    CallSite {
+        path: String,
+        site: CallSite,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Cause {
+    pub kind: CauseKind,
+    pub evidence: Option<Evidence>,
+}
+
+/// How a known program was recognised.
+#[derive(Debug, Clone)]
+pub enum Recognised {
+    /// By ELF evidence in its binary (a marker string, a Go main module).
+    Evidence(String),
+    /// By the name it is called by.
+    Name(String),
+    /// As an applet of a multi-call binary, itself recognised so.
+    Applet {
+        binary: &'static str,
+        applet: String,
+        how: Box<Recognised>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum CauseKind {
+    /// The step cannot run: the container does not start.
+    NotRunnable(Problem),
+    /// A shell running a string stays the parent of the program.
+    ShellStays { shell: ShellKind, why: String },
+    /// The shell execs the string's last command only because this shell does so implicitly.
+    ImplicitExec { shell: ShellKind },
+    /// A script runs its last command in the foreground without exec (or runs none), so the
+    /// shell stays.
+    ScriptStays { path: String },
+    /// A script traps the signal, but the trap waits behind a foreground child.
+    TrapBehindForeground { path: String, trap: Trap },
+    /// A script waits for a background job, so its trap runs at once.
+    TrapRuns { path: String, trap: Trap },
+    /// A script waits for a background job and has no trap for the signal.
+    BackgroundUnforwarded { path: String },
+    /// `su`, `sudo`, `runuser`: forks and stays the parent.
+    UserSwitchStays { name: String },
+    /// `npm start` and friends: run the app as a child.
+    Launcher { name: String },
+    /// The program installs no handler for the signal at all.
+    NoHandler { program: String, seen: Seen },
+    /// An interpreter that ignores the signal as PID 1 unless the app installs a handler.
+    DefaultIgnored {
+        interpreter: &'static Interpreter,
+        program: String,
+        app: Option<String>,
+        searched: Searched,
+    },
+    /// A known program that stops on other signals than this one.
+    StopsOnOther {
+        program: &'static Program,
+        how: Recognised,
+    },
+    /// An init that does not do its job here.
+    InitMisconfigured {
+        init: &'static Program,
+        fault: InitFault,
+    },
+    /// Something acts on the signal.
+    Handles(Handling),
+    /// What happens to the signal cannot be seen.
+    Unseen(Unseen),
+    /// PID 1 waits for any child.
+    Reaps(Reaping),
+    /// PID 1 waits only for its own children, or never.
+    NoReaper(NoReaper),
+    /// Whether PID 1 waits for any child cannot be seen.
+    ReapingUnseen(ReapingUnseen),
+}
+
+/// How a program was seen to install no handler.
+#[derive(Debug, Clone)]
+pub enum Seen {
+    /// Its knowledge entry says so (`sleep`, `tail`).
+    Knowledge {
+        program: &'static Program,
+        how: Recognised,
+    },
+    /// Its binary: the signals its call sites install dispositions for (maybe none), or,
+    /// without readable call sites, its imports.
+    Binary {
+        path: String,
+        kind: String,
+        others: Vec<i64>,
+        calls_read: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum Searched {
+    /// The app's code was read and installs no handler.
+    NotFound(String),
+    /// The app's code could not be read.
+    Unreadable(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum InitFault {
+    /// Something before it stays PID 1: it cannot reap and gets signals only if forwarded.
+    NotPid1,
+    /// It forwards to a shell or script that stays the parent of the application.
+    ForwardsToStayingParent { child: String, step: usize },
+    /// dumb-init rewrites the signal to 0.
+    DropsSignal,
+}
+
+#[derive(Debug, Clone)]
+pub enum Handling {
+    InterpreterDefault {
+        language: &'static str,
+    },
+    AppHandler {
+        pattern: String,
+    },
+    Server {
+        name: String,
+    },
+    GoRuntime {
+        path: String,
+        version: String,
+    },
+    CallSite {
+        path: String,
+        site: CallSite,
+    },
+    Imports {
+        path: String,
+        import: Import,
+    },
+    Knowledge {
+        name: &'static str,
+        pid1: &'static Pid1,
+        how: Recognised,
+    },
+    InitForwards {
+        init: &'static str,
+        to: String,
+        how: Recognised,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum Unseen {
+    NoCommand,
+    /// The chain stops here (a run-time program name, a text not analysed, …).
+    Step(String),
+    /// Dockerfile mode: a binary initlint cannot read.
+    NoBinary {
+        path: String,
+        why: String,
+    },
+    NotInspected {
+        path: String,
+        error: String,
+    },
+    Computed {
+        path: String,
+        site: CallSite,
+    },
+    Collects {
+        path: String,
+        what: String,
+    },
+    Stripped {
+        path: String,
+    },
+    ExecNotFollowed {
+        program: String,
+    },
+    Applet {
+        binary: &'static str,
+        applet: String,
+        how: Recognised,
+    },
+    InitNoCommand {
+        init: &'static str,
+    },
+    /// A known program whose behaviour as PID 1 is not in the knowledge base.
+    Note {
+        name: String,
+        note: &'static str,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum Reaping {
+    Shell { name: String },
+    Init { name: &'static str, how: Recognised },
+    Knowledge { name: &'static str },
+    CallSite { path: String, site: CallSite },
+}
+
+#[derive(Debug, Clone)]
+pub enum NoReaper {
+    Interpreter {
+        language: &'static str,
+    },
+    Knowledge {
+        name: &'static str,
+    },
+    GoRuntime {
+        path: String,
+    },
+    Binary {
+        path: String,
+        /// Its wait calls (each for a pid it computes); none when it never waits.
+        waits: Vec<CallSite>,
+        /// A function it imports that starts processes.
+        spawn: Option<Import>,
+        calls_read: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum ReapingUnseen {
+    Imports { path: String, import: Import },
+    SigchldSet { path: String, site: CallSite },
+    Stripped { path: String },
+}
+
+impl CauseKind {
+    /// What this cause makes of the stop signal, when it decides it.
+    pub fn signal(&self) -> Option<StopSignal> {
+        use CauseKind::*;
+        Some(match self {
+            ShellStays { .. }
+            | ScriptStays { .. }
+            | TrapBehindForeground { .. }
+            | BackgroundUnforwarded { .. }
+            | UserSwitchStays { .. }
+            | NoHandler { .. }
+            | StopsOnOther { .. } => StopSignal::Ignored,
+            TrapRuns { trap, .. } => trap_outcome(trap),
+            DefaultIgnored {
+                searched: Searched::NotFound(_),
+                ..
+            } => StopSignal::Ignored,
+            DefaultIgnored { .. } | Launcher { .. } | Unseen(_) => StopSignal::Unknown,
+            InitMisconfigured { fault, .. } => match fault {
+                InitFault::NotPid1 => return None,
+                InitFault::ForwardsToStayingParent { .. } => StopSignal::Abrupt,
+                InitFault::DropsSignal => StopSignal::Ignored,
+            },
+            Handles(_) => StopSignal::Delivered,
+            NotRunnable(_) | ImplicitExec { .. } | Reaps(_) | NoReaper(_) | ReapingUnseen(_) => {
+                return None
+            }
+        })
+    }
+
+    /// What this cause makes of orphans, when it decides it.
+    pub fn zombies(&self) -> Option<Zombies> {
+        match self {
+            CauseKind::Reaps(_) => Some(Zombies::Reaped),
+            CauseKind::NoReaper(_) => Some(Zombies::MayLeak),
+            CauseKind::ReapingUnseen(_) => Some(Zombies::Unknown),
+            _ => None,
+        }
+    }
+}
+
+/// A trap that runs at once (the shell waits for a background job): measured, a trap that
+/// kills forwards the signal, one that only exits leaves the application to SIGKILL.
+fn trap_outcome(trap: &Trap) -> StopSignal {
+    if trap.runs.contains("kill") {
+        StopSignal::Delivered
+    } else if trap.runs.contains("exit") {
+        StopSignal::Abrupt
+    } else {
+        StopSignal::Unknown
+    }
+}
+
+impl Cause {
+    fn new(kind: CauseKind, evidence: Option<Evidence>) -> Cause {
+        Cause { kind, evidence }
+    }
+
+    pub(super) fn not_runnable(p: Problem) -> Cause {
+        let at = p.at.clone().map(Evidence::Span);
+        Cause::new(CauseKind::NotRunnable(p), at)
+    }
+}
+
+/// Attach to each step what it does with the stop signal and with orphans. Causes come most
+/// specific first: the verdict takes the first that decides.
+pub(super) fn attach(chain: &mut Chain, c: &Container) {
+    let signal = c.stop_signal_name();
+    // A container that cannot start has no PID 1 whose behaviour matters.
+    let starts = !chain
+        .steps
+        .iter()
+        .any(|s| s.pid1 && s.problems().next().is_some());
+    let mut all = Vec::with_capacity(chain.steps.len());
+    for (i, step) in chain.steps.iter().enumerate() {
+        let next = chain.steps.get(i + 1).map(|n| (i + 1, n));
+        let mut causes = launching(step, next, c, &signal);
+        if starts && step.candidate && step.problems().next().is_none() {
+            behaviour(step, &signal, &mut causes);
+        }
+        all.push(causes);
+    }
+    for (step, causes) in chain.steps.iter_mut().zip(all) {
+        step.causes.extend(causes);
+    }
+}
+
+/// How the step starts what follows it: whether it stays the parent, and an init's set-up.
+fn launching(step: &Step, next: Option<(usize, &Step)>, c: &Container, signal: &str) -> Vec<Cause> {
+    let at = step.at.clone().map(Evidence::Span);
+    let mut out = Vec::new();
+    match &step.kind {
+        StepKind::ShellString { shell, outcome, .. } => match outcome {
+            ExecOutcome::Stays(why) => out.push(Cause::new(
+                CauseKind::ShellStays {
+                    shell: shell.clone(),
+                    why: why.clone(),
+                },
+                at,
+            )),
+            ExecOutcome::Implicit => out.push(Cause::new(
+                CauseKind::ImplicitExec {
+                    shell: shell.clone(),
+                },
+                at,
+            )),
+            ExecOutcome::Explicit => {}
+        },
+        StepKind::Script {
+            path,
+            analysis,
+            stays: true,
+            ..
+        } => {
+            let at = next.and_then(|(_, n)| n.at.clone()).map(Evidence::Span);
+            let trap = analysis
+                .traps
+                .iter()
+                .find(|t| t.signals.iter().any(|s| s == signal));
+            let background = matches!(analysis.terminal, Some(Terminal::BackgroundWait { .. }));
+            let path = path.clone();
+            match (trap, background) {
+                (Some(t), true) => out.push(Cause::new(
+                    CauseKind::TrapRuns {
+                        path,
+                        trap: t.clone(),
+                    },
+                    at,
+                )),
+                (None, true) => out.push(Cause::new(CauseKind::BackgroundUnforwarded { path }, at)),
+                (Some(t), false) => {
+                    out.push(Cause::new(
+                        CauseKind::TrapBehindForeground {
+                            path: path.clone(),
+                            trap: t.clone(),
+                        },
+                        at.clone(),
+                    ));
+                    out.push(Cause::new(CauseKind::ScriptStays { path }, at));
+                }
+                (None, false) => out.push(Cause::new(CauseKind::ScriptStays { path }, at)),
+            }
+        }
+        StepKind::Wrapper { name, program } => match program.role {
+            Role::Init if program.pid1.as_ref().is_some_and(|k| k.forwards) => {
+                init(step, next, program, c, signal, &mut out)
+            }
+            Role::ForkingUserSwitch if program.pid1.is_none() => out.push(Cause::new(
+                CauseKind::UserSwitchStays { name: name.clone() },
+                at,
+            )),
+            Role::Launcher => out.push(Cause::new(CauseKind::Launcher { name: name.clone() }, at)),
+            _ => {}
+        },
+        _ => {}
+    }
+    out
+}
+
+/// A forwarding init: reaps, and forwards the signal to its child, which then decides.
+fn init(
+    step: &Step,
+    next: Option<(usize, &Step)>,
+    p: &'static Program,
+    c: &Container,
+    signal: &str,
+    out: &mut Vec<Cause>,
+) {
+    let how = recognised(step, p.name());
+    let knowledge = Some(Evidence::Knowledge(p.name().into()));
+    let misconfigured = |fault| CauseKind::InitMisconfigured { init: p, fault };
+    if !step.pid1 && !subreaper(step, p, c) {
+        out.push(Cause::new(
+            misconfigured(InitFault::NotPid1),
+            step.at.clone().map(Evidence::Span),
+        ));
+    }
+    if p.name() == "dumb-init" && rewritten(step, signal).as_deref() == Some("0") {
+        out.push(Cause::new(
+            misconfigured(InitFault::DropsSignal),
+            step.at.clone().map(Evidence::Span),
+        ));
+    }
+    match next {
+        // Measured for tini (also -g) and dumb-init (which signals the whole group): each
+        // exits as soon as its own child does, so the application is SIGKILLed whether or not
+        // it got the signal too.
+        Some((i, n)) if n.stays_parent() => out.push(Cause::new(
+            misconfigured(InitFault::ForwardsToStayingParent {
+                child: n.display_name(),
+                step: i,
+            }),
+            n.at.clone().map(Evidence::Span),
+        )),
+        Some((_, n)) => out.push(Cause::new(
+            CauseKind::Handles(Handling::InitForwards {
+                init: p.name(),
+                to: n.program_name(),
+                how: how.clone(),
+            }),
+            knowledge.clone(),
+        )),
+        None => out.push(Cause::new(
+            CauseKind::Unseen(Unseen::InitNoCommand { init: p.name() }),
+            None,
+        )),
+    }
+    out.push(Cause::new(
+        CauseKind::Reaps(Reaping::Init {
+            name: p.name(),
+            how,
+        }),
+        knowledge,
+    ));
+}
+
+/// tini -s / TINI_SUBREAPER: registered as a subreaper, it reaps without being PID 1.
+fn subreaper(step: &Step, p: &Program, c: &Container) -> bool {
+    p.name() == "tini"
+        && (step.argv.iter().skip(1).any(|a| a.text.value == "-s")
+            || c.env_value("TINI_SUBREAPER").is_some())
+}
+
+/// dumb-init's `-r s:d` / `--rewrite s:d`: the signal the child gets instead of `signal`.
+fn rewritten(step: &Step, signal: &str) -> Option<String> {
+    let num = crate::knowledge::signals::number(signal)?;
+    let args: Vec<&str> = step.words();
+    args.iter().enumerate().find_map(|(i, a)| {
+        let value = match *a {
+            "-r" | "--rewrite" => args.get(i + 1).copied(),
+            a => a.strip_prefix("--rewrite="),
+        };
+        let (from, to) = value?.split_once(':')?;
+        (from.trim().parse::<i32>().ok() == Some(num)).then(|| to.trim().to_string())
+    })
+}
+
+/// What the step's program does with the signal and with orphans when it is PID 1.
+fn behaviour(step: &Step, signal: &str, out: &mut Vec<Cause>) {
+    let at = step.at.clone().map(Evidence::Span);
+    match &step.kind {
+        StepKind::ShellString { shell, .. } => out.push(Cause::new(
+            CauseKind::Reaps(Reaping::Shell {
+                name: shell.name().to_string(),
+            }),
+            None,
+        )),
+        StepKind::Script { .. } => out.push(Cause::new(
+            CauseKind::Reaps(Reaping::Shell {
+                name: "the shell running the script".into(),
+            }),
+            None,
+        )),
+        StepKind::Wrapper { name, program } => wrapper(step, name, program, signal, out),
+        StepKind::Interpreter {
+            interpreter,
+            app,
+            handler,
+        } => interpreted(step, interpreter, app, handler, out),
+        StepKind::Program { path, why } => match &step.binary {
+            Some(b) => binary(b, signal, out),
+            None => out.push(Cause::new(
+                CauseKind::Unseen(Unseen::NoBinary {
+                    path: path.clone(),
+                    why: why.clone(),
+                }),
+                at,
+            )),
+        },
+        StepKind::Unknown { why } => {
+            out.push(Cause::new(CauseKind::Unseen(Unseen::Step(why.clone())), at))
+        }
+    }
+}
+
+fn wrapper(step: &Step, name: &str, p: &'static Program, signal: &str, out: &mut Vec<Cause>) {
+    let how = recognised(step, name);
+    if p.multicall {
+        let words = step.words();
+        let applet = programs::applet(p, &words).unwrap_or_default().to_string();
+        let how = Recognised::Applet {
+            binary: p.name(),
+            applet: applet.clone(),
+            how: Box::new(how),
+        };
+        match programs::by_name(&applet).filter(|a| a.pid1.is_some()) {
+            Some(a) => knowledge(a, how, signal, out),
+            None => out.push(Cause::new(
+                CauseKind::Unseen(Unseen::Applet {
+                    binary: p.name(),
+                    applet,
+                    how,
+                }),
+                None,
+            )),
+        }
+        return;
+    }
+    match (&p.pid1, p.role) {
+        // A forwarding init's causes are its launching ones.
+        (Some(k), Role::Init) if k.forwards => {}
+        (Some(_), _) => knowledge(p, how, signal, out),
+        (None, Role::ForkingUserSwitch | Role::Launcher) => {}
+        (None, _) => out.push(Cause::new(
+            CauseKind::Unseen(Unseen::Note {
+                name: name.to_string(),
+                note: p.note,
+            }),
+            None,
+        )),
+    }
+}
+
+/// A program the knowledge base describes as PID 1.
+fn knowledge(p: &'static Program, how: Recognised, signal: &str, out: &mut Vec<Cause>) {
+    let Some(k) = &p.pid1 else { return };
+    let evidence = Some(Evidence::Knowledge(p.name().into()));
+    let kind = if k.stops_on_signal(signal) {
+        CauseKind::Handles(Handling::Knowledge {
+            name: p.name(),
+            pid1: k,
+            how,
+        })
+    } else if k.stops_on.is_empty() {
+        CauseKind::NoHandler {
+            program: p.name().to_string(),
+            seen: Seen::Knowledge { program: p, how },
+        }
+    } else {
+        CauseKind::StopsOnOther { program: p, how }
+    };
+    out.push(Cause::new(kind, evidence.clone()));
+    let reaping = match k.reaps {
+        Reaps::Yes => CauseKind::Reaps(Reaping::Knowledge { name: p.name() }),
+        Reaps::No => CauseKind::NoReaper(NoReaper::Knowledge { name: p.name() }),
+    };
+    out.push(Cause::new(reaping, evidence));
+}
+
+fn interpreted(
+    step: &Step,
+    int: &'static Interpreter,
+    app: &Option<String>,
+    handler: &Handler,
+    out: &mut Vec<Cause>,
+) {
+    let language = int.language;
+    let ignored = |searched| CauseKind::DefaultIgnored {
+        interpreter: int,
+        program: step.program_name(),
+        app: app.clone(),
+        searched,
+    };
+    let kind = match handler {
+        Handler::Default => CauseKind::Handles(Handling::InterpreterDefault { language }),
+        Handler::Found(p) => CauseKind::Handles(Handling::AppHandler { pattern: p.clone() }),
+        Handler::Server(s) => CauseKind::Handles(Handling::Server { name: s.clone() }),
+        Handler::NotFound { source } => ignored(Searched::NotFound(source.clone())),
+        Handler::SourceUnavailable(why) => ignored(Searched::Unreadable(why.clone())),
+        // The exec'd program is the next step and decides; this one does only if it is not.
+        Handler::Execs(p) => CauseKind::Unseen(Unseen::ExecNotFollowed { program: p.clone() }),
+    };
+    let evidence = Some(Evidence::Knowledge(language.to_string()));
+    out.push(Cause::new(kind, evidence.clone()));
+    out.push(Cause::new(
+        CauseKind::NoReaper(NoReaper::Interpreter { language }),
+        evidence,
+    ));
+}
+
+fn binary(b: &Binary, signal: &str, out: &mut Vec<Cause>) {
+    let path = b.path.clone();
+    let f = match &b.facts {
+        Ok(f) => f,
+        Err(e) => {
+            out.push(Cause::new(
+                CauseKind::Unseen(Unseen::NotInspected {
+                    path,
+                    error: e.clone(),
+                }),
+                None,
+            ));
+            return;
+        }
+    };
+    if let Some(go) = &f.go {
+        let section = Some(Evidence::Section {
+            path: path.clone(),
+            name: ".go.buildinfo".into(),
+        });
+        let version = go
+            .version
+            .clone()
+            .unwrap_or_else(|| "unknown version".into());
+        out.push(Cause::new(
+            CauseKind::Handles(Handling::GoRuntime {
+                path: path.clone(),
+                version,
+            }),
+            section.clone(),
+        ));
+        out.push(Cause::new(
+            CauseKind::NoReaper(NoReaper::GoRuntime { path }),
+            section,
+        ));
+        return;
+    }
+    out.push(signal_use(&path, f, signal));
+    out.push(wait_use(&path, f));
+}
+
+/// What the binary's call sites (or, without them, its imports) say about the stop signal.
+fn signal_use(path: &str, f: &ElfFacts, signal: &str) -> Cause {
+    let path = path.to_string();
+    let call = |site: &CallSite| Some(call_evidence(&path, site));
+    let section = |name: &str| {
+        Some(Evidence::Section {
+            path: path.clone(),
+            name: name.into(),
+        })
+    };
+    let (kind, evidence) = match f.signal_use(signal) {
+        elf::SignalUse::Handles(site) => (
+            CauseKind::Handles(Handling::CallSite {
+                path: path.clone(),
+                site: site.clone(),
+            }),
+            call(site),
+        ),
+        elf::SignalUse::Computed(site) => (
+            CauseKind::Unseen(Unseen::Computed {
+                path: path.clone(),
+                site: site.clone(),
+            }),
+            call(site),
+        ),
+        elf::SignalUse::Collects(what) => (
+            CauseKind::Unseen(Unseen::Collects {
+                path: path.clone(),
+                what,
+            }),
+            None,
+        ),
+        elf::SignalUse::Imports(i) => (
+            CauseKind::Handles(Handling::Imports {
+                path: path.clone(),
+                import: i.clone(),
+            }),
+            Some(symbol_evidence(&path, i)),
+        ),
+        elf::SignalUse::Others(others) => (
+            CauseKind::NoHandler {
+                program: path.clone(),
+                seen: Seen::Binary {
+                    path: path.clone(),
+                    kind: f.kind(),
+                    others,
+                    calls_read: f.calls.is_some(),
+                },
+            },
+            section(if f.calls.is_some() {
+                ".text"
+            } else {
+                ".dynsym"
+            }),
+        ),
+        elf::SignalUse::Invisible => (
+            CauseKind::Unseen(Unseen::Stripped { path: path.clone() }),
+            section(".symtab (absent)"),
+        ),
+    };
+    Cause::new(kind, evidence)
+}
+
+/// Whether the binary waits for children it did not start.
+fn wait_use(path: &str, f: &ElfFacts) -> Cause {
+    let path = path.to_string();
+    let (kind, evidence) = match f.wait_use() {
+        elf::WaitUse::Any(site) => (
+            CauseKind::Reaps(Reaping::CallSite {
+                path: path.clone(),
+                site: site.clone(),
+            }),
+            Some(call_evidence(&path, site)),
+        ),
+        elf::WaitUse::Imports(i) => (
+            CauseKind::ReapingUnseen(ReapingUnseen::Imports {
+                path: path.clone(),
+                import: i.clone(),
+            }),
+            Some(symbol_evidence(&path, i)),
+        ),
+        elf::WaitUse::SigchldSet(site) => (
+            CauseKind::ReapingUnseen(ReapingUnseen::SigchldSet {
+                path: path.clone(),
+                site: site.clone(),
+            }),
+            Some(call_evidence(&path, site)),
+        ),
+        elf::WaitUse::OwnOnly(sites) => {
+            let evidence = match sites.first() {
+                Some(s) => call_evidence(&path, s),
+                None => Evidence::Section {
+                    path: path.clone(),
+                    name: if f.calls.is_some() {
+                        ".text"
+                    } else {
+                        ".dynsym"
+                    }
+                    .into(),
+                },
+            };
+            (
+                CauseKind::NoReaper(NoReaper::Binary {
+                    path: path.clone(),
+                    waits: sites.into_iter().cloned().collect(),
+                    spawn: f.imports_any(elf::SPAWN_FNS).first().map(|i| (*i).clone()),
+                    calls_read: f.calls.is_some(),
+                }),
+                Some(evidence),
+            )
+        }
+        elf::WaitUse::Invisible => (
+            CauseKind::ReapingUnseen(ReapingUnseen::Stripped { path: path.clone() }),
+            None,
+        ),
+    };
+    Cause::new(kind, evidence)
+}
+
+fn call_evidence(path: &str, site: &CallSite) -> Evidence {
+    Evidence::CallSite {
+        path: path.to_string(),
+        site: site.clone(),
+    }
+}
+
+fn symbol_evidence(path: &str, i: &Import) -> Evidence {
+    Evidence::Symbol {
+        path: path.to_string(),
+        name: i.name.clone(),
+        version: i.version.clone(),
+    }
+}
+
+/// How the program was recognised: ELF evidence, or its name.
+fn recognised(step: &Step, name: &str) -> Recognised {
+    match step.binary.as_ref().and_then(|b| b.identified.as_ref()) {
+        Some((_, why)) => Recognised::Evidence(why.clone()),
+        None => Recognised::Name(name.to_string()),
+    }
+}
