@@ -38,8 +38,11 @@ pub struct Pid1 {
     /// The signal its own documentation asks for a graceful stop, if not SIGTERM.
     pub graceful: Option<&'static str>,
     pub reaps: Reaps,
-    /// An init that forwards signals to its child: the child's behaviour decides.
+    /// An init or user switch that forwards signals to its child: the child's behaviour
+    /// decides.
     pub forwards: bool,
+    /// Seconds it gives its child after forwarding, before it SIGKILLs it (`su`: 2).
+    pub kills_after: Option<u8>,
     /// What the knowledge says, for the verdict's reasons.
     pub note: &'static str,
 }
@@ -124,6 +127,7 @@ const fn pid1(
         graceful,
         reaps,
         forwards: false,
+        kills_after: None,
         note,
     }
 }
@@ -134,9 +138,35 @@ const fn forwarding_init(note: &'static str) -> Pid1 {
         graceful: None,
         reaps: Reaps::Yes,
         forwards: true,
+        kills_after: None,
         note,
     }
 }
+
+/// A user switch that stays the parent and passes the stop signal on (measured).
+const fn forwarding_switch(
+    stops_on: &'static [&'static str],
+    reaps: Reaps,
+    kills_after: Option<u8>,
+    note: &'static str,
+) -> Pid1 {
+    Pid1 {
+        stops_on,
+        graceful: None,
+        reaps,
+        forwards: true,
+        kills_after,
+        note,
+    }
+}
+
+/// util-linux `su` and `runuser` (one source, su-common.c).
+const SU: Pid1 = forwarding_switch(
+    &["SIGTERM", "SIGINT", "SIGQUIT"],
+    Reaps::No,
+    Some(2),
+    "util-linux su and runuser catch SIGTERM (and SIGINT, SIGQUIT), send SIGTERM to their child, SIGKILL it 2 s later and exit; they wait only for their own child (measured, util-linux 2.38)",
+);
 
 const EXEC: Role = Role::ExecWrapper;
 const SERVER: Role = Role::HandlesSignals;
@@ -247,21 +277,29 @@ pub static PROGRAMS: &[Program] = &[
         0,
         &["-c", "--command", "-s", "--shell", "-g", "-G", "-w"],
         "su forks the command and stays its parent",
-    ),
+    )
+    .behaves(SU),
     launch(
         &["sudo"],
         Role::ForkingUserSwitch,
         0,
         &["-u", "-g", "-C", "-D", "-h", "-p", "-R", "-T", "-U"],
         "sudo forks the command and stays its parent",
-    ),
+    )
+    .behaves(forwarding_switch(
+        ALL,
+        Reaps::Yes,
+        None,
+        "sudo relays the signals it gets to the command, exits when the command does, and waits for any child (measured, sudo 1.9.13 without a terminal)",
+    )),
     launch(
         &["runuser"],
         Role::ForkingUserSwitch,
         0,
         &["-u", "-g", "-G", "-c", "-s", "-w"],
         "runuser forks the command and stays its parent",
-    ),
+    )
+    .behaves(SU),
     launch(
         &["npm", "yarn", "pnpm", "npx", "bun"],
         Role::Launcher,

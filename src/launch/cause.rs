@@ -111,8 +111,12 @@ pub enum CauseKind {
     TrapRuns { path: String, trap: Trap },
     /// A script waits for a background job and has no trap for the signal.
     BackgroundUnforwarded { path: String },
-    /// `su`, `sudo`, `runuser`: forks and stays the parent.
-    UserSwitchStays { name: String },
+    /// `su`, `sudo`, `runuser`: forks and stays the parent, passing the signal on or not.
+    UserSwitch {
+        name: String,
+        program: &'static Program,
+        outcome: Forwarding,
+    },
     /// `npm start` and friends: run the app as a child.
     Launcher { name: String },
     /// The program installs no handler for the signal at all.
@@ -180,6 +184,19 @@ pub enum InitFault {
     ForwardsToStayingParent { child: String, step: usize },
     /// dumb-init rewrites the signal to 0.
     DropsSignal,
+}
+
+/// What a parent that stays (a user switch) does with the stop signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Forwarding {
+    /// It does not catch this signal: as PID 1 the kernel drops it.
+    NotCaught,
+    /// It passes it to a shell or script that stays the parent of the application.
+    ToStayingParent { child: String, step: usize },
+    /// It passes it to the command.
+    ToChild { to: String },
+    /// It cannot be said: why.
+    Unknown(String),
 }
 
 #[derive(Debug, Clone)]
@@ -305,7 +322,6 @@ impl CauseKind {
             | ScriptStays { .. }
             | TrapBehindForeground { .. }
             | BackgroundUnforwarded { .. }
-            | UserSwitchStays { .. }
             | NoHandler { .. }
             | StopsOnOther { .. } => StopSignal::Ignored,
             TrapRuns { trap, .. } => trap_outcome(trap),
@@ -318,6 +334,12 @@ impl CauseKind {
                 InitFault::NotPid1 => return None,
                 InitFault::ForwardsToStayingParent { .. } => StopSignal::Abrupt,
                 InitFault::DropsSignal => StopSignal::Ignored,
+            },
+            UserSwitch { outcome, .. } => match outcome {
+                Forwarding::NotCaught => StopSignal::Ignored,
+                Forwarding::ToStayingParent { .. } => StopSignal::Abrupt,
+                Forwarding::ToChild { .. } => StopSignal::Delivered,
+                Forwarding::Unknown(_) => StopSignal::Unknown,
             },
             Handles(_) => StopSignal::Delivered,
             NotRunnable(_) | ImplicitExec { .. } | Reaps(_) | NoReaper(_) | ReapingUnseen(_) => {
@@ -443,10 +465,7 @@ fn launching(step: &Step, next: Option<(usize, &Step)>, c: &Container, signal: &
             Role::Init if program.pid1.as_ref().is_some_and(|k| k.forwards) => {
                 init(step, next, program, c, signal, &mut out)
             }
-            Role::ForkingUserSwitch if program.pid1.is_none() => out.push(Cause::new(
-                CauseKind::UserSwitchStays { name: name.clone() },
-                at,
-            )),
+            Role::ForkingUserSwitch => user_switch(step, next, name, program, signal, &mut out),
             Role::Launcher => out.push(Cause::new(CauseKind::Launcher { name: name.clone() }, at)),
             _ => {}
         },
@@ -510,6 +529,62 @@ fn init(
         }),
         knowledge,
     ));
+}
+
+/// `su`, `sudo`, `runuser`: they stay the parent; what they pass on is their entry's.
+fn user_switch(
+    step: &Step,
+    next: Option<(usize, &Step)>,
+    name: &str,
+    p: &'static Program,
+    signal: &str,
+    out: &mut Vec<Cause>,
+) {
+    let outcome = match (&p.pid1, next) {
+        (None, _) => Forwarding::Unknown("initlint has no facts for it".into()),
+        // `su -c` runs a shell, and whether it execs decides.
+        (
+            Some(_),
+            Some((
+                _,
+                Step {
+                    kind: StepKind::Unknown { why },
+                    ..
+                },
+            )),
+        ) => Forwarding::Unknown(why.clone()),
+        (Some(k), _) if !k.stops_on_signal(signal) => Forwarding::NotCaught,
+        (Some(_), Some((i, n))) if n.stays_parent() => Forwarding::ToStayingParent {
+            child: n.display_name(),
+            step: i,
+        },
+        (Some(_), n) => Forwarding::ToChild {
+            to: n.map_or("its shell".into(), |(_, n)| n.display_name()),
+        },
+    };
+    let evidence = match &outcome {
+        Forwarding::ToStayingParent { step, .. } => next
+            .filter(|(i, _)| i == step)
+            .and_then(|(_, n)| n.at.clone())
+            .map(Evidence::Span),
+        _ => step.at.clone().map(Evidence::Span),
+    };
+    out.push(Cause::new(
+        CauseKind::UserSwitch {
+            name: name.to_string(),
+            program: p,
+            outcome,
+        },
+        evidence,
+    ));
+    if let Some(k) = &p.pid1 {
+        let knowledge = Some(Evidence::Knowledge(p.name().into()));
+        let reaping = match k.reaps {
+            Reaps::Yes => CauseKind::Reaps(Reaping::Knowledge { name: p.name() }),
+            Reaps::No => CauseKind::NoReaper(NoReaper::Knowledge { name: p.name() }),
+        };
+        out.push(Cause::new(reaping, knowledge));
+    }
 }
 
 /// tini -s / TINI_SUBREAPER: registered as a subreaper, it reaps without being PID 1.
@@ -595,10 +670,11 @@ fn wrapper(step: &Step, name: &str, p: &'static Program, signal: &str, out: &mut
         return;
     }
     match (&p.pid1, p.role) {
-        // A forwarding init's causes are its launching ones.
+        // A forwarding init's and a user switch's causes are their launching ones.
         (Some(k), Role::Init) if k.forwards => {}
+        (_, Role::ForkingUserSwitch) => {}
         (Some(_), _) => knowledge(p, how, signal, out),
-        (None, Role::ForkingUserSwitch | Role::Launcher) => {}
+        (None, Role::Launcher) => {}
         (None, _) => out.push(Cause::new(
             CauseKind::Unseen(Unseen::Note {
                 name: name.to_string(),

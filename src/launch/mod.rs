@@ -727,8 +727,11 @@ impl Builder<'_> {
                 }
                 Role::Init | Role::ForkingUserSwitch => {
                     self.push(argv.clone(), pid1, at.clone(), kind, p.note.to_string());
-                    let rest = if base == "su" {
-                        su_command(&argv[1..])
+                    // `su user -c CMD` (and runuser without -u) run CMD in a login shell.
+                    let via_shell = base == "su"
+                        || (base == "runuser" && !argv.iter().any(|a| a.text.value == "-u"));
+                    let rest = if via_shell {
+                        self.su_command(&argv[1..], p.options_with_value)
                     } else {
                         rest
                     };
@@ -852,6 +855,47 @@ impl Builder<'_> {
         i
     }
 
+    /// `su [-] [USER] -c CMD`: CMD runs in `-s SHELL`, or in USER's login shell from the
+    /// container's /etc/passwd; when that cannot be read, the shell is not known.
+    fn su_command(&mut self, args: &[Arg], with_value: &[&str]) -> Vec<Arg> {
+        let value = |names: &[&str]| {
+            args.iter()
+                .position(|a| names.contains(&a.text.value.as_str()))
+                .and_then(|p| args.get(p + 1))
+        };
+        let Some(cmd) = value(&["-c", "--command", "--session-command"]) else {
+            return Vec::new();
+        };
+        let shell = match value(&["-s", "--shell"]) {
+            Some(s) => s.clone(),
+            None => {
+                let user = su_user(args, with_value);
+                match self.login_shell(&user) {
+                    Some(shell) => Arg::known(Text::synthetic(shell)),
+                    // Every shell execs an explicit `exec`: which one runs it does not matter.
+                    None if explicit_exec(&cmd.text.value) => Arg::known(Text::synthetic("sh")),
+                    None => Arg {
+                        text: Text::synthetic(format!("the login shell of {user}")),
+                        known: false,
+                    },
+                }
+            }
+        };
+        vec![shell, Arg::known(Text::synthetic("-c")), cmd.clone()]
+    }
+
+    /// USER's shell in the container's /etc/passwd.
+    fn login_shell(&mut self, user: &str) -> Option<String> {
+        let Lookup::Found(passwd) = self.c.files.lookup("/etc/passwd", self.sources) else {
+            return None;
+        };
+        passwd.content.value.lines().find_map(|line| {
+            let fields: Vec<&str> = line.split(':').collect();
+            (fields.len() == 7 && fields[0] == user && !fields[6].is_empty())
+                .then(|| fields[6].to_string())
+        })
+    }
+
     fn app_source(
         &mut self,
         int: &Interpreter,
@@ -938,19 +982,28 @@ fn skip_args(args: &[Arg], operands: usize, with_value: &[&str]) -> Vec<Arg> {
     args.iter().skip(i + operands).cloned().collect()
 }
 
-/// `su [-] user -c "cmd"`: the command runs in the user's shell.
-fn su_command(args: &[Arg]) -> Vec<Arg> {
-    let pos = args
-        .iter()
-        .position(|a| a.text.value == "-c" || a.text.value == "--command");
-    match pos.and_then(|p| args.get(p + 1)) {
-        Some(cmd) => vec![
-            Arg::known(Text::synthetic("sh")),
-            Arg::known(Text::synthetic("-c")),
-            cmd.clone(),
-        ],
-        None => Vec::new(),
+/// The string ends in an explicit `exec`, which every shell performs.
+fn explicit_exec(string: &str) -> bool {
+    let analysis = shell::analyze(string);
+    let unmeasured = ShellKind::Other("any shell".into());
+    matches!(&analysis.terminal, Some(Terminal::Command { cmd, place })
+        if shell::exec_outcome(&unmeasured, place, cmd.explicit_exec) == ExecOutcome::Explicit)
+}
+
+/// The user `su` switches to: its first operand, root by default.
+fn su_user(args: &[Arg], with_value: &[&str]) -> String {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let v = a.text.value.as_str();
+        if with_value.contains(&v) || v == "--session-command" {
+            i += 2;
+        } else if v.starts_with('-') {
+            i += 1;
+        } else {
+            return v.to_string();
+        }
     }
+    "root".into()
 }
 
 impl Step {

@@ -4,8 +4,8 @@
 use crate::elf;
 use crate::knowledge::signals;
 use crate::launch::cause::{
-    CauseKind, Handling, InitFault, NoReaper, Reaping, ReapingUnseen, Recognised, Searched, Seen,
-    Unseen,
+    CauseKind, Forwarding, Handling, InitFault, NoReaper, Reaping, ReapingUnseen, Recognised,
+    Searched, Seen, Unseen,
 };
 
 const ORPHANS: &str = "orphans re-parented to PID 1 (from `docker exec` sessions, timed-out health checks, double-forking daemons) stay zombies";
@@ -45,9 +45,27 @@ pub fn text(cause: &CauseKind, signal: &str) -> String {
                 trap.action
             ),
         },
-        CauseKind::UserSwitchStays { name } => format!(
-            "{name} stays PID 1 as the parent of the command and does not pass {signal} on"
-        ),
+        CauseKind::UserSwitch {
+            name,
+            program,
+            outcome,
+        } => {
+            let note = program.pid1.as_ref().map_or("", |k| k.note);
+            match outcome {
+                Forwarding::NotCaught => format!(
+                    "{name} stays PID 1 as the parent of the command and does not catch {signal}: the kernel drops it ({note})"
+                ),
+                Forwarding::ToStayingParent { child, .. } => format!(
+                    "{name} stays PID 1 and passes {signal} on to {child}, which stays the parent of the application: it dies of the signal, {name} exits, and the kernel SIGKILLs the application before it can shut down (measured)"
+                ),
+                Forwarding::ToChild { to } => {
+                    format!("{name} stays PID 1 and passes {signal} on to {to}: {note}")
+                }
+                Forwarding::Unknown(why) => format!(
+                    "{name} stays PID 1 as the parent of the command; whether {signal} reaches the application is not known: {why}"
+                ),
+            }
+        }
         CauseKind::Launcher { name } => format!(
             "{name} is PID 1 and runs the app as a child; whether it forwards {signal} depends on its version"
         ),

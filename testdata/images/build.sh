@@ -45,7 +45,8 @@ if [ "$skip_go" = 0 ]; then
 fi
 # Debian's packages, unpacked with dpkg -x (the host's /usr/bin is never copied).
 debs="dash busybox-static libc6 tini dumb-init catatonit python3.11-minimal
-  libpython3.11-minimal libexpat1 zlib1g bash libtinfo6"
+  libpython3.11-minimal libexpat1 zlib1g bash libtinfo6 util-linux libpam0g libpam-modules
+  libaudit1 libcap-ng0 libselinux1 libpcre2-8-0"
 (cd "$out/debs" && for pkg in $debs; do
   ls "$pkg"_*.deb >/dev/null 2>&1 || apt-get download "$pkg" >/dev/null 2>&1 || { echo "build.sh: apt-get download $pkg failed" >&2; exit 1; }
 done)
@@ -271,6 +272,39 @@ new bash-bg-list; debian_base bash-bg-list
 cp "$work/bash/bin/bash" "$(root bash-bg-list)/usr/bin/bash"
 cp -a "$work/libtinfo6/lib/." "$(root bash-bg-list)/lib/"; commit bash-bg-list
 config bash-bg-list --config.entrypoint /bin/bash --config.entrypoint -c --config.entrypoint "/app/sleeper & /app/handler"
+
+# 4. su and runuser stay PID 1, pass SIGTERM to their child and SIGKILL it 2 s later. Root
+# switches without a password through pam_rootok, as Debian's /etc/pam.d/su starts.
+su_base() {
+  local r; r=$(root "$1")
+  debian_base "$1"
+  mkdir -p "$r/usr/sbin" "$r/etc/pam.d" "$r/lib/x86_64-linux-gnu/security"
+  cp "$work/util-linux/bin/su" "$r/usr/bin/su"
+  cp "$work/util-linux/sbin/runuser" "$r/usr/sbin/runuser"
+  for pkg in libpam0g libaudit1 libcap-ng0 libselinux1; do cp -a "$work/$pkg/lib/." "$r/lib/"; done
+  cp -a "$work/libpcre2-8-0/usr/lib/x86_64-linux-gnu/." "$r/lib/x86_64-linux-gnu/"
+  cp "$work/libpam-modules/lib/x86_64-linux-gnu/security/pam_rootok.so" \
+    "$work/libpam-modules/lib/x86_64-linux-gnu/security/pam_permit.so" \
+    "$r/lib/x86_64-linux-gnu/security/"
+  for svc in su runuser; do
+    printf 'auth sufficient pam_rootok.so\nauth required pam_permit.so\naccount required pam_permit.so\nsession required pam_permit.so\n' >"$r/etc/pam.d/$svc"
+  done
+  printf 'root:x:0:\n' >"$r/etc/group"
+}
+# root's login shell is /bin/sh (dash), which does not exec the command: abrupt.
+new su-dash-handler; su_base su-dash-handler; commit su-dash-handler
+config su-dash-handler --config.entrypoint /usr/bin/su --config.entrypoint root \
+  --config.entrypoint -c --config.entrypoint /app/handler
+# bash execs the single command, which gets SIGTERM from su.
+new su-bash-handler; su_base su-bash-handler
+cp "$work/bash/bin/bash" "$(root su-bash-handler)/usr/bin/bash"
+cp -a "$work/libtinfo6/lib/." "$(root su-bash-handler)/lib/"; commit su-bash-handler
+config su-bash-handler --config.entrypoint /usr/bin/su --config.entrypoint root \
+  --config.entrypoint -s --config.entrypoint /bin/bash --config.entrypoint -c --config.entrypoint /app/handler
+# runuser -u runs the program directly.
+new runuser-handler; su_base runuser-handler; commit runuser-handler
+config runuser-handler --config.entrypoint /usr/sbin/runuser --config.entrypoint -u \
+  --config.entrypoint root --config.entrypoint -- --config.entrypoint /app/handler
 
 # 5. call sites: waitpid(pid) only; a static binary that handles SIGINT only; a stripped one.
 new waiter-own-child; debian_base waiter-own-child

@@ -1,2 +1,2 @@
 #!/bin/sh
-exec sudo -u app /usr/local/bin/server
+exec sudo -u app sh -c "/usr/local/bin/server; echo stopped"

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec sudo -u app /usr/local/bin/server
