@@ -1,6 +1,7 @@
 //! What initlint knows about programs, kept as data: one table of programs (`programs`),
 //! the interpreters and how to spot a handler in their source, and signal names.
 
+pub mod imports;
 pub mod programs;
 pub mod signals;
 
@@ -59,6 +60,8 @@ pub struct Interpreter {
     /// Calls that replace the process with another program, the program first
     /// (`os.execvp("gunicorn", …)`): the app is then not what stays PID 1.
     pub exec_calls: &'static [&'static str],
+    /// How its source names the app's own modules, followed to find a handler.
+    pub imports: imports::ImportStyle,
     pub fix: &'static str,
 }
 
@@ -81,6 +84,7 @@ pub static INTERPRETERS: &[Interpreter] = &[
             "os.execv(", "os.execvp(", "os.execve(", "os.execvpe(", "os.execl(", "os.execlp(",
             "os.execle(", "os.execlpe(",
         ],
+        imports: imports::ImportStyle::Python,
         fix: "install a handler: `signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))`, or run under an init (`ENTRYPOINT [\"tini\", \"--\"]`, `docker run --init`)",
     },
     Interpreter {
@@ -100,6 +104,7 @@ pub static INTERPRETERS: &[Interpreter] = &[
         inline_code_options: &["-e", "--eval", "-p", "--print"],
         module_option: None,
         exec_calls: &[],
+        imports: imports::ImportStyle::Node,
         fix: "add `process.on('SIGTERM', () => server.close(() => process.exit(0)))`, or run under an init (`ENTRYPOINT [\"tini\", \"--\"]`, `docker run --init`)",
     },
     Interpreter {
@@ -120,6 +125,7 @@ pub static INTERPRETERS: &[Interpreter] = &[
         inline_code_options: &["-e"],
         module_option: None,
         exec_calls: &[],
+        imports: imports::ImportStyle::None,
         fix: "add `Signal.trap('TERM') { shutdown; exit }`, or run under an init",
     },
     Interpreter {
@@ -131,6 +137,7 @@ pub static INTERPRETERS: &[Interpreter] = &[
         inline_code_options: &["-r"],
         module_option: None,
         exec_calls: &[],
+        imports: imports::ImportStyle::None,
         fix: "add `pcntl_async_signals(true); pcntl_signal(SIGTERM, fn() => exit(0));`, or run under an init",
     },
     Interpreter {
@@ -142,6 +149,7 @@ pub static INTERPRETERS: &[Interpreter] = &[
         inline_code_options: &["-e", "-E"],
         module_option: None,
         exec_calls: &[],
+        imports: imports::ImportStyle::None,
         fix: "add `$SIG{TERM} = sub { exit 0 };`, or run under an init",
     },
 ];

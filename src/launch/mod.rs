@@ -143,6 +143,9 @@ impl Place {
 
 const MAX_DEPTH: usize = 24;
 
+/// App modules read when following imports for a handler.
+const MAX_MODULES: usize = 16;
+
 pub fn build(c: &Container, sources: &mut SourceMap, extras: &Extras) -> Chain {
     let mut b = Builder {
         c,
@@ -817,9 +820,7 @@ impl Builder<'_> {
                 }
                 (_, Ok(text)) => match int.find_handler(&text.value, &stop) {
                     Some(p) => Handler::Found(p),
-                    None => Handler::NotFound {
-                        source: app_name.clone().unwrap_or_default(),
-                    },
+                    None => self.handler_in_imports(int, &text.value, app_name.as_deref(), &stop),
                 },
                 (_, Err(why)) => Handler::SourceUnavailable(why),
             }
@@ -896,6 +897,88 @@ impl Builder<'_> {
         })
     }
 
+    /// Look for the handler in the app's own modules the entry file imports (and theirs),
+    /// breadth first, up to [`MAX_MODULES`] files.
+    fn handler_in_imports(
+        &mut self,
+        int: &Interpreter,
+        entry: &str,
+        app: Option<&str>,
+        stop: &str,
+    ) -> Handler {
+        let dir = match app.filter(|a| a.starts_with('/')) {
+            Some(path) => path.rsplit_once('/').map_or("/", |(d, _)| d).to_string(),
+            None => self.workdir(),
+        };
+        let mut seen: Vec<String> = app.map(str::to_string).into_iter().collect();
+        let mut queue = std::collections::VecDeque::from([(entry.to_string(), dir)]);
+        let mut read = 0;
+        while let Some((source, dir)) = queue.pop_front() {
+            for paths in knowledge::imports::candidates(int.imports, &source, &dir) {
+                if read >= MAX_MODULES {
+                    break;
+                }
+                let Some((path, text)) =
+                    paths
+                        .iter()
+                        .find_map(|p| match self.c.files.lookup(p, self.sources) {
+                            Lookup::Found(e) if e.content.map != crate::source::TextMap::None => {
+                                Some((e.path.clone(), e.content.value))
+                            }
+                            _ => None,
+                        })
+                else {
+                    continue;
+                };
+                if seen.contains(&path) {
+                    continue;
+                }
+                read += 1;
+                if let Some(p) = int.find_handler(&text, stop) {
+                    return Handler::Found(format!("{p} in {path}, which the app imports"));
+                }
+                let dir = path.rsplit_once('/').map_or("/", |(d, _)| d).to_string();
+                seen.push(path);
+                queue.push_back((text, dir));
+            }
+        }
+        let source = app.unwrap_or_default().to_string();
+        Handler::NotFound {
+            source: match seen.len() {
+                0 | 1 => source,
+                2 => format!("{source} (with the app module it imports)"),
+                n => format!("{source} (with the {} app modules it imports)", n - 1),
+            },
+        }
+    }
+
+    /// `node DIR` (`node .`) runs the file DIR/package.json names as `main` (index.js by
+    /// default).
+    fn package_main(&mut self, int: &Interpreter, dir: &str) -> Option<FileEntry> {
+        if int.imports != knowledge::imports::ImportStyle::Node {
+            return None;
+        }
+        let manifest = crate::model::join_path(dir, "package.json");
+        let main = match self.c.files.lookup(&manifest, self.sources) {
+            Lookup::Found(e) => serde_json::from_str::<serde_json::Value>(&e.content.value)
+                .ok()
+                .and_then(|v| v.get("main")?.as_str().map(str::to_string)),
+            _ => None,
+        }
+        .unwrap_or_else(|| "index.js".into());
+        let main = crate::model::join_path(dir, &main);
+        [
+            main.clone(),
+            format!("{main}.js"),
+            format!("{main}/index.js"),
+        ]
+        .iter()
+        .find_map(|p| match self.c.files.lookup(p, self.sources) {
+            Lookup::Found(e) => Some(*e),
+            _ => None,
+        })
+    }
+
     fn app_source(
         &mut self,
         int: &Interpreter,
@@ -948,7 +1031,12 @@ impl Builder<'_> {
             let path = crate::model::join_path(&self.workdir(), v);
             return match self.c.files.lookup(&path, self.sources) {
                 Lookup::Found(e) => (Some(e.path.clone()), Ok(e.content)),
-                Lookup::Missing { why, .. } | Lookup::Unknown { why } => (Some(path), Err(why)),
+                Lookup::Missing { why, .. } | Lookup::Unknown { why } => {
+                    match self.package_main(int, &path) {
+                        Some(e) => (Some(e.path.clone()), Ok(e.content)),
+                        None => (Some(path), Err(why)),
+                    }
+                }
             };
         }
         (

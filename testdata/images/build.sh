@@ -208,6 +208,12 @@ new python-handler; python_base python-handler
 printf 'import signal, sys, time\nsignal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\nwhile True:\n    time.sleep(1)\n' >"$(root python-handler)/app/main.py"
 commit python-handler
 config python-handler --config.cmd /usr/bin/python3.11 --config.cmd /app/main.py
+# 9. the handler is in a module of the app that main.py imports.
+new python-handler-in-module; python_base python-handler-in-module
+printf 'import lifecycle\nlifecycle.serve()\n' >"$(root python-handler-in-module)/app/main.py"
+printf 'import signal, sys, time\ndef serve():\n    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n    while True:\n        time.sleep(1)\n' >"$(root python-handler-in-module)/app/lifecycle.py"
+commit python-handler-in-module
+config python-handler-in-module --config.cmd /usr/bin/python3.11 --config.cmd /app/main.py
 # 9. python that execs the real program (os.execv): the program is PID 1, not python.
 new python-execv-handler; python_base python-execv-handler
 printf 'import os

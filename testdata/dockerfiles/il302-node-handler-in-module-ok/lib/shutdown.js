@@ -1,0 +1,3 @@
+exports.onStop = (server) => {
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+};

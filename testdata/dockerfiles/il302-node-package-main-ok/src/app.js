@@ -1,0 +1,2 @@
+process.once('SIGTERM', () => process.exit(0));
+setInterval(() => {}, 1000);
