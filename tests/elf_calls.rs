@@ -9,18 +9,39 @@ use initlint::elf::{inspect, SignalUse, WaitUse};
 
 const SIGTERM: &str = "SIGTERM";
 
-fn compile(dir: &Path, name: &str, source: &str, flags: &[&str]) -> Vec<u8> {
+/// A C compiler: the host's gcc, or a cross compiler for another architecture.
+#[derive(Clone, Copy)]
+struct Cc {
+    program: &'static str,
+    package: &'static str,
+}
+
+const X86_64: Cc = Cc {
+    program: "gcc",
+    package: "gcc",
+};
+const AARCH64: Cc = Cc {
+    program: "aarch64-linux-gnu-gcc",
+    package: "gcc-aarch64-linux-gnu and libc6-dev-arm64-cross",
+};
+
+fn compile(cc: Cc, dir: &Path, name: &str, source: &str, flags: &[&str]) -> Vec<u8> {
     let c = dir.join(format!("{name}.c"));
     std::fs::write(&c, source).unwrap();
     let out: PathBuf = dir.join(name);
-    let status = Command::new("gcc")
+    let status = Command::new(cc.program)
         .args(["-O2", "-o"])
         .arg(&out)
         .arg(&c)
         .args(flags)
         .status()
-        .expect("gcc (Debian package gcc; ./x test installs it)");
-    assert!(status.success(), "gcc {name}");
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (Debian package {}; ./x test installs it)",
+                cc.program, cc.package
+            )
+        });
+    assert!(status.success(), "{} {name}", cc.program);
     std::fs::read(out).unwrap()
 }
 
@@ -61,9 +82,31 @@ int main(void) {
 
 #[test]
 fn the_signal_number_at_the_call_site_decides() {
+    signal_numbers(X86_64);
+}
+
+/// The same programs cross-compiled for aarch64: `mov w0, #15; bl sigaction` through the PLT,
+/// and `.symtab` functions in static binaries.
+#[test]
+fn the_signal_number_at_the_call_site_decides_on_aarch64() {
+    signal_numbers(AARCH64);
+}
+
+#[test]
+fn waitpid_minus_one_reaps_orphans_waitpid_pid_does_not() {
+    wait_pids(X86_64);
+}
+
+#[test]
+fn waitpid_minus_one_reaps_orphans_waitpid_pid_does_not_on_aarch64() {
+    wait_pids(AARCH64);
+}
+
+fn signal_numbers(cc: Cc) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let dynamic = inspect(&compile(d, "h", HANDLER, &[])).unwrap();
+    let compile = |name: &str, source: &str, flags: &[&str]| compile(cc, d, name, source, flags);
+    let dynamic = inspect(&compile("h", HANDLER, &[])).unwrap();
     match dynamic.signal_use(SIGTERM) {
         SignalUse::Handles(site) => {
             assert_eq!(site.callee, "sigaction");
@@ -73,7 +116,7 @@ fn the_signal_number_at_the_call_site_decides() {
         other => panic!("dynamic handler: {other:?}"),
     }
     // Imports signal(), but only for SIGINT: SIGTERM is not handled.
-    let int_only = inspect(&compile(d, "int", SIGINT_ONLY, &[])).unwrap();
+    let int_only = inspect(&compile("int", SIGINT_ONLY, &[])).unwrap();
     assert!(!int_only.imports_any(&["signal"]).is_empty());
     match int_only.signal_use(SIGTERM) {
         SignalUse::Others(o) => assert_eq!(o, [2]),
@@ -81,34 +124,34 @@ fn the_signal_number_at_the_call_site_decides() {
     }
     // Static and unstripped: libc's own sigaction(SIGABRT) in abort() does not count as
     // handling SIGTERM; main's call does.
-    let st = inspect(&compile(d, "hs", HANDLER, &["-static"])).unwrap();
+    let st = inspect(&compile("hs", HANDLER, &["-static"])).unwrap();
     assert!(st.is_static);
     assert!(
         matches!(st.signal_use(SIGTERM), SignalUse::Handles(s) if s.caller.as_deref() == Some("main"))
     );
-    let st_int = inspect(&compile(d, "ints", SIGINT_ONLY, &["-static"])).unwrap();
+    let st_int = inspect(&compile("ints", SIGINT_ONLY, &["-static"])).unwrap();
     match st_int.signal_use(SIGTERM) {
         SignalUse::Others(o) => assert!(o.contains(&2) && !o.contains(&15), "{o:?}"),
         other => panic!("static SIGINT only: {other:?}"),
     }
     // Stripped static: nothing to resolve calls against.
-    let stripped = inspect(&compile(d, "hss", HANDLER, &["-static", "-s"])).unwrap();
+    let stripped = inspect(&compile("hss", HANDLER, &["-static", "-s"])).unwrap();
     assert!(matches!(stripped.signal_use(SIGTERM), SignalUse::Invisible));
 }
 
-#[test]
-fn waitpid_minus_one_reaps_orphans_waitpid_pid_does_not() {
+fn wait_pids(cc: Cc) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let any = inspect(&compile(d, "any", ANY_CHILD, &[])).unwrap();
+    let compile = |name: &str, source: &str, flags: &[&str]| compile(cc, d, name, source, flags);
+    let any = inspect(&compile("any", ANY_CHILD, &[])).unwrap();
     assert!(matches!(any.wait_use(), WaitUse::Any(s) if s.arg == Some(-1)));
-    let own = inspect(&compile(d, "own", OWN_CHILD, &[])).unwrap();
+    let own = inspect(&compile("own", OWN_CHILD, &[])).unwrap();
     // It imports waitpid, yet waits only for the pid fork() returned.
     assert!(!own.imports_any(&["waitpid"]).is_empty());
     match own.wait_use() {
         WaitUse::OwnOnly(sites) => assert_eq!(sites[0].arg, None),
         other => panic!("own child: {other:?}"),
     }
-    let any_static = inspect(&compile(d, "anys", ANY_CHILD, &["-static"])).unwrap();
+    let any_static = inspect(&compile("anys", ANY_CHILD, &["-static"])).unwrap();
     assert!(matches!(any_static.wait_use(), WaitUse::Any(_)));
 }

@@ -3,14 +3,22 @@
 //! `sigaction` proves nothing — a static libc always has it, for abort()'s SIGABRT — while
 //! `mov $0xf,%edi; call sigaction` does.
 //!
-//! x86-64 only: the first argument is `edi`/`rdi`, set by an instruction shortly before the
-//! call. Targets are PLT stubs (dynamic binaries, found through their GOT relocations),
-//! `call *GOT(%rip)` (`-fno-plt`), and `.symtab` functions (unstripped static binaries).
+//! x86-64 and aarch64: the first argument (`edi`/`rdi`, `w0`/`x0`) is set by an instruction
+//! shortly before the call. Targets are PLT stubs (dynamic binaries, found through their GOT
+//! relocations), `call *GOT(%rip)` (x86-64 `-fno-plt`), and `.symtab` functions (unstripped
+//! static binaries).
 
 use std::collections::HashMap;
 
-use goblin::elf::{header::EM_X86_64, section_header::SHF_EXECINSTR, sym::STT_FUNC, Elf};
-use iced_x86::{Code, Decoder, DecoderOptions, Instruction, Mnemonic, OpKind, Register};
+use goblin::elf::{
+    header::{EM_AARCH64, EM_X86_64},
+    section_header::SHF_EXECINSTR,
+    sym::STT_FUNC,
+    Elf,
+};
+
+mod aarch64;
+mod x86_64;
 
 /// Functions that install a signal disposition; the first argument is the signal number.
 pub const INSTALL_FNS: &[&str] = &[
@@ -91,10 +99,12 @@ pub struct Calls {
 /// The call sites of an x86-64 binary; `None` for other architectures, or when there is
 /// nothing to resolve calls against (a stripped static binary).
 pub fn analyse(elf: &Elf<'_>, bytes: &[u8]) -> Option<Calls> {
-    if elf.header.e_machine != EM_X86_64 {
-        return None;
-    }
-    let targets = Targets::new(elf, bytes, &is_wrapper);
+    let arch = match elf.header.e_machine {
+        EM_X86_64 => Arch::X86_64,
+        EM_AARCH64 => Arch::Aarch64,
+        _ => return None,
+    };
+    let targets = Targets::new(elf, bytes, arch, &is_wrapper);
     if targets.by_address.is_empty() && targets.by_slot.is_empty() && elf.syms.is_empty() {
         return None;
     }
@@ -110,9 +120,19 @@ pub fn analyse(elf: &Elf<'_>, bytes: &[u8]) -> Option<Calls> {
         if scanned > MAX_CODE {
             return None;
         }
-        scan(code, sh.sh_addr, &targets, &mut calls);
+        match arch {
+            Arch::X86_64 => x86_64::scan(code, sh.sh_addr, &targets, &mut calls),
+            Arch::Aarch64 => aarch64::scan(code, sh.sh_addr, &targets, &mut calls),
+        }
     }
     Some(calls)
+}
+
+/// The instruction sets whose calls initlint reads.
+#[derive(Debug, Clone, Copy)]
+enum Arch {
+    X86_64,
+    Aarch64,
 }
 
 fn section_bytes(bytes: &[u8], offset: u64, size: u64) -> Option<&[u8]> {
@@ -133,7 +153,7 @@ struct Targets {
 }
 
 impl Targets {
-    fn new(elf: &Elf<'_>, bytes: &[u8], wanted: &dyn Fn(&str) -> bool) -> Targets {
+    fn new(elf: &Elf<'_>, bytes: &[u8], arch: Arch, wanted: &dyn Fn(&str) -> bool) -> Targets {
         let mut by_slot = HashMap::new();
         for rel in elf.pltrelocs.iter().chain(elf.dynrelas.iter()) {
             let name = elf
@@ -151,7 +171,12 @@ impl Targets {
                 continue;
             }
             if let Some(code) = section_bytes(bytes, sh.sh_offset, sh.sh_size) {
-                plt_stubs(code, sh.sh_addr, &by_slot, &mut by_address);
+                match arch {
+                    Arch::X86_64 => x86_64::plt_stubs(code, sh.sh_addr, &by_slot, &mut by_address),
+                    Arch::Aarch64 => {
+                        aarch64::plt_stubs(code, sh.sh_addr, &by_slot, &mut by_address)
+                    }
+                }
             }
         }
         let mut functions = Vec::new();
@@ -186,71 +211,9 @@ impl Targets {
     }
 }
 
-/// PLT entries are `[endbr64;] [bnd] jmp *slot(%rip)`: map each entry's start to the
-/// function whose GOT slot it jumps through.
-fn plt_stubs(code: &[u8], base: u64, slots: &HashMap<u64, String>, out: &mut HashMap<u64, String>) {
-    let mut decoder = Decoder::with_ip(64, code, base, DecoderOptions::NONE);
-    let mut entry_start = None;
-    let mut instr = Instruction::default();
-    while decoder.can_decode() {
-        decoder.decode_out(&mut instr);
-        if instr.code() == Code::Endbr64 {
-            entry_start = Some(instr.ip());
-            continue;
-        }
-        if instr.mnemonic() == Mnemonic::Jmp && instr.is_ip_rel_memory_operand() {
-            if let Some(name) = slots.get(&instr.ip_rel_memory_address()) {
-                out.insert(instr.ip(), name.clone());
-                if let Some(start) = entry_start {
-                    out.insert(start, name.clone());
-                }
-            }
-        }
-        entry_start = None;
-    }
-}
-
-/// Walk the code, tracking the last constant put in `edi`/`rdi`, and record each call (or
-/// tail jump) to a target.
-fn scan(code: &[u8], base: u64, targets: &Targets, calls: &mut Calls) {
-    let mut decoder = Decoder::with_ip(64, code, base, DecoderOptions::NONE);
-    let mut instr = Instruction::default();
-    let mut rdi: Option<i64> = None;
-    while decoder.can_decode() {
-        decoder.decode_out(&mut instr);
-        let flow = instr.mnemonic() == Mnemonic::Call || instr.mnemonic() == Mnemonic::Jmp;
-        if flow {
-            if let Some(callee) = callee(&instr, targets) {
-                record(callee, rdi, &instr, targets, calls);
-            }
-        }
-        if flow || instr.mnemonic() == Mnemonic::Ret {
-            // The callee, or whatever runs next, may have changed rdi.
-            rdi = None;
-            continue;
-        }
-        if writes_rdi(&instr) {
-            rdi = constant_into_rdi(&instr, rdi);
-        }
-    }
-}
-
-fn callee<'t>(instr: &Instruction, targets: &'t Targets) -> Option<&'t str> {
-    match instr.op0_kind() {
-        OpKind::NearBranch64 => targets
-            .by_address
-            .get(&instr.near_branch_target())
-            .map(String::as_str),
-        OpKind::Memory if instr.is_ip_rel_memory_operand() => targets
-            .by_slot
-            .get(&instr.ip_rel_memory_address())
-            .map(String::as_str),
-        _ => None,
-    }
-}
-
-fn record(callee: &str, rdi: Option<i64>, instr: &Instruction, t: &Targets, calls: &mut Calls) {
-    let caller = t.function_at(instr.ip());
+/// Record a call to `callee` at `at` with first argument `arg`.
+fn record(callee: &str, arg: Option<i64>, at: u64, t: &Targets, calls: &mut Calls) {
+    let caller = t.function_at(at);
     // libc's own wrappers pass their argument through (`signal` → `__sigaction(sig)`):
     // those calls say nothing about the program.
     if caller.is_some_and(is_wrapper) {
@@ -258,8 +221,8 @@ fn record(callee: &str, rdi: Option<i64>, instr: &Instruction, t: &Targets, call
     }
     let site = CallSite {
         callee: callee.to_string(),
-        arg: rdi,
-        at: instr.ip(),
+        arg,
+        at,
         caller: caller.map(str::to_string),
     };
     if INSTALL_FNS.contains(&callee) {
@@ -278,49 +241,4 @@ fn is_wrapper(name: &str) -> bool {
         || WAITID_FNS.contains(&name)
         || WAIT_ANY_FNS.contains(&name)
         || COLLECT_FNS.contains(&name)
-}
-
-fn is_rdi(r: Register) -> bool {
-    matches!(
-        r,
-        Register::RDI | Register::EDI | Register::DI | Register::DIL
-    )
-}
-
-/// The instruction's first operand is rdi (or a part of it) and it writes it.
-fn writes_rdi(instr: &Instruction) -> bool {
-    instr.op_count() > 0
-        && instr.op0_kind() == OpKind::Register
-        && is_rdi(instr.op0_register())
-        && !matches!(
-            instr.mnemonic(),
-            Mnemonic::Cmp | Mnemonic::Test | Mnemonic::Push
-        )
-}
-
-/// The constant rdi holds after `instr`, if it is one: `mov $15,%edi`, `xor %edi,%edi`,
-/// `or $-1,%edi`, `mov $-1,%rdi`. Anything else makes it unknown.
-fn constant_into_rdi(instr: &Instruction, before: Option<i64>) -> Option<i64> {
-    let imm = match instr.op1_kind() {
-        OpKind::Immediate8
-        | OpKind::Immediate16
-        | OpKind::Immediate32
-        | OpKind::Immediate8to16
-        | OpKind::Immediate8to32
-        | OpKind::Immediate8to64
-        | OpKind::Immediate32to64 => Some(instr.immediate(1) as i64),
-        _ => None,
-    };
-    // A 32-bit write zero-extends; the C int argument is the low 32 bits, sign-extended.
-    let as_int = |v: i64| i64::from(v as i32);
-    match instr.mnemonic() {
-        Mnemonic::Mov => imm.map(as_int),
-        Mnemonic::Xor if instr.op1_kind() == OpKind::Register && is_rdi(instr.op1_register()) => {
-            Some(0)
-        }
-        Mnemonic::Or if imm.map(as_int) == Some(-1) => Some(-1),
-        Mnemonic::Or => before.zip(imm).map(|(b, i)| as_int(b | i)),
-        Mnemonic::And => before.zip(imm).map(|(b, i)| as_int(b & i)),
-        _ => None,
-    }
 }

@@ -81,7 +81,8 @@ pub struct ElfFacts {
     /// `.comment` mentions rustc.
     pub rust: bool,
     pub libc: Libc,
-    /// x86-64: the call sites of signal and wait functions (PLT stubs, `.symtab`).
+    /// x86-64 and aarch64: the call sites of signal and wait functions (PLT stubs,
+    /// `.symtab`).
     pub calls: Option<Calls>,
 }
 

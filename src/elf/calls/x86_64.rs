@@ -1,0 +1,118 @@
+//! x86-64: the first argument is `edi`/`rdi`; PLT entries are `[endbr64;] jmp *slot(%rip)`.
+
+use std::collections::HashMap;
+
+use iced_x86::{Code, Decoder, DecoderOptions, Instruction, Mnemonic, OpKind, Register};
+
+/// PLT entries are `[endbr64;] [bnd] jmp *slot(%rip)`: map each entry's start to the
+/// function whose GOT slot it jumps through.
+pub(super) fn plt_stubs(
+    code: &[u8],
+    base: u64,
+    slots: &HashMap<u64, String>,
+    out: &mut HashMap<u64, String>,
+) {
+    let mut decoder = Decoder::with_ip(64, code, base, DecoderOptions::NONE);
+    let mut entry_start = None;
+    let mut instr = Instruction::default();
+    while decoder.can_decode() {
+        decoder.decode_out(&mut instr);
+        if instr.code() == Code::Endbr64 {
+            entry_start = Some(instr.ip());
+            continue;
+        }
+        if instr.mnemonic() == Mnemonic::Jmp && instr.is_ip_rel_memory_operand() {
+            if let Some(name) = slots.get(&instr.ip_rel_memory_address()) {
+                out.insert(instr.ip(), name.clone());
+                if let Some(start) = entry_start {
+                    out.insert(start, name.clone());
+                }
+            }
+        }
+        entry_start = None;
+    }
+}
+
+/// Walk the code, tracking the last constant put in `edi`/`rdi`, and record each call (or
+/// tail jump) to a target.
+pub(super) fn scan(code: &[u8], base: u64, targets: &super::Targets, calls: &mut super::Calls) {
+    let mut decoder = Decoder::with_ip(64, code, base, DecoderOptions::NONE);
+    let mut instr = Instruction::default();
+    let mut rdi: Option<i64> = None;
+    while decoder.can_decode() {
+        decoder.decode_out(&mut instr);
+        let flow = instr.mnemonic() == Mnemonic::Call || instr.mnemonic() == Mnemonic::Jmp;
+        if flow {
+            if let Some(callee) = callee(&instr, targets) {
+                super::record(callee, rdi, instr.ip(), targets, calls);
+            }
+        }
+        if flow || instr.mnemonic() == Mnemonic::Ret {
+            // The callee, or whatever runs next, may have changed rdi.
+            rdi = None;
+            continue;
+        }
+        if writes_rdi(&instr) {
+            rdi = constant_into_rdi(&instr, rdi);
+        }
+    }
+}
+
+fn callee<'t>(instr: &Instruction, targets: &'t super::Targets) -> Option<&'t str> {
+    match instr.op0_kind() {
+        OpKind::NearBranch64 => targets
+            .by_address
+            .get(&instr.near_branch_target())
+            .map(String::as_str),
+        OpKind::Memory if instr.is_ip_rel_memory_operand() => targets
+            .by_slot
+            .get(&instr.ip_rel_memory_address())
+            .map(String::as_str),
+        _ => None,
+    }
+}
+
+fn is_rdi(r: Register) -> bool {
+    matches!(
+        r,
+        Register::RDI | Register::EDI | Register::DI | Register::DIL
+    )
+}
+
+/// The instruction's first operand is rdi (or a part of it) and it writes it.
+fn writes_rdi(instr: &Instruction) -> bool {
+    instr.op_count() > 0
+        && instr.op0_kind() == OpKind::Register
+        && is_rdi(instr.op0_register())
+        && !matches!(
+            instr.mnemonic(),
+            Mnemonic::Cmp | Mnemonic::Test | Mnemonic::Push
+        )
+}
+
+/// The constant rdi holds after `instr`, if it is one: `mov $15,%edi`, `xor %edi,%edi`,
+/// `or $-1,%edi`, `mov $-1,%rdi`. Anything else makes it unknown.
+fn constant_into_rdi(instr: &Instruction, before: Option<i64>) -> Option<i64> {
+    let imm = match instr.op1_kind() {
+        OpKind::Immediate8
+        | OpKind::Immediate16
+        | OpKind::Immediate32
+        | OpKind::Immediate8to16
+        | OpKind::Immediate8to32
+        | OpKind::Immediate8to64
+        | OpKind::Immediate32to64 => Some(instr.immediate(1) as i64),
+        _ => None,
+    };
+    // A 32-bit write zero-extends; the C int argument is the low 32 bits, sign-extended.
+    let as_int = |v: i64| i64::from(v as i32);
+    match instr.mnemonic() {
+        Mnemonic::Mov => imm.map(as_int),
+        Mnemonic::Xor if instr.op1_kind() == OpKind::Register && is_rdi(instr.op1_register()) => {
+            Some(0)
+        }
+        Mnemonic::Or if imm.map(as_int) == Some(-1) => Some(-1),
+        Mnemonic::Or => before.zip(imm).map(|(b, i)| as_int(b | i)),
+        Mnemonic::And => before.zip(imm).map(|(b, i)| as_int(b & i)),
+        _ => None,
+    }
+}
