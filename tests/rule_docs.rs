@@ -115,8 +115,7 @@ fn only_rules_name_rule_codes() {
         "image",
         "dockerfile",
     ] {
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
+        for path in rust_files(&root.join(dir)) {
             offenders.extend(code_lines(&path));
         }
     }
@@ -125,6 +124,20 @@ fn only_rules_name_rule_codes() {
         offenders.is_empty(),
         "rule codes outside src/rules: {offenders:#?}"
     );
+}
+
+/// The `.rs` files under `dir`, at any depth.
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
 }
 
 /// Non-comment lines of a Rust file that contain `IL` followed by three digits.
