@@ -6,6 +6,8 @@ pub mod config;
 pub mod dockerfile;
 pub mod elf;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod image;
 pub mod knowledge;
 pub mod launch;
