@@ -102,6 +102,22 @@ pub struct Cli {
     #[arg(long = "max-layer-size", value_name = "BYTES")]
     pub max_layer_size: Option<u64>,
 
+    /// Image mode: stop reading an image whose layers together expand beyond this many bytes.
+    /// Default 64 GiB.
+    #[arg(long = "max-image-size", value_name = "BYTES")]
+    pub max_image_size: Option<u64>,
+
+    /// Image mode: stop reading a layer that expands more than this many times its stored size
+    /// (checked after its first 256 MiB). Default 1000.
+    #[arg(long = "max-ratio", value_name = "N")]
+    pub max_ratio: Option<u64>,
+
+    /// Registry pulls: give up on the whole pull after this many seconds (a registry that
+    /// answers byte by byte, or never). Connecting times out after 15 s and a read that
+    /// receives nothing after 60 s (or this, if shorter). Default 600.
+    #[arg(long = "network-timeout", value_name = "SECONDS")]
+    pub network_timeout: Option<u64>,
+
     /// List all rules and exit.
     #[arg(long)]
     pub list_rules: bool,

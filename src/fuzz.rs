@@ -61,6 +61,7 @@ pub fn layer(data: &[u8]) {
     };
     let limits = Limits {
         max_layer_bytes: 64 << 20,
+        ..Limits::default()
     };
     let _ = layer::index(data, "fuzz", &Expect::default(), &want, limits);
 }

@@ -397,6 +397,15 @@ fn image_options(cli: &Cli, target: &image::ImageTarget) -> Result<image::Option
     }
     opts.insecure_registries = cli.insecure_registries.clone();
     opts.config = cli.image_config.clone();
+    if let Some(bytes) = cli.max_image_size {
+        opts.limits.max_image_bytes = bytes;
+    }
+    if let Some(n) = cli.max_ratio {
+        opts.limits.max_ratio = n;
+    }
+    if let Some(secs) = cli.network_timeout {
+        opts.network_timeout = std::time::Duration::from_secs(secs);
+    }
     if let Some(bytes) = cli.max_layer_size {
         opts.limits.max_layer_bytes = bytes;
     }

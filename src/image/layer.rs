@@ -3,8 +3,11 @@
 //! records every change the layer makes. Contents are kept only for the files the launch
 //! chain may need (see [`Want`]); everything else is skipped as it streams past.
 
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -108,11 +111,66 @@ pub struct Expect {
     pub tar: Option<String>,
 }
 
-/// Caps that keep a hostile layer from exhausting the machine.
-#[derive(Debug, Clone, Copy)]
+/// Caps that keep a hostile image from exhausting the machine.
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// Uncompressed bytes per layer (decompression bombs).
     pub max_layer_bytes: u64,
+    /// Uncompressed bytes of all layers of one image together (one small bomb blob listed
+    /// as many layers).
+    pub max_image_bytes: u64,
+    /// Uncompressed bytes per stored byte, checked once a layer has expanded past
+    /// [`RATIO_GRACE`]: real layers stay far below it, bombs far above.
+    pub max_ratio: u64,
+    /// Uncompressed bytes read so far for this image, shared by the layer readers.
+    pub spent: Arc<AtomicU64>,
+}
+
+/// A layer may expand this far before its compression ratio is checked.
+pub const RATIO_GRACE: u64 = 256 << 20;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_layer_bytes: 32 << 30,
+            max_image_bytes: 64 << 30,
+            max_ratio: 1000,
+            spent: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+/// An error from below the tar reader (the blob source, decompression, a cap), kept apart
+/// so it is not reported as a bad tar header.
+#[derive(Debug)]
+struct Below(String);
+
+impl std::fmt::Display for Below {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Below {}
+
+/// A cap stopped the read (nothing more should be read).
+fn is_limit(message: &str) -> bool {
+    message.contains("stopped (a decompression bomb?)")
+}
+
+/// The message of an error from below the tar reader, if `e` is (or wraps) one.
+fn below(e: &io::Error) -> Option<String> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|i| i as _);
+    while let Some(err) = cur {
+        if let Some(b) = err.downcast_ref::<Below>() {
+            return Some(b.0.clone());
+        }
+        cur = match err.downcast_ref::<io::Error>() {
+            Some(io) => io.get_ref().map(|i| i as _),
+            None => err.source(),
+        };
+    }
+    None
 }
 
 /// Stream one layer blob and index it.
@@ -127,29 +185,50 @@ pub fn index(
         layer: name.to_string(),
         message,
     };
+    let stored_count = Rc::new(Cell::new(0u64));
     let mut stored = Hashing::new(blob, expect.stored.is_some());
+    stored.counter = Some(Rc::clone(&stored_count));
     let mut idx = LayerIndex::default();
-    {
+    let decoded = (|| -> Result<(), String> {
         let buffered = BufReader::with_capacity(256 << 10, &mut stored);
-        let decoded = decoder(buffered).map_err(|e| err(format!("cannot read: {e}")))?;
+        let decoded = decoder(buffered).map_err(|e| format!("cannot read: {e}"))?;
         let mut tar_stream = Capped {
             inner: Hashing::new(decoded, expect.tar.is_some()),
-            left: limits.max_layer_bytes,
-            cap: limits.max_layer_bytes,
+            out: 0,
+            stored: stored_count,
+            limits: &limits,
         };
-        walk(&mut tar_stream, want, &mut idx).map_err(|e| err(e.to_string()))?;
+        walk(&mut tar_stream, want, &mut idx)?;
         // The tar end marker is not the end of the stream: read to the end so the gzip
         // trailer (CRC) and the digest cover every byte.
-        io::copy(&mut tar_stream, &mut io::sink()).map_err(|e| err(read_error(&e)))?;
-        idx.tar_bytes = tar_stream.cap - tar_stream.left;
+        io::copy(&mut tar_stream, &mut io::sink()).map_err(|e| read_error(&e))?;
+        idx.tar_bytes = tar_stream.out;
         if let Some(want_digest) = &expect.tar {
             check_digest(
                 want_digest,
                 &tar_stream.inner.finish(),
                 "uncompressed layer",
-            )
-            .map_err(err)?;
+            )?;
         }
+        Ok(())
+    })();
+    if let Err(message) = decoded {
+        // Bytes that do not decompress are most often bytes that are not the blob's: when
+        // the digest disagrees too, that is the cause to report.
+        if let Some(want_digest) = expect.stored.as_ref().filter(|_| !is_limit(&message)) {
+            let mismatch = match io::copy(&mut stored, &mut io::sink()) {
+                Ok(_) => check_digest(want_digest, &stored.finish(), "blob").err(),
+                // The registry client checks the digest at the end of the stream too.
+                Err(e) if e.to_string().contains("Invalid digest") => Some(format!(
+                    "digest mismatch: the blob's bytes do not hash to {want_digest}; the image is corrupt or was tampered with"
+                )),
+                Err(_) => None,
+            };
+            if let Some(m) = mismatch {
+                return Err(err(format!("{m} (it also fails to read: {message})")));
+            }
+        }
+        return Err(err(message));
     }
     io::copy(&mut stored, &mut io::sink()).map_err(|e| err(read_error(&e)))?;
     idx.stored_bytes = stored.bytes;
@@ -160,6 +239,9 @@ pub fn index(
 }
 
 fn read_error(e: &io::Error) -> String {
+    if let Some(m) = below(e) {
+        return m;
+    }
     match e.kind() {
         io::ErrorKind::UnexpectedEof => "truncated: the stream ends early".to_string(),
         _ => format!("cannot read: {e}"),
@@ -250,8 +332,12 @@ fn walk(stream: &mut impl Read, want: &Want, idx: &mut LayerIndex) -> Result<(),
 
 /// The tar reader's messages quote raw header bytes: keep them short and printable.
 fn tar_error(e: &io::Error) -> String {
-    if e.kind() == io::ErrorKind::UnexpectedEof {
+    if below(e).is_some() || e.kind() == io::ErrorKind::UnexpectedEof {
         return read_error(e);
+    }
+    // The stream ended inside a 512-byte header block.
+    if e.to_string() == "failed to read entire block" {
+        return "truncated: the stream ends inside a tar header".into();
     }
     let msg: String = e
         .to_string()
@@ -352,6 +438,8 @@ struct Hashing<R> {
     inner: R,
     hasher: Option<Sha256>,
     bytes: u64,
+    /// Shares the byte count with the reader that checks the compression ratio.
+    counter: Option<Rc<Cell<u64>>>,
 }
 
 impl<R> Hashing<R> {
@@ -360,6 +448,7 @@ impl<R> Hashing<R> {
             inner,
             hasher: hash.then(Sha256::new),
             bytes: 0,
+            counter: None,
         }
     }
 
@@ -383,28 +472,57 @@ impl<R: Read> Read for Hashing<R> {
             h.update(&buf[..n]);
         }
         self.bytes += n as u64;
+        if let Some(c) = &self.counter {
+            c.set(self.bytes);
+        }
         Ok(n)
     }
 }
 
-/// Fails once more than `cap` bytes have been read: a decompression bomb stops here.
-struct Capped<R> {
+/// The uncompressed stream, checked against the caps as it is read: a decompression bomb
+/// stops here. Every error from below is marked, so the tar reader's wrapping cannot turn it
+/// into "not a valid tar header".
+struct Capped<'l, R> {
     inner: R,
-    left: u64,
-    cap: u64,
+    /// Uncompressed bytes so far.
+    out: u64,
+    /// Stored (compressed) bytes so far.
+    stored: Rc<Cell<u64>>,
+    limits: &'l Limits,
 }
 
-impl<R: Read> Read for Capped<R> {
+impl<R: Read> Read for Capped<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n as u64 > self.left {
-            return Err(io::Error::other(format!(
+        let n = self
+            .inner
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), Below(read_error(&e))))?;
+        self.out += n as u64;
+        let spent = self.limits.spent.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        let l = self.limits;
+        let stored = self.stored.get().max(1);
+        let over = if self.out > l.max_layer_bytes {
+            Some(format!(
                 "the layer expands to more than {} bytes uncompressed; stopped (a decompression bomb?). Raise the cap with --max-layer-size",
-                self.cap
-            )));
+                l.max_layer_bytes
+            ))
+        } else if spent > l.max_image_bytes {
+            Some(format!(
+                "the image's layers expand to more than {} bytes uncompressed together; stopped (a decompression bomb?). Raise the cap with --max-image-size",
+                l.max_image_bytes
+            ))
+        } else if self.out > RATIO_GRACE && self.out / stored > l.max_ratio {
+            Some(format!(
+                "the layer expands more than {}:1 ({} bytes from {stored} stored); stopped (a decompression bomb?). Raise the cap with --max-ratio",
+                l.max_ratio, self.out
+            ))
+        } else {
+            None
+        };
+        match over {
+            Some(m) => Err(io::Error::new(io::ErrorKind::FileTooLarge, Below(m))),
+            None => Ok(n),
         }
-        self.left -= n as u64;
-        Ok(n)
     }
 }
 
@@ -446,9 +564,9 @@ mod tests {
         format!("sha256:{}", crate::image::sha256_hex(b))
     }
 
-    const LIMITS: Limits = Limits {
-        max_layer_bytes: 1 << 30,
-    };
+    fn limits() -> Limits {
+        Limits::default()
+    }
 
     #[test]
     fn zstd_gzip_and_plain_layers_give_the_same_index() {
@@ -470,7 +588,7 @@ mod tests {
                 stored: Some(digest(blob)),
                 tar: Some(digest(&tar)),
             };
-            let idx = index(&blob[..], "l", &expect, &want, LIMITS).unwrap();
+            let idx = index(&blob[..], "l", &expect, &want, limits()).unwrap();
             assert_eq!(idx.tar_bytes, tar.len() as u64);
             let script = idx.changes.iter().find_map(|c| match c {
                 Change::Add(Entry {
@@ -496,7 +614,7 @@ mod tests {
             stored: Some(digest(&zst)),
             tar: None,
         };
-        let err = index(&bad[..], "layer 1/1", &expect, &want, LIMITS).unwrap_err();
+        let err = index(&bad[..], "layer 1/1", &expect, &want, limits()).unwrap_err();
         assert!(err.to_string().starts_with("layer 1/1: "), "{err}");
     }
 
@@ -506,9 +624,83 @@ mod tests {
         let zst = zstd::encode_all(&tar[..], 3).unwrap();
         let limits = Limits {
             max_layer_bytes: 64 << 10,
+            ..Limits::default()
         };
         let err = index(&zst[..], "l", &Expect::default(), &Want::default(), limits).unwrap_err();
         assert!(err.to_string().contains("decompression bomb"), "{err}");
+    }
+
+    #[test]
+    fn the_bomb_message_is_not_a_tar_error() {
+        let tar = tar_of(&[("zeros", &[0u8; 1 << 20], 0o644)]);
+        let gz = {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            std::io::Write::write_all(&mut e, &tar).unwrap();
+            e.finish().unwrap()
+        };
+        let limits = Limits {
+            max_layer_bytes: 4096,
+            ..Limits::default()
+        };
+        let err = index(&gz[..], "l", &Expect::default(), &Want::default(), limits)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Raise the cap with --max-layer-size"), "{err}");
+        assert!(!err.contains("tar header"), "{err}");
+    }
+
+    /// A stream of `len` zero bytes in a tar, zstd-compressed as it is written.
+    fn zstd_zeros(len: u64) -> Vec<u8> {
+        let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(len);
+        h.set_mode(0o644);
+        h.set_path("zeros").unwrap();
+        h.set_cksum();
+        std::io::Write::write_all(&mut e, h.as_bytes()).unwrap();
+        std::io::copy(&mut std::io::repeat(0).take(len), &mut e).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn a_layer_far_smaller_than_what_it_expands_to_stops_at_the_ratio() {
+        let blob = zstd_zeros(RATIO_GRACE + (8 << 20));
+        assert!(blob.len() < 64 << 10, "{}", blob.len());
+        let err = index(
+            &blob[..],
+            "l",
+            &Expect::default(),
+            &Want::default(),
+            limits(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("expands more than 1000:1"), "{err}");
+        assert!(err.contains("--max-ratio"), "{err}");
+    }
+
+    #[test]
+    fn the_image_budget_is_shared_by_its_layers() {
+        let tar = tar_of(&[("f", &[7u8; 100 << 10], 0o644)]);
+        let limits = Limits {
+            max_image_bytes: 300 << 10,
+            ..Limits::default()
+        };
+        // The same small blob listed as layer after layer: the third one passes the budget.
+        for i in 0..2 {
+            index(
+                &tar[..],
+                "l",
+                &Expect::default(),
+                &Want::default(),
+                limits.clone(),
+            )
+            .unwrap_or_else(|e| panic!("layer {i}: {e}"));
+        }
+        let err = index(&tar[..], "l", &Expect::default(), &Want::default(), limits)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--max-image-size"), "{err}");
     }
 
     #[test]

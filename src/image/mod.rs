@@ -87,6 +87,8 @@ pub struct Options {
     pub config: Option<PathBuf>,
     pub limits: Limits,
     pub progress: bool,
+    /// Registry pulls: the deadline for the whole pull.
+    pub network_timeout: std::time::Duration,
 }
 
 impl Default for Options {
@@ -95,10 +97,9 @@ impl Default for Options {
             platform: Platform::host(),
             insecure_registries: Vec::new(),
             config: None,
-            limits: Limits {
-                max_layer_bytes: 32 << 30,
-            },
+            limits: Limits::default(),
             progress: false,
+            network_timeout: std::time::Duration::from_secs(600),
         }
     }
 }
@@ -177,7 +178,12 @@ pub fn load(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Image, 
         ImageTarget::Registry(r) => registry::pull(r, opts, shown)?,
     };
     let want = want_for(&m.config);
-    let indexes = index_all(&*blobs, &m.layers, &want, opts.limits, opts.progress)?;
+    // Each image spends its own budget of uncompressed bytes.
+    let limits = Limits {
+        spent: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+        ..opts.limits.clone()
+    };
+    let indexes = index_all(&*blobs, &m.layers, &want, &limits, opts.progress)?;
     let mut tree = Tree::default();
     let mut stats = Stats {
         layers: m.layers.len(),
@@ -203,7 +209,7 @@ pub fn load(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Image, 
             Reread::Blobs {
                 blobs,
                 layers: m.layers,
-                limits: opts.limits,
+                limits,
             },
             stats,
         ),
@@ -248,7 +254,7 @@ fn index_all(
     blobs: &dyn Blobs,
     layers: &[LayerRef],
     want: &Want,
-    limits: Limits,
+    limits: &Limits,
     progress: bool,
 ) -> Result<Vec<LayerIndex>, ImageError> {
     let workers = std::thread::available_parallelism()
@@ -273,7 +279,7 @@ fn index_all(
                     })
                     .and_then(|blob| {
                         let blob = registry::Progress::wrap(blob, bar.as_ref());
-                        layer::index(blob, &name, &l.expect, want, limits)
+                        layer::index(blob, &name, &l.expect, want, limits.clone())
                     });
                 let failed = r.is_err();
                 if let Ok(mut all) = results.lock() {
@@ -394,7 +400,7 @@ impl ImageView {
                     &layer_name(layers, layer_i),
                     &l.expect,
                     &want,
-                    *limits,
+                    limits.clone(),
                 )?;
                 idx.changes
                     .into_iter()

@@ -42,6 +42,13 @@ pub fn digest_path(digest: &str) -> Result<String, ImageError> {
         .split_once(':')
         .ok_or_else(|| ImageError::Other(format!("{digest:?} is not a digest")))?;
     let ok = alg == "sha256" && hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    // The OCI spec allows lowercase hex only; an uppercase one would otherwise look like a
+    // blob whose bytes were tampered with.
+    if ok && hex.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(ImageError::Other(format!(
+            "{digest:?} is not a valid digest: its hex must be lowercase (OCI image spec)"
+        )));
+    }
     if !ok {
         return Err(ImageError::Other(format!(
             "{digest:?} is not a sha256 digest; refusing to use it as a blob name"
@@ -510,8 +517,13 @@ pub fn oci_layout(
     platform: &Platform,
     shown: &str,
 ) -> Result<Manifested, ImageError> {
-    let index_bytes = blobs.read_small("index.json").map_err(|_| {
-        ImageError::Other(format!("{shown}: no index.json: not an OCI image layout"))
+    let index_bytes = blobs.read_small("index.json").map_err(|e| {
+        // A 50 MB index.json is there, just hostile: say that, not that it is missing.
+        let too_large = matches!(&e, ImageError::Other(m) if m.contains("larger than"));
+        ImageError::Other(match too_large {
+            true => format!("{shown}: {e}"),
+            false => format!("{shown}: no index.json: not an OCI image layout"),
+        })
     })?;
     let index = parse_manifest(&index_bytes, &format!("{shown}: index.json"))?;
     let list = index.manifests.unwrap_or_default();

@@ -164,6 +164,15 @@ def main():
     os.symlink("/etc/passwd", os.path.join(blobs, layer_digest))
     garbage = bytes((i * 7919) % 251 for i in range(100_000))
     layout(out, "not-a-tar", [(garbage, garbage, TAR)], ["/bin/sh"])
+    # A layer digest in uppercase hex: not a valid digest, rather than "tampered with".
+    layout(out, "uppercase-digest", [(good, tar_bytes(base()), GZ)], ["/start.sh"],
+           claim={0: "sha256:" + sha(good).split(":")[1].upper()})
+    # An index.json far larger than any index: said so, not "no index.json".
+    layout(out, "huge-index", [gz(tar_bytes(base()))], ["/bin/sh"])
+    with open(os.path.join(out, "huge-index", "index.json"), "r+") as f:
+        index = f.read()
+        f.seek(0)
+        f.write(" " * (17 << 20) + index)
 
 
 main()
