@@ -91,19 +91,32 @@ dict() {
 }
 
 cd fuzz
-for t in "${targets[@]}"; do
+# Build once, then run the targets, FUZZ_PARALLEL at a time (default 1).
+cargo fuzz build -O >/dev/null
+run() {
+  local t=$1 log="../target/fuzz-$1.log" status=0 runs
   mkdir -p "corpus/$t"
-  log="../target/fuzz-$t.log"
   echo "fuzz.sh: $t for ${secs}s (log: target/fuzz-$t.log)"
-  status=0
-  cargo fuzz run "$t" "corpus/$t" "seeds/$t" -- \
+  cargo fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
     -max_total_time="$secs" -dict="../$(dict "$t")" -timeout=10 -rss_limit_mb=2048 \
     -max_len=262144 -print_final_stats=1 >"$log" 2>&1 || status=$?
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
   if [ "$status" = 0 ]; then
-    echo "fuzz.sh: $t: $runs executions, no crash"
+    echo "fuzz.sh: $t: $runs executions in ${secs}s, no crash"
   else
     echo "fuzz.sh: $t: FAILED after $runs executions; inputs in fuzz/artifacts/$t/" >&2
     tail -30 "$log" >&2
+    return 1
   fi
+}
+failed=0
+for t in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "${FUZZ_PARALLEL:-1}" ]; do
+    wait -n || failed=1
+  done
+  run "$t" &
 done
+while [ "$(jobs -rp | wc -l)" -gt 0 ]; do
+  wait -n || failed=1
+done
+exit "$failed"

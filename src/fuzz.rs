@@ -97,16 +97,7 @@ pub fn elf(data: &[u8]) {
 }
 
 fn render(a: &crate::Analysis) {
-    let report = crate::report::Report {
-        target: &a.name,
-        stage: a.stage.clone(),
-        image: a.image.as_ref(),
-        verdict: &a.verdict,
-        container: &a.container,
-        chain: &a.chain,
-        findings: &a.findings,
-        sources: &a.sources,
-    };
+    let report = a.report();
     let _ = crate::report::human(&report, false);
     let _ = crate::report::json(&report);
     let _ = crate::report::compact(&report);

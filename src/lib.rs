@@ -41,6 +41,22 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
 }
 
+impl Analysis {
+    /// What every output format renders.
+    pub fn report(&self) -> report::Report<'_> {
+        report::Report {
+            target: &self.name,
+            stage: self.stage.clone(),
+            image: self.image.as_ref(),
+            verdict: &self.verdict,
+            container: &self.container,
+            chain: &self.chain,
+            findings: &self.findings,
+            sources: &self.sources,
+        }
+    }
+}
+
 /// Analyse a Dockerfile text; `context` is the build context directory, if any.
 pub fn analyse_dockerfile(
     name: String,
@@ -233,19 +249,7 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
             Err(e) => code = fail(stderr, e.to_string()),
         }
     }
-    let reports: Vec<report::Report<'_>> = done
-        .iter()
-        .map(|a| report::Report {
-            target: &a.name,
-            stage: a.stage.clone(),
-            image: a.image.as_ref(),
-            verdict: &a.verdict,
-            container: &a.container,
-            chain: &a.chain,
-            findings: &a.findings,
-            sources: &a.sources,
-        })
-        .collect();
+    let reports: Vec<report::Report<'_>> = done.iter().map(Analysis::report).collect();
     for o in &cli.outputs {
         let written = match o.split_once('=') {
             Some((f, path)) if !path.is_empty() => {
