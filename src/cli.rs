@@ -118,6 +118,14 @@ pub struct Cli {
     #[arg(long = "network-timeout", value_name = "SECONDS")]
     pub network_timeout: Option<u64>,
 
+    /// Image mode: where a bare NAME[:TAG] is looked for, in order: `docker` (the local
+    /// daemon: DOCKER_HOST, the docker context, /var/run/docker.sock), `podman` (its API
+    /// socket), `remote` (the registry). An engine that is not running is passed over.
+    /// Default docker,podman,remote. `docker-daemon:NAME`, `podman:NAME` and `docker://NAME`
+    /// name one source.
+    #[arg(long = "image-src", value_name = "LIST")]
+    pub image_src: Option<String>,
+
     /// List all rules and exit.
     #[arg(long)]
     pub list_rules: bool,

@@ -381,9 +381,10 @@ fn analyse_target(
             };
             let target = match image::parse_target(&arg) {
                 Some(r) => r.map_err(err)?,
-                None => image::ImageTarget::Registry(
-                    image::reference::Reference::parse(&arg).map_err(err)?,
-                ),
+                None => image::ImageTarget::Bare {
+                    reference: image::reference::Reference::parse(&arg).map_err(err)?,
+                    written: arg.clone(),
+                },
             };
             let opts = image_options(cli, &target)?;
             analyse_image(t, &target, &opts, settings)
@@ -413,8 +414,20 @@ fn image_options(cli: &Cli, target: &image::ImageTarget) -> Result<image::Option
     if let Some(bytes) = cli.max_layer_size {
         opts.limits.max_layer_bytes = bytes;
     }
-    opts.progress =
-        matches!(target, image::ImageTarget::Registry(_)) && std::io::stderr().is_terminal();
+    if let Some(list) = &cli.image_src {
+        opts.image_sources = list
+            .split(',')
+            .map(image::ImageSource::parse)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|message| Error::Target {
+                target: "--image-src".into(),
+                message,
+            })?;
+    }
+    opts.progress = matches!(
+        target,
+        image::ImageTarget::Registry(_) | image::ImageTarget::Bare { .. }
+    ) && std::io::stderr().is_terminal();
     Ok(opts)
 }
 

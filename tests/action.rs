@@ -118,6 +118,19 @@ fn run_action(workspace: &Path, inputs: &BTreeMap<String, String>) -> ActionRun 
 }
 
 #[test]
+fn the_build_then_lint_snippet_uses_declared_inputs() {
+    let inputs = workflow_inputs(&snippet("github-action-image"));
+    let action = std::fs::read_to_string(repo().join("action.yml")).unwrap();
+    for name in inputs.keys() {
+        assert!(
+            action.contains(&format!("\n  {name}:")),
+            "action.yml has no input {name}"
+        );
+    }
+    assert!(inputs["target"].starts_with("app:"), "{inputs:?}");
+}
+
+#[test]
 fn the_action_annotates_writes_sarif_and_sets_outputs() {
     let inputs = workflow_inputs(&snippet("github-action"));
     assert!(inputs.contains_key("target") && inputs.contains_key("sarif-file"));

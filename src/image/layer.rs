@@ -59,11 +59,13 @@ pub enum Change {
     Opaque(String),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct LayerIndex {
     pub changes: Vec<Change>,
     pub stored_bytes: u64,
     pub tar_bytes: u64,
+    /// `sha256:…` of the uncompressed tar (its diff_id), when [`Expect::record_tar`] asked.
+    pub tar_digest: Option<String>,
 }
 
 /// Which file contents to keep while streaming.
@@ -109,6 +111,9 @@ pub struct Expect {
     pub stored: Option<String>,
     /// Digest of the uncompressed tar: the config's `diff_id` (docker-archive layers).
     pub tar: Option<String>,
+    /// Compute the uncompressed tar's digest into [`LayerIndex::tar_digest`] (a stream whose
+    /// order is only known at its end).
+    pub record_tar: bool,
 }
 
 /// Caps that keep a hostile image from exhausting the machine.
@@ -193,7 +198,7 @@ pub fn index(
         let buffered = BufReader::with_capacity(256 << 10, &mut stored);
         let decoded = decoder(buffered).map_err(|e| format!("cannot read: {e}"))?;
         let mut tar_stream = Capped {
-            inner: Hashing::new(decoded, expect.tar.is_some()),
+            inner: Hashing::new(decoded, expect.tar.is_some() || expect.record_tar),
             out: 0,
             stored: stored_count,
             limits: &limits,
@@ -203,12 +208,12 @@ pub fn index(
         // trailer (CRC) and the digest cover every byte.
         io::copy(&mut tar_stream, &mut io::sink()).map_err(|e| read_error(&e))?;
         idx.tar_bytes = tar_stream.out;
+        let tar_hex = tar_stream.inner.finish();
         if let Some(want_digest) = &expect.tar {
-            check_digest(
-                want_digest,
-                &tar_stream.inner.finish(),
-                "uncompressed layer",
-            )?;
+            check_digest(want_digest, &tar_hex, "uncompressed layer")?;
+        }
+        if expect.record_tar {
+            idx.tar_digest = Some(format!("sha256:{tar_hex}"));
         }
         Ok(())
     })();
@@ -262,7 +267,8 @@ fn check_digest(expected: &str, actual_hex: &str, what: &str) -> Result<(), Stri
     Ok(())
 }
 
-fn decoder<'a, R: BufRead + 'a>(mut r: R) -> io::Result<Box<dyn Read + 'a>> {
+/// Decompress by magic bytes: gzip, zstd, or nothing.
+pub fn decoder<'a, R: BufRead + 'a>(mut r: R) -> io::Result<Box<dyn Read + 'a>> {
     let head = r.fill_buf()?;
     Ok(if head.starts_with(&[0x1f, 0x8b]) {
         Box::new(flate2::bufread::MultiGzDecoder::new(r))
@@ -587,9 +593,11 @@ mod tests {
             let expect = Expect {
                 stored: Some(digest(blob)),
                 tar: Some(digest(&tar)),
+                record_tar: true,
             };
             let idx = index(&blob[..], "l", &expect, &want, limits()).unwrap();
             assert_eq!(idx.tar_bytes, tar.len() as u64);
+            assert_eq!(idx.tar_digest, Some(digest(&tar)));
             let script = idx.changes.iter().find_map(|c| match c {
                 Change::Add(Entry {
                     path,
@@ -612,7 +620,7 @@ mod tests {
         bad[last] ^= 1;
         let expect = Expect {
             stored: Some(digest(&zst)),
-            tar: None,
+            ..Expect::default()
         };
         let err = index(&bad[..], "layer 1/1", &expect, &want, limits()).unwrap_err();
         assert!(err.to_string().starts_with("layer 1/1: "), "{err}");

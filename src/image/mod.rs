@@ -7,11 +7,13 @@
 //! its layer be read again; the view counts those re-reads so the benchmark can show them.
 
 pub mod config;
+pub mod daemon;
 pub mod fs;
 pub mod layer;
 pub mod reference;
 pub mod registry;
 pub mod rootfs;
+pub mod saved;
 pub mod store;
 
 use std::cell::RefCell;
@@ -60,20 +62,62 @@ pub struct Manifested {
 #[derive(Debug, Clone)]
 pub enum ImageTarget {
     Registry(reference::Reference),
-    DockerArchive { path: PathBuf, tag: Option<String> },
-    OciArchive { path: PathBuf, name: Option<String> },
-    OciLayout { dir: PathBuf, name: Option<String> },
-    Rootfs { dir: PathBuf },
+    /// A bare `NAME[:TAG]`: the local engines first, then the registry (`--image-src`).
+    Bare {
+        reference: reference::Reference,
+        written: String,
+    },
+    /// `docker-daemon:NAME`, `podman:NAME`.
+    Daemon {
+        engine: daemon::Engine,
+        name: String,
+    },
+    DockerArchive {
+        path: PathBuf,
+        tag: Option<String>,
+    },
+    OciArchive {
+        path: PathBuf,
+        name: Option<String>,
+    },
+    OciLayout {
+        dir: PathBuf,
+        name: Option<String>,
+    },
+    Rootfs {
+        dir: PathBuf,
+    },
 }
 
 impl ImageTarget {
     pub fn kind(&self) -> &'static str {
         match self {
-            ImageTarget::Registry(_) => "registry",
+            ImageTarget::Registry(_) | ImageTarget::Bare { .. } => "registry",
+            ImageTarget::Daemon { engine, .. } => engine.kind(),
             ImageTarget::DockerArchive { .. } => "docker-archive",
             ImageTarget::OciArchive { .. } => "oci-archive",
             ImageTarget::OciLayout { .. } => "oci",
             ImageTarget::Rootfs { .. } => "dir",
+        }
+    }
+}
+
+/// Where a bare image reference may come from (`--image-src docker,podman,remote`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageSource {
+    Engine(daemon::Engine),
+    Remote,
+}
+
+impl ImageSource {
+    pub fn parse(word: &str) -> Result<ImageSource, String> {
+        match word.trim() {
+            "docker" => Ok(ImageSource::Engine(daemon::Engine::Docker)),
+            "podman" => Ok(ImageSource::Engine(daemon::Engine::Podman)),
+            "remote" | "registry" => Ok(ImageSource::Remote),
+            w => Err(format!(
+                "unknown image source {w:?} (docker, podman, remote)"
+            )),
         }
     }
 }
@@ -87,6 +131,8 @@ pub struct Options {
     pub config: Option<PathBuf>,
     pub limits: Limits,
     pub progress: bool,
+    /// Where a bare reference is looked for, in order.
+    pub image_sources: Vec<ImageSource>,
     /// Registry pulls: the deadline for the whole pull.
     pub network_timeout: std::time::Duration,
 }
@@ -99,6 +145,11 @@ impl Default for Options {
             config: None,
             limits: Limits::default(),
             progress: false,
+            image_sources: vec![
+                ImageSource::Engine(daemon::Engine::Docker),
+                ImageSource::Engine(daemon::Engine::Podman),
+                ImageSource::Remote,
+            ],
             network_timeout: std::time::Duration::from_secs(600),
         }
     }
@@ -142,6 +193,17 @@ fn short(digest: &str) -> String {
 pub fn load(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Image, ImageError> {
     let (blobs, m): (Arc<dyn Blobs>, Manifested) = match target {
         ImageTarget::Rootfs { dir } => return rootfs::load(dir, shown, opts),
+        ImageTarget::DockerArchive { path, tag } if store::is_compressed(path) => {
+            let source = Arc::new(saved::CompressedFile(path.clone()));
+            return saved::load(
+                source,
+                None,
+                tag.as_deref(),
+                target.kind(),
+                shown,
+                fresh(opts),
+            );
+        }
         ImageTarget::DockerArchive { path, tag } => {
             let a = ArchiveBlobs::open_archive(path)?;
             let m = store::docker_archive(&a, tag.as_deref(), shown)?;
@@ -176,14 +238,77 @@ pub fn load(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Image, 
             (Arc::new(b), m)
         }
         ImageTarget::Registry(r) => registry::pull(r, opts, shown)?,
+        ImageTarget::Daemon { engine, name } => return daemon::load(*engine, name, shown, opts),
+        ImageTarget::Bare { reference, written } => {
+            return bare(reference, written, shown, opts);
+        }
     };
     let want = want_for(&m.config);
-    // Each image spends its own budget of uncompressed bytes.
-    let limits = Limits {
+    let limits = fresh(opts);
+    let indexes = index_all(&*blobs, &m.layers, &want, &limits, opts.progress)?;
+    assemble(shown, target.kind(), m, blobs, indexes, limits)
+}
+
+/// A bare reference: each source in `--image-src` order; the first that has the image reads
+/// it. An engine that is not running is passed over; what each source said is in the error.
+fn bare(
+    reference: &reference::Reference,
+    written: &str,
+    shown: &str,
+    opts: &Options,
+) -> Result<Image, ImageError> {
+    let mut tried = Vec::new();
+    for source in &opts.image_sources {
+        match source {
+            ImageSource::Engine(engine) => {
+                let daemon = match daemon::connect(*engine, opts.network_timeout) {
+                    Ok(d) => d,
+                    Err(m) => {
+                        tried.push(m);
+                        continue;
+                    }
+                };
+                match daemon.config(written) {
+                    Ok(Some(config)) => return daemon.load(written, &config, shown, opts),
+                    Ok(None) => tried.push(format!("{} has no image {written}", engine.kind())),
+                    Err(m) => tried.push(m),
+                }
+            }
+            ImageSource::Remote => {
+                let target = ImageTarget::Registry(reference.clone());
+                return load(&target, shown, opts).map_err(|e| match tried.is_empty() {
+                    true => e,
+                    false => ImageError::Other(format!(
+                        "{e} (not in a local engine either: {})",
+                        tried.join("; ")
+                    )),
+                });
+            }
+        }
+    }
+    Err(ImageError::Other(format!(
+        "{shown}: not found in any of the --image-src sources: {}",
+        tried.join("; ")
+    )))
+}
+
+/// The limits for one image: it spends its own budget of uncompressed bytes.
+fn fresh(opts: &Options) -> Limits {
+    Limits {
         spent: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         ..opts.limits.clone()
-    };
-    let indexes = index_all(&*blobs, &m.layers, &want, &limits, opts.progress)?;
+    }
+}
+
+/// Merge the layers' indexes into one tree: the image.
+fn assemble(
+    shown: &str,
+    kind: &'static str,
+    m: Manifested,
+    blobs: Arc<dyn Blobs>,
+    indexes: Vec<LayerIndex>,
+    limits: Limits,
+) -> Result<Image, ImageError> {
     let mut tree = Tree::default();
     let mut stats = Stats {
         layers: m.layers.len(),
@@ -200,7 +325,7 @@ pub fn load(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Image, 
     }
     Ok(Image {
         name: shown.to_string(),
-        kind: target.kind(),
+        kind,
         platform: m.config.platform(),
         manifest_digest: m.manifest_digest,
         config: m.config,
@@ -648,11 +773,30 @@ pub fn parse_target(arg: &str) -> Option<Result<ImageTarget, String>> {
             dir: PathBuf::from(rest),
         }));
     }
+    for (prefix, engine) in [
+        ("docker-daemon:", daemon::Engine::Docker),
+        ("podman:", daemon::Engine::Podman),
+    ] {
+        if let Some(name) = arg.strip_prefix(prefix) {
+            if name.is_empty() {
+                return Some(Err(format!(
+                    "{prefix} needs an image name: {prefix}NAME[:TAG]"
+                )));
+            }
+            return Some(Ok(ImageTarget::Daemon {
+                engine,
+                name: name.to_string(),
+            }));
+        }
+    }
     if let Some(rest) = arg.strip_prefix("docker://") {
         return Some(reference::Reference::parse(rest).map(ImageTarget::Registry));
     }
     let path = Path::new(arg);
-    if path.is_file() && arg.ends_with(".tar") {
+    let archive = [".tar", ".tar.gz", ".tgz", ".tar.zst"]
+        .iter()
+        .any(|ext| arg.ends_with(ext));
+    if path.is_file() && archive {
         return Some(Ok(ImageTarget::DockerArchive {
             path: path.to_path_buf(),
             tag: None,

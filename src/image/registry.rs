@@ -143,7 +143,7 @@ fn oci_reference(r: &Reference) -> oci_client::Reference {
 }
 
 /// An error and its causes ("error sending request: … : Connection refused").
-fn causes(e: &dyn std::error::Error) -> String {
+pub(crate) fn causes(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {

@@ -20,6 +20,11 @@ pub const MAX_SMALL: u64 = 16 << 20;
 pub trait Blobs: Send + Sync {
     fn open(&self, locator: &str) -> Result<Box<dyn Read + Send + '_>, ImageError>;
 
+    /// The stored size of a blob, when the store knows it without reading it.
+    fn size(&self, _locator: &str) -> Option<u64> {
+        None
+    }
+
     fn read_small(&self, locator: &str) -> Result<Vec<u8>, ImageError> {
         let mut buf = Vec::new();
         self.open(locator)?
@@ -55,6 +60,15 @@ pub fn digest_path(digest: &str) -> Result<String, ImageError> {
         )));
     }
     Ok(format!("blobs/{alg}/{hex}"))
+}
+
+/// Whether the file starts with gzip or zstd magic (`docker save app | gzip`).
+pub fn is_compressed(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut magic))
+        .unwrap_or(0);
+    magic[..n.min(2)] == [0x1f, 0x8b] || magic[..n] == [0x28, 0xb5, 0x2f, 0xfd]
 }
 
 /// Members of a tar file (a `docker save` archive or an `oci-archive`), read by seeking.
@@ -133,6 +147,10 @@ impl ArchiveBlobs {
 }
 
 impl Blobs for ArchiveBlobs {
+    fn size(&self, locator: &str) -> Option<u64> {
+        self.member(locator).map(|m| m.1)
+    }
+
     fn open(&self, locator: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
         let shown = self.path.display();
         let (offset, size) = self.member(locator).ok_or_else(|| {
@@ -198,7 +216,7 @@ struct DockerManifestItem {
 /// A `docker save` / `skopeo copy docker-archive:` tar: `manifest.json` names the config and
 /// the layer members. `want` picks one of several images by `RepoTags`.
 pub fn docker_archive(
-    blobs: &ArchiveBlobs,
+    blobs: &dyn Blobs,
     want: Option<&str>,
     shown: &str,
 ) -> Result<Manifested, ImageError> {
@@ -265,10 +283,10 @@ pub fn docker_archive(
         .map(|(member, diff_id)| LayerRef {
             locator: member.clone(),
             digest: diff_id.clone(),
-            size: blobs.member(member).map(|m| m.1),
+            size: blobs.size(member),
             expect: Expect {
-                stored: None,
                 tar: Some(diff_id),
+                ..Expect::default()
             },
         })
         .collect();
@@ -481,7 +499,7 @@ pub fn resolve_manifest(
                     size: d.size,
                     expect: Expect {
                         stored: Some(d.digest),
-                        tar: None,
+                        ..Expect::default()
                     },
                 })
             })

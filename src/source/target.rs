@@ -26,6 +26,8 @@ pub fn is_dockerfile_name(name: &str) -> bool {
 
 const IMAGE_SCHEMES: &[&str] = &[
     "docker://",
+    "docker-daemon:",
+    "podman:",
     "docker-archive:",
     "oci-archive:",
     "oci:",
@@ -37,8 +39,10 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Strin
         return Ok(Target::Image(arg.to_string()));
     }
     let as_path = Path::new(arg);
-    if (as_path.is_file() && arg.ends_with(".tar"))
-        || (as_path.is_dir() && as_path.join("oci-layout").is_file())
+    let archive = [".tar", ".tar.gz", ".tgz", ".tar.zst"]
+        .iter()
+        .any(|ext| arg.ends_with(ext));
+    if (as_path.is_file() && archive) || (as_path.is_dir() && as_path.join("oci-layout").is_file())
     {
         return Ok(Target::Image(arg.to_string()));
     }

@@ -1,0 +1,293 @@
+//! Images in a local container engine: the Docker daemon (`DOCKER_HOST`, the current docker
+//! context, `/var/run/docker.sock`) or Podman's Docker-compatible API, through bollard. The
+//! config comes from the inspect call, so the layers' wanted files are known before they
+//! pass; the layers are streamed once from the engine's `docker save` export and indexed as
+//! they arrive, never written to disk.
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard::Docker;
+use futures_util::StreamExt;
+
+use super::config::ImageConfig;
+use super::{saved, ImageError, Options};
+
+/// Which engine's API to talk to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Docker,
+    Podman,
+}
+
+impl Engine {
+    /// The source kind shown in output: `docker-daemon`, `podman`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Engine::Docker => "docker-daemon",
+            Engine::Podman => "podman",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Engine::Docker => "the Docker daemon",
+            Engine::Podman => "Podman",
+        }
+    }
+
+    /// Where its API listens, and what said so.
+    fn host(self) -> (String, String) {
+        match self {
+            Engine::Docker => docker_host(),
+            Engine::Podman => podman_host(),
+        }
+    }
+}
+
+/// `DOCKER_HOST`, else the current docker context's endpoint, else the default socket.
+fn docker_host() -> (String, String) {
+    if let Ok(h) = std::env::var("DOCKER_HOST") {
+        if !h.is_empty() {
+            return (h, "DOCKER_HOST".into());
+        }
+    }
+    if let Some((name, host)) = context_host() {
+        return (host, format!("docker context {name}"));
+    }
+    (
+        "unix:///var/run/docker.sock".into(),
+        "the default socket (set DOCKER_HOST to use another)".into(),
+    )
+}
+
+/// The endpoint of the current docker context (`DOCKER_CONTEXT`, or `currentContext` in
+/// the docker config), from its meta.json.
+fn context_host() -> Option<(String, String)> {
+    let dir = std::env::var_os("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))?;
+    let name = match std::env::var("DOCKER_CONTEXT") {
+        Ok(n) if !n.is_empty() => n,
+        _ => {
+            let config = std::fs::read(dir.join("config.json")).ok()?;
+            let v: serde_json::Value = serde_json::from_slice(&config).ok()?;
+            v.get("currentContext")?.as_str()?.to_string()
+        }
+    };
+    if name == "default" {
+        return None;
+    }
+    let id = super::sha256_hex(name.as_bytes());
+    let meta = std::fs::read(dir.join("contexts/meta").join(id).join("meta.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&meta).ok()?;
+    let host = v.pointer("/Endpoints/docker/Host")?.as_str()?.to_string();
+    Some((name, host))
+}
+
+/// `CONTAINER_HOST`, else the rootless socket, else the system one.
+fn podman_host() -> (String, String) {
+    if let Ok(h) = std::env::var("CONTAINER_HOST") {
+        if !h.is_empty() {
+            return (h, "CONTAINER_HOST".into());
+        }
+    }
+    if let Ok(dir) = std::env::var("XDG_RUNTIME_DIR") {
+        let sock = PathBuf::from(dir).join("podman/podman.sock");
+        if sock.exists() {
+            return (
+                format!("unix://{}", sock.display()),
+                "XDG_RUNTIME_DIR".into(),
+            );
+        }
+    }
+    (
+        "unix:///run/podman/podman.sock".into(),
+        "the default socket (set CONTAINER_HOST to use another)".into(),
+    )
+}
+
+/// A connected engine.
+pub struct Daemon {
+    engine: Engine,
+    docker: Docker,
+    host: String,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+/// Connect and ping. The error says which socket was tried, what chose it, and what to do.
+pub fn connect(engine: Engine, timeout: Duration) -> Result<Daemon, String> {
+    let (host, why) = engine.host();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let docker = Docker::connect_with_host(&host)
+        .map_err(|e| {
+            format!(
+                "{} is not reachable at {host} (from {why}): {}",
+                engine.name(),
+                connect_error(&e)
+            )
+        })?
+        .with_timeout(timeout);
+    let ping = runtime
+        .block_on(async { tokio::time::timeout(Duration::from_secs(5), docker.ping()).await });
+    let failure = match ping {
+        Ok(Ok(_)) => None,
+        Err(_) => Some("it did not answer within 5 s".to_string()),
+        Ok(Err(e)) => Some(connect_error(&e)),
+    };
+    if let Some(f) = failure {
+        return Err(format!(
+            "{} is not reachable at {host} (from {why}): {f}",
+            engine.name()
+        ));
+    }
+    Ok(Daemon {
+        engine,
+        docker,
+        host,
+        runtime: Arc::new(runtime),
+    })
+}
+
+fn connect_error(e: &bollard::errors::Error) -> String {
+    let text = crate::image::registry::causes(e);
+    if text.contains("Permission denied") || text.contains("permission denied") {
+        format!("permission denied on the socket ({text}); add your user to the `docker` group or run as root")
+    } else if text.contains("No such file")
+        || text.contains("not found")
+        || matches!(e, bollard::errors::Error::SocketNotFoundError(_))
+    {
+        format!("no socket there ({text}); is the daemon running?")
+    } else if text.contains("Connection refused") {
+        format!("nothing listens there ({text})")
+    } else {
+        text
+    }
+}
+
+impl Daemon {
+    /// The image's config, if the engine has the image.
+    pub fn config(&self, name: &str) -> Result<Option<ImageConfig>, String> {
+        let inspect = self.runtime.block_on(self.docker.inspect_image(name));
+        let inspect = match inspect {
+            Ok(i) => i,
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => return Ok(None),
+            Err(e) => {
+                return Err(format!(
+                    "{}: inspect {name}: {}",
+                    self.engine.name(),
+                    crate::image::registry::causes(&e)
+                ))
+            }
+        };
+        // The inspect output carries the config's fields under the same names.
+        let config = serde_json::json!({
+            "architecture": inspect.architecture,
+            "os": inspect.os,
+            "variant": inspect.variant,
+            "config": inspect.config,
+            "rootfs": {"type": "layers", "diff_ids": inspect.root_fs.and_then(|r| r.layers).unwrap_or_default()},
+        });
+        let bytes = serde_json::to_vec(&config).map_err(|e| e.to_string())?;
+        ImageConfig::parse(&bytes, &format!("{name} (inspect)")).map(Some)
+    }
+
+    /// Read the image: its config from inspect, its layers from one export stream.
+    pub fn load(
+        self,
+        name: &str,
+        config: &ImageConfig,
+        shown: &str,
+        opts: &Options,
+    ) -> Result<super::Image, ImageError> {
+        let want = super::want_for(config);
+        let kind = self.engine.kind();
+        let source = Arc::new(Export {
+            daemon: self,
+            name: name.to_string(),
+        });
+        saved::load(source, Some(want), None, kind, shown, super::fresh(opts))
+    }
+}
+
+/// One image's export (`docker save`), as a stream that can be opened again.
+struct Export {
+    daemon: Daemon,
+    name: String,
+}
+
+impl saved::Source for Export {
+    fn open(&self) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+        let (tx, rx) = sync_channel::<io::Result<bytes::Bytes>>(16);
+        let mut stream = Box::pin(self.daemon.docker.export_image(&self.name));
+        let host = self.daemon.host.clone();
+        self.daemon.runtime.spawn(async move {
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| {
+                    io::Error::other(format!(
+                        "the export from {host} failed: {}",
+                        crate::image::registry::causes(&e)
+                    ))
+                });
+                let failed = chunk.is_err();
+                if tx.send(chunk).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        Ok(Box::new(Chunks {
+            rx,
+            chunk: bytes::Bytes::new(),
+        }))
+    }
+}
+
+/// The reading end of the export stream.
+struct Chunks {
+    rx: Receiver<io::Result<bytes::Bytes>>,
+    chunk: bytes::Bytes,
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.rx.recv() {
+                Ok(Ok(c)) => self.chunk = c,
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk[..n]);
+        let _ = self.chunk.split_to(n);
+        Ok(n)
+    }
+}
+
+/// Read `name` from `engine`, for a `docker-daemon:` or `podman:` target.
+pub fn load(
+    engine: Engine,
+    name: &str,
+    shown: &str,
+    opts: &Options,
+) -> Result<super::Image, ImageError> {
+    let err = |m: String| ImageError::Other(format!("{shown}: {m}"));
+    let daemon = connect(engine, opts.network_timeout).map_err(err)?;
+    match daemon.config(name).map_err(err)? {
+        Some(config) => daemon.load(name, &config, shown, opts),
+        None => Err(err(format!(
+            "{} at {} has no image {name}",
+            engine.name(),
+            daemon.host
+        ))),
+    }
+}

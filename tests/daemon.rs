@@ -1,0 +1,259 @@
+//! Images in a real local Docker daemon: the test starts its own `dockerd` (Debian package
+//! docker.io) on a private socket and data root, with no network set-up, `docker load`s
+//! fixture images and `docker build`s one FROM a loaded image. `docker-daemon:NAME`, the bare
+//! name, `docker-archive:` (plain, gzip, zstd) and `oci:` must give the same findings.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+mod common;
+use common::fixtures;
+
+/// A private dockerd, stopped when dropped.
+struct Dockerd {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Dockerd {
+    fn start() -> Result<Dockerd, String> {
+        common::tool("dockerd", "docker.io")?;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let child = Command::new("dockerd")
+            .arg("--host")
+            .arg(format!("unix://{}", d.join("docker.sock").display()))
+            .arg("--data-root")
+            .arg(d.join("data"))
+            .arg("--exec-root")
+            .arg(d.join("exec"))
+            .arg("--pidfile")
+            .arg(d.join("pid"))
+            .args(["--iptables=false", "--bridge=none"])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(d.join("log")).unwrap())
+            .spawn()
+            .map_err(|e| format!("dockerd: {e}"))?;
+        let mut daemon = Dockerd { child, dir };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while daemon.docker(&["version"]).is_err() {
+            if Instant::now() > deadline || daemon.child.try_wait().ok().flatten().is_some() {
+                let log =
+                    std::fs::read_to_string(daemon.dir.path().join("log")).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(5).collect();
+                return Err(format!(
+                    "dockerd did not start (run as root?): {}",
+                    tail.join(" / ")
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Ok(daemon)
+    }
+
+    fn host(&self) -> String {
+        format!("unix://{}", self.dir.path().join("docker.sock").display())
+    }
+
+    fn docker(&self, args: &[&str]) -> Result<String, String> {
+        let out = Command::new("docker")
+            .args(args)
+            .env("DOCKER_HOST", self.host())
+            .env("DOCKER_BUILDKIT", "0")
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    fn initlint(&self, args: &[&str]) -> std::process::Output {
+        let empty = tempfile::tempdir().unwrap();
+        Command::new(env!("CARGO_BIN_EXE_initlint"))
+            .args(["--color", "never"])
+            .args(args)
+            .env("DOCKER_HOST", self.host())
+            .env("DOCKER_CONFIG", empty.path())
+            .output()
+            .unwrap()
+    }
+
+    fn json(&self, target: &str) -> Value {
+        let out = self.initlint(&["--format", "json", "--image-src", "docker", target]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{target}: {err}");
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{target}: {e}: {err}"))
+    }
+}
+
+impl Drop for Dockerd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Findings without the config's display name, which differs between sources.
+fn findings(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap_or("");
+            let path = if path.ends_with("(config)") {
+                "(config)"
+            } else {
+                path
+            };
+            format!(
+                "{} {path}:{}:{} {}",
+                f["code"], f["line"], f["column"], f["message"]
+            )
+        })
+        .collect()
+}
+
+fn compressed(plain: &Path, dir: &Path, program: &str, ext: &str) -> PathBuf {
+    let out = dir.join(format!(
+        "{}.{ext}",
+        plain.file_name().unwrap().to_string_lossy()
+    ));
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{program} -c < '{}' > '{}'",
+            plain.display(),
+            out.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success(), "{program}");
+    out
+}
+
+#[test]
+fn the_daemon_the_bare_name_and_every_archive_give_the_same_findings() {
+    let started = Dockerd::start();
+    if !common::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+        return;
+    }
+    let daemon = started.unwrap();
+    let fx = fixtures();
+    let tmp = tempfile::tempdir().unwrap();
+    for name in [
+        "dash-shell-form",
+        "script-no-exec",
+        "c-nohandler-dyn",
+        "python-handler",
+    ] {
+        let tar = fx.join(format!("{name}.tar"));
+        daemon
+            .docker(&["load", "-i", &tar.to_string_lossy()])
+            .unwrap();
+        let tag = format!("initlint/{name}:latest");
+        let targets = [
+            format!("docker-daemon:{tag}"),
+            tag.clone(),
+            format!("docker-archive:{}", tar.display()),
+            format!(
+                "docker-archive:{}",
+                compressed(&tar, tmp.path(), "gzip", "gz").display()
+            ),
+            format!(
+                "docker-archive:{}",
+                compressed(&tar, tmp.path(), "zstd", "zst").display()
+            ),
+            format!("oci:{}:{name}", fx.join("oci").display()),
+        ];
+        let first = daemon.json(&targets[0]);
+        assert_eq!(first["target"]["source"], "docker-daemon", "{first:#}");
+        for t in &targets[1..] {
+            assert_eq!(
+                findings(&first),
+                findings(&daemon.json(t)),
+                "{name}: {} vs {t}",
+                targets[0]
+            );
+        }
+    }
+    // An image built in the daemon from a loaded one, with a script that forgets exec.
+    let ctx = tmp.path().join("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM initlint/dash-shell-form:latest\nCOPY start.sh /start.sh\nENTRYPOINT [\"/start.sh\"]\n",
+    )
+    .unwrap();
+    std::fs::write(ctx.join("start.sh"), "#!/bin/sh\n/app/handler\n").unwrap();
+    let mut perms = std::fs::metadata(ctx.join("start.sh"))
+        .unwrap()
+        .permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(ctx.join("start.sh"), perms).unwrap();
+    daemon
+        .docker(&[
+            "build",
+            "--network",
+            "none",
+            "-t",
+            "built:dev",
+            &ctx.to_string_lossy(),
+        ])
+        .unwrap();
+    let built = daemon.json("built:dev");
+    assert_eq!(built["target"]["source"], "docker-daemon", "{built:#}");
+    let codes: Vec<&str> = built["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["IL201"], "{built:#}");
+    assert_eq!(built["verdict"]["stop_signal"], "ignored", "{built:#}");
+}
+
+#[test]
+fn a_missing_daemon_or_image_is_a_clear_error() {
+    // No daemon at all: the socket and where it came from are named.
+    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .arg("docker-daemon:app:latest")
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/nonexistent/docker.sock") && err.contains("DOCKER_HOST"),
+        "{err}"
+    );
+    // A bare name with only unreachable engines to try says what each said.
+    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args(["--image-src", "docker,podman", "app:latest"])
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env("CONTAINER_HOST", "unix:///nonexistent/podman.sock")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("docker.sock") && err.contains("podman.sock"),
+        "{err}"
+    );
+    // A running daemon without the image.
+    let started = Dockerd::start();
+    if !common::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+        return;
+    }
+    let daemon = started.unwrap();
+    let out = daemon.initlint(&["docker-daemon:nothing-here:1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("has no image nothing-here:1"), "{err}");
+}
