@@ -219,6 +219,104 @@ fn the_daemon_the_bare_name_and_every_archive_give_the_same_findings() {
     assert_eq!(built["verdict"]["stop_signal"], "ignored", "{built:#}");
 }
 
+/// Podman's Docker-compatible API, served by the test with a private root.
+struct PodmanService {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl PodmanService {
+    fn start() -> Result<PodmanService, String> {
+        common::tool("podman", "podman")?;
+        let dir = tempfile::tempdir().unwrap();
+        let mut service = PodmanService {
+            child: Command::new("podman")
+                .args(PodmanService::roots(dir.path()))
+                .args(["system", "service", "--time=0"])
+                .arg(format!(
+                    "unix://{}",
+                    dir.path().join("podman.sock").display()
+                ))
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(dir.path().join("log")).unwrap())
+                .spawn()
+                .map_err(|e| format!("podman: {e}"))?,
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !service.dir.path().join("podman.sock").exists() {
+            if Instant::now() > deadline || service.child.try_wait().ok().flatten().is_some() {
+                let log =
+                    std::fs::read_to_string(service.dir.path().join("log")).unwrap_or_default();
+                return Err(format!(
+                    "podman system service did not start: {}",
+                    log.trim()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(service)
+    }
+
+    fn roots(dir: &Path) -> Vec<String> {
+        vec![
+            "--root".into(),
+            dir.join("root").display().to_string(),
+            "--runroot".into(),
+            dir.join("run").display().to_string(),
+        ]
+    }
+}
+
+impl Drop for PodmanService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn podman_serves_the_same_image_through_its_api() {
+    let started = PodmanService::start();
+    if !common::require("podman", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+        return;
+    }
+    let podman = started.unwrap();
+    let fx = fixtures();
+    let tar = fx.join("script-no-exec.tar");
+    let loaded = Command::new("podman")
+        .args(PodmanService::roots(podman.dir.path()))
+        .args(["load", "-i"])
+        .arg(&tar)
+        .output()
+        .unwrap();
+    assert!(
+        loaded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+    let run = |target: &str| -> Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+            .args(["--format", "json", "--image-src", "podman", target])
+            .env(
+                "CONTAINER_HOST",
+                format!("unix://{}", podman.dir.path().join("podman.sock").display()),
+            )
+            .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{target}: {err}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let via_api = run("podman:initlint/script-no-exec:latest");
+    assert_eq!(via_api["target"]["source"], "podman", "{via_api:#}");
+    let bare = run("initlint/script-no-exec:latest");
+    let archive = run(&format!("docker-archive:{}", tar.display()));
+    assert_eq!(findings(&via_api), findings(&archive));
+    assert_eq!(findings(&bare), findings(&archive));
+}
+
 #[test]
 fn a_missing_daemon_or_image_is_a_clear_error() {
     // No daemon at all: the socket and where it came from are named.
