@@ -137,3 +137,37 @@ print(f"initlint pinned to one core:           {il1:.2f} s, peak RSS {rss1 / 102
 print(f"ratio time: {il / gz:.2f}x the decompression time ({il1 / gz:.2f}x on one core; target <= 1.2x); peak RSS target < 100 MiB")
 print(f"layer re-reads: {t['layer_rereads']}; findings: {[f['code'] for f in r['findings']]}")
 EOF
+
+# The local daemon: `initlint docker-daemon:bench` against `docker save bench > /dev/null`
+# (the export alone), on a private dockerd. Skipped without dockerd (Debian docker.io).
+if command -v dockerd >/dev/null && [ "$(id -u)" = 0 ]; then
+  dk=$(mktemp -d)
+  dockerd --host "unix://$dk/docker.sock" --data-root "$dk/data" --exec-root "$dk/exec" \
+    --pidfile "$dk/pid" --iptables=false --bridge=none >"$dk/log" 2>&1 &
+  export DOCKER_HOST="unix://$dk/docker.sock"
+  for _ in $(seq 1 100); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
+  docker load -q -i "$out/image.tar" >/dev/null
+  for r in $(seq 1 "$runs"); do
+    /usr/bin/time -f "%e" -o "$out/t.save" sh -c 'docker save bench:latest >/dev/null'
+    tail -1 "$out/t.save"
+  done | best >"$out/save"
+  for r in $(seq 1 "$runs"); do
+    /usr/bin/time -f "%e %M" -o "$out/t.dk" "$bin" --format json docker-daemon:bench:latest >"$out/daemon.json" || true
+    tail -1 "$out/t.dk"
+  done | sort -n | head -1 >"$out/daemon"
+  kill "$(cat "$dk/pid")" 2>/dev/null || true
+  sleep 1
+  rm -rf "$dk" 2>/dev/null || true
+  save=$(cat "$out/save")
+  read -r dkt dkrss <"$out/daemon"
+  python3 - "$save" "$dkt" "$dkrss" "$out/daemon.json" <<'PY'
+import json, sys
+save, t, rss = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+r = json.load(open(sys.argv[4]))
+print(f"docker save > /dev/null (best of runs):  {save:.2f} s")
+print(f"initlint docker-daemon (best of runs):   {t:.2f} s, peak RSS {rss / 1024:.1f} MiB")
+print(f"ratio: {t / save:.2f}x the export alone (target <= 1.3x); peak RSS target < 100 MiB; findings {[f['code'] for f in r['findings']]}")
+PY
+else
+  echo "daemon run skipped: needs root and dockerd (apt-get install docker.io)"
+fi
