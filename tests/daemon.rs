@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use sha2::Digest;
 
 mod common;
 use common::fixtures;
@@ -183,6 +184,38 @@ fn the_daemon_the_bare_name_and_every_archive_give_the_same_findings() {
             );
         }
     }
+    // No DOCKER_HOST: the current docker context names the socket, as `docker context use`
+    // leaves it in the docker config.
+    let cfg = tmp.path().join("docker-config");
+    let id: String = sha2::Sha256::digest(b"private")
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let meta = cfg.join("contexts/meta").join(id);
+    std::fs::create_dir_all(&meta).unwrap();
+    std::fs::write(cfg.join("config.json"), r#"{"currentContext": "private"}"#).unwrap();
+    std::fs::write(
+        meta.join("meta.json"),
+        serde_json::json!({"Name": "private", "Endpoints": {"docker": {"Host": daemon.host()}}})
+            .to_string(),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args([
+            "--format",
+            "json",
+            "docker-daemon:initlint/script-no-exec:latest",
+        ])
+        .env_remove("DOCKER_HOST")
+        .env("DOCKER_CONFIG", &cfg)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // An image built in the daemon from a loaded one, with a script that forgets exec.
     let ctx = tmp.path().join("ctx");
     std::fs::create_dir_all(&ctx).unwrap();
