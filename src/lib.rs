@@ -115,16 +115,17 @@ pub fn analyse_dockerfile(
 
 /// Severity overrides, inline suppressions (and IL900 for unused ones), then ignored codes.
 fn finish(
-    mut findings: Vec<Finding>,
+    findings: Vec<Finding>,
     sources: &SourceMap,
     settings: &config::Settings,
 ) -> Vec<Finding> {
+    // Suppressions first: they create IL900, whose severity can be overridden too.
+    let mut findings = config::pragma::apply(findings, sources);
     for f in &mut findings {
         if let Some((_, sev)) = settings.severity.iter().rev().find(|(c, _)| *c == f.code) {
             f.severity = *sev;
         }
     }
-    let mut findings = config::pragma::apply(findings, sources);
     findings.retain(|f| !settings.ignore.contains(&f.code));
     rules::sort(&mut findings);
     findings

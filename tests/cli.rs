@@ -531,3 +531,30 @@ fn size_and_time_limits_are_clear() {
         "{text}"
     );
 }
+
+/// `[severity] IL900 = "error"` applies to the unused-suppression finding, which is made
+/// after the rules run.
+#[test]
+fn a_severity_override_applies_to_il900_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM debian:bookworm\n# initlint ignore=IL101\nCMD [\"/app\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".initlint.toml"),
+        "failure-threshold = \"error\"\n[severity]\nIL900 = \"error\"\n",
+    )
+    .unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["--format", "json", "Dockerfile"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "IL900", "{v:#}");
+    assert_eq!(f["severity"], "error", "{v:#}");
+    assert_eq!(out.status.code(), Some(1), "{v:#}");
+}
