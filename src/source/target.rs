@@ -69,6 +69,12 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Strin
             path: path.to_path_buf(),
         });
     }
+    // A misspelt subcommand must not turn into a pull from Docker Hub either.
+    if let Some(sub) = misspelt_subcommand(arg) {
+        return Err(format!(
+            "no such file or directory; did you mean the subcommand `initlint {sub}`? (an image named {arg:?} would be docker.io/library/{arg}: write docker://{arg} for that)"
+        ));
+    }
     // A misspelt Dockerfile path must not turn into a pull from Docker Hub.
     let lower = arg.to_ascii_lowercase();
     let file_like = lower.contains("dockerfile") || lower.contains("containerfile");
@@ -79,6 +85,45 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Strin
         };
     }
     Err("no such file or directory".to_string())
+}
+
+const SUBCOMMANDS: &[&str] = &["rules", "rule", "help"];
+
+/// A bare word one edit (a transposition counts one) from a subcommand: `rulse`, `ruels`.
+/// Two would catch real images (`ruby` is two from `rule`).
+fn misspelt_subcommand(arg: &str) -> Option<&'static str> {
+    if arg.contains(['/', ':', '@', '.']) || arg.len() > 12 {
+        return None;
+    }
+    let lower = arg.to_ascii_lowercase();
+    SUBCOMMANDS
+        .iter()
+        .copied()
+        .find(|s| lower != *s && edit_distance(&lower, s) <= 1)
+}
+
+/// Levenshtein distance, with adjacent transpositions counting one.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// `name[:tag][@digest]` with no path separators that point at something on disk.
@@ -125,5 +170,20 @@ fn find_dockerfile(dir: &Path) -> Result<PathBuf, String> {
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
+    }
+}
+
+#[cfg(test)]
+mod subcommand_tests {
+    #[test]
+    fn misspelt_subcommands_are_caught_and_image_names_are_not() {
+        assert_eq!(super::misspelt_subcommand("rulse"), Some("rules"));
+        assert_eq!(super::misspelt_subcommand("ruels"), Some("rules"));
+        assert_eq!(super::misspelt_subcommand("hlep"), Some("help"));
+        for image in [
+            "nginx", "redis", "alpine", "rules:1", "python", "node", "ruby", "rust",
+        ] {
+            assert_eq!(super::misspelt_subcommand(image), None, "{image}");
+        }
     }
 }
