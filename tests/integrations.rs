@@ -130,7 +130,7 @@ fn github_and_compact_lines() {
         let col: Result<usize, _> = parts.next().unwrap().parse();
         path.ends_with("entrypoint.sh") && line.is_ok() && col.is_ok()
     });
-    assert!(re_ok && text.contains(": IL201 "), "{text}");
+    assert!(re_ok && text.contains(": error: IL201 "), "{text}");
 }
 
 fn project(files: &[(&str, &str)]) -> tempfile::TempDir {

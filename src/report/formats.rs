@@ -11,15 +11,17 @@ use crate::rules::{self, Finding, Severity};
 /// Where rule pages live, for SARIF `helpUri`.
 pub const DOCS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/rules/");
 
-/// `path:line:col: CODE message`, one line per finding.
+/// `path:line:col: severity: CODE message`, one line per finding, as compilers print them
+/// (editors' problem matchers read the severity there).
 pub fn compact(r: &Report<'_>) -> String {
     let mut out = String::new();
     for f in r.findings {
         let (path, line, col, ..) = position(r.sources, &f.diag.primary.span);
         let _ = writeln!(
             out,
-            "{}:{line}:{col}: {} {}",
+            "{}:{line}:{col}: {}: {} {}",
             clean(&path),
+            f.severity.as_str(),
             f.code,
             clean(&f.diag.message)
         );
