@@ -280,16 +280,19 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
 fn render(format: Format, reports: &[report::Report<'_>], color: bool) -> String {
     match format {
         Format::Human => reports.iter().map(|r| report::human(r, color)).collect(),
-        // One target prints one object (the contract); several print one object per line.
-        Format::Json => reports
-            .iter()
-            .map(|r| {
-                format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(&report::json(r)).unwrap_or_default()
-                )
-            })
-            .collect(),
+        // One target prints one object (the contract); several, one array of them: always
+        // one valid JSON document.
+        Format::Json => {
+            let mut docs: Vec<serde_json::Value> = reports.iter().map(report::json).collect();
+            let doc = match docs.len() {
+                1 => docs.remove(0),
+                _ => serde_json::Value::Array(docs),
+            };
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )
+        }
         Format::Sarif => format!(
             "{}\n",
             serde_json::to_string_pretty(&report::sarif(reports)).unwrap_or_default()

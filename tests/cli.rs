@@ -558,3 +558,20 @@ fn a_severity_override_applies_to_il900_too() {
     assert_eq!(f["severity"], "error", "{v:#}");
     assert_eq!(out.status.code(), Some(1), "{v:#}");
 }
+
+/// Several targets give one JSON document: an array of the per-target objects.
+#[test]
+fn json_for_several_targets_is_one_document() {
+    let a = fixtures().join("il201-no-exec");
+    let b = fixtures().join("il101-bash-redirect");
+    let out = bin()
+        .args(["--format", "json"])
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = v.as_array().expect("an array");
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(|t| t["version"] == 1));
+}
