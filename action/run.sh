@@ -12,17 +12,11 @@ json=$(mktemp)
 args+=(--output "json=$json")
 "$bin" "${args[@]}" "${targets[@]}"
 code=$?
-# One JSON object per target (pretty-printed, one after another).
+# One JSON object for one target, an array of them for several.
 summary=$(python3 - "$json" <<'PY'
 import json, sys
-text = open(sys.argv[1]).read()
-dec, i, reports = json.JSONDecoder(), 0, []
-while i < len(text):
-    if text[i].isspace():
-        i += 1
-        continue
-    obj, i = dec.raw_decode(text, i)
-    reports.append(obj)
+doc = json.load(open(sys.argv[1]))
+reports = doc if isinstance(doc, list) else [doc]
 rows = []
 for r in reports:
     for f in r["findings"]:
