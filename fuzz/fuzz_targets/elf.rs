@@ -1,3 +1,3 @@
 #![no_main]
 //! See initlint::fuzz::elf.
-libfuzzer_sys::fuzz_target!(|data: &[u8]| initlint::fuzz::elf(data));
+libfuzzer_sys::fuzz_target!(init: initlint::fuzz::warm_up(), |data: &[u8]| initlint::fuzz::elf(data));

@@ -1,3 +1,3 @@
 #![no_main]
 //! See initlint::fuzz::shell.
-libfuzzer_sys::fuzz_target!(|data: &[u8]| initlint::fuzz::shell(data));
+libfuzzer_sys::fuzz_target!(init: initlint::fuzz::warm_up(), |data: &[u8]| initlint::fuzz::shell(data));
