@@ -362,6 +362,22 @@ fn tar_error(e: &io::Error) -> String {
 
 /// Keep a file whole when it is wanted or is a small script; keep the head of other
 /// executables. Returns the bytes and whether they are the whole file.
+/// An interpreter's source file of the app (`/app/main.py`, `/srv/server.js`), which a
+/// script on the launch chain may name: kept on sight, so that reading it does not mean
+/// reading a layer again. Library trees are left out; they would use up the budget.
+fn app_source(path: &str) -> bool {
+    const EXT: &[&str] = &[".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".php", ".sh"];
+    const LIBRARY: &[&str] = &[
+        "/usr/",
+        "/node_modules/",
+        "/site-packages/",
+        "/dist-packages/",
+        "/vendor/",
+        "/gems/",
+    ];
+    EXT.iter().any(|e| path.ends_with(e)) && !LIBRARY.iter().any(|l| path.contains(l))
+}
+
 fn capture(
     entry: &mut impl Read,
     path: &str,
@@ -386,7 +402,7 @@ fn capture(
     }
     let mut head = Vec::with_capacity(HEAD);
     entry.take(HEAD as u64).read_to_end(&mut head)?;
-    if peek && head.starts_with(b"#!") {
+    if peek && (head.starts_with(b"#!") || app_source(path)) {
         entry.read_to_end(&mut head)?;
         *script_budget -= size;
         return Ok((Some(head.into()), true));

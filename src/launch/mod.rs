@@ -314,7 +314,12 @@ impl Builder<'_> {
                 let named = [base.as_str(), basename(&entry.path)]
                     .into_iter()
                     .any(|n| knowledge::program(n, self.extras).is_some());
-                let info = if binary && (pid1.candidate || named) {
+                // An interpreter is judged by its language's facts, not its binary: reading
+                // python's or perl's binary would only cost a second read of its layer.
+                let interpreter = [base.as_str(), basename(&entry.path)]
+                    .into_iter()
+                    .any(|n| knowledge::interpreter(n).is_some());
+                let info = if binary && (pid1.candidate || named) && !interpreter {
                     self.inspect_binary(&entry.path)
                 } else {
                     None
