@@ -12,7 +12,7 @@ use serde_json::Value;
 use sha2::Digest;
 
 mod common;
-use common::fixtures;
+use common::{findings, fixtures};
 
 /// A private dockerd, stopped when dropped.
 struct Dockerd {
@@ -98,27 +98,6 @@ impl Drop for Dockerd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Findings without the config's display name, which differs between sources.
-fn findings(v: &Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let path = f["path"].as_str().unwrap_or("");
-            let path = if path.ends_with("(config)") {
-                "(config)"
-            } else {
-                path
-            };
-            format!(
-                "{} {path}:{}:{} {}",
-                f["code"], f["line"], f["column"], f["message"]
-            )
-        })
-        .collect()
 }
 
 fn compressed(plain: &Path, dir: &Path, program: &str, ext: &str) -> PathBuf {

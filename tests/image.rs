@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod common;
-use common::fixtures;
+use common::{findings, fixtures};
 
 /// Images and the findings each must give (codes, sorted).
 const IMAGES: &[(&str, &[&str])] = &[
@@ -66,31 +66,6 @@ fn json_of(target: &str, extra: &[&str], envs: &[(&str, &Path)]) -> Value {
         out.status.code()
     );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{target}: {e}: {stderr}"))
-}
-
-/// Findings without what legitimately differs between sources (the config's display name).
-fn findings(v: &Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let path = f["path"].as_str().unwrap_or("");
-            let path = if path.ends_with(" (config)") {
-                "(config)"
-            } else {
-                path
-            };
-            format!(
-                "{} {}:{}:{} {}",
-                f["code"].as_str().unwrap(),
-                path,
-                f["line"],
-                f["column"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect()
 }
 
 fn codes(v: &Value) -> Vec<String> {

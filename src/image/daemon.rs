@@ -6,7 +6,7 @@
 
 use std::io::{self, Read};
 use std::path::PathBuf;
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -244,32 +244,7 @@ impl saved::Source for Export {
                 }
             }
         });
-        Ok(Box::new(Chunks {
-            rx,
-            chunk: bytes::Bytes::new(),
-        }))
-    }
-}
-
-/// The reading end of the export stream.
-struct Chunks {
-    rx: Receiver<io::Result<bytes::Bytes>>,
-    chunk: bytes::Bytes,
-}
-
-impl Read for Chunks {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.chunk.is_empty() {
-            match self.rx.recv() {
-                Ok(Ok(c)) => self.chunk = c,
-                Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.chunk.len());
-        buf[..n].copy_from_slice(&self.chunk[..n]);
-        let _ = self.chunk.split_to(n);
-        Ok(n)
+        Ok(Box::new(super::registry::ChannelReader::new(rx)))
     }
 }
 

@@ -320,11 +320,7 @@ impl Blobs for RegistryBlobs {
                 }
             }
         });
-        Ok(Box::new(ChannelReader {
-            rx,
-            chunk: bytes::Bytes::new(),
-            failed: None,
-        }))
+        Ok(Box::new(ChannelReader::new(rx)))
     }
 }
 
@@ -433,11 +429,23 @@ async fn capped_blob(
     Ok(out)
 }
 
-struct ChannelReader {
+/// The reading end of a stream of chunks sent from an async task (a registry blob, a
+/// daemon's export).
+pub(super) struct ChannelReader {
     rx: Receiver<io::Result<bytes::Bytes>>,
     chunk: bytes::Bytes,
     /// The stream failed: every later read fails the same way (it is not a clean end).
     failed: Option<(io::ErrorKind, String)>,
+}
+
+impl ChannelReader {
+    pub(super) fn new(rx: Receiver<io::Result<bytes::Bytes>>) -> Self {
+        ChannelReader {
+            rx,
+            chunk: bytes::Bytes::new(),
+            failed: None,
+        }
+    }
 }
 
 impl Read for ChannelReader {

@@ -95,3 +95,26 @@ pub fn fixtures() -> &'static Path {
         out
     })
 }
+
+/// An image report's findings without what legitimately differs between sources (the
+/// config's display name): code, place and message.
+pub fn findings(v: &serde_json::Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap_or("");
+            let path = if path.ends_with("(config)") {
+                "(config)"
+            } else {
+                path
+            };
+            format!(
+                "{} {path}:{}:{} {}",
+                f["code"], f["line"], f["column"], f["message"]
+            )
+        })
+        .collect()
+}
