@@ -6,11 +6,12 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 
 use super::config::ImageConfig;
 use super::layer::{self, Expect, LayerIndex, Limits, Want};
+use super::registry::ChannelReader;
 use super::store::{self, Blobs, MAX_SMALL};
 use super::{ImageError, Manifested};
 
@@ -156,14 +157,7 @@ fn resolve_relative(from: &str, target: &str) -> String {
 
 impl Streamed {
     fn resolve<'a>(&'a self, name: &'a str) -> &'a str {
-        let mut name = name.trim_start_matches("./");
-        for _ in 0..8 {
-            match self.links.get(name) {
-                Some(t) => name = t,
-                None => break,
-            }
-        }
-        name
+        store::follow_links(&self.links, name)
     }
 
     /// Put the layers in manifest.json's order, checked against the config's diff_ids.
@@ -232,14 +226,8 @@ impl<S: Source + 'static> Reopened<S> {
 
 impl<S: Source + 'static> Blobs for Reopened<S> {
     fn open(&self, locator: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
-        let mut wanted = locator.trim_start_matches("./").to_string();
-        for _ in 0..8 {
-            match self.links.get(&wanted) {
-                Some(t) => wanted = t.clone(),
-                None => break,
-            }
-        }
-        let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(16);
+        let wanted = store::follow_links(&self.links, locator).to_string();
+        let (tx, rx) = sync_channel::<io::Result<bytes::Bytes>>(16);
         let source = Arc::clone(&self.source);
         let worker = std::thread::spawn(move || {
             let send_err = |m: String| {
@@ -266,7 +254,10 @@ impl<S: Source + 'static> Blobs for Reopened<S> {
                     match entry.read(&mut buf) {
                         Ok(0) => return,
                         Ok(n) => {
-                            if tx.send(Ok(buf[..n].to_vec())).is_err() {
+                            if tx
+                                .send(Ok(bytes::Bytes::copy_from_slice(&buf[..n])))
+                                .is_err()
+                            {
                                 return;
                             }
                         }
@@ -277,9 +268,7 @@ impl<S: Source + 'static> Blobs for Reopened<S> {
             send_err(format!("{wanted}: not in the stream any more"));
         });
         Ok(Box::new(Piped {
-            rx: Some(rx),
-            chunk: Vec::new(),
-            at: 0,
+            reader: Some(ChannelReader::new(rx)),
             worker: Some(worker),
         }))
     }
@@ -288,15 +277,13 @@ impl<S: Source + 'static> Blobs for Reopened<S> {
 /// The reading end of a member piped from another thread. Dropping it stops the thread
 /// (its next send fails) and waits for it, so no reader outlives the read.
 pub struct Piped {
-    rx: Option<Receiver<io::Result<Vec<u8>>>>,
-    chunk: Vec<u8>,
-    at: usize,
+    reader: Option<ChannelReader>,
     worker: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Piped {
     fn drop(&mut self) {
-        self.rx = None;
+        self.reader = None;
         if let Some(w) = self.worker.take() {
             let _ = w.join();
         }
@@ -305,21 +292,10 @@ impl Drop for Piped {
 
 impl Read for Piped {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.at >= self.chunk.len() {
-            let Some(rx) = &self.rx else { return Ok(0) };
-            match rx.recv() {
-                Ok(Ok(c)) => {
-                    self.chunk = c;
-                    self.at = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(0),
-            }
+        match &mut self.reader {
+            Some(r) => r.read(buf),
+            None => Ok(0),
         }
-        let n = buf.len().min(self.chunk.len() - self.at);
-        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
     }
 }
 

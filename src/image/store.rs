@@ -71,6 +71,19 @@ pub fn is_compressed(path: &Path) -> bool {
     magic[..n.min(2)] == [0x1f, 0x8b] || magic[..n] == [0x28, 0xb5, 0x2f, 0xfd]
 }
 
+/// The member `name` stands for after following member-to-member links (old `docker save`
+/// deduplicates layers so), at most 8 of them.
+pub fn follow_links<'a>(links: &'a HashMap<String, String>, name: &'a str) -> &'a str {
+    let mut name = name.trim_start_matches("./");
+    for _ in 0..8 {
+        match links.get(name) {
+            Some(t) => name = t,
+            None => break,
+        }
+    }
+    name
+}
+
 /// Members of a tar file (a `docker save` archive or an `oci-archive`), read by seeking.
 pub struct ArchiveBlobs {
     path: PathBuf,
@@ -131,14 +144,11 @@ impl ArchiveBlobs {
     }
 
     fn member(&self, name: &str) -> Option<(u64, u64)> {
-        let mut name = name.trim_start_matches("./").to_string();
-        for _ in 0..8 {
-            if let Some(m) = self.members.get(&name) {
-                return Some(*m);
-            }
-            name = self.links.get(&name)?.clone();
-        }
-        None
+        let name = name.trim_start_matches("./");
+        self.members
+            .get(name)
+            .or_else(|| self.members.get(follow_links(&self.links, name)))
+            .copied()
     }
 
     pub fn has(&self, name: &str) -> bool {

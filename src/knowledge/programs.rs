@@ -133,18 +133,12 @@ const fn pid1(
 }
 
 const fn forwarding_init(note: &'static str) -> Pid1 {
-    Pid1 {
-        stops_on: ALL,
-        graceful: None,
-        reaps: Reaps::Yes,
-        forwards: true,
-        kills_after: None,
-        note,
-    }
+    forwarding(ALL, Reaps::Yes, None, note)
 }
 
-/// A user switch that stays the parent and passes the stop signal on (measured).
-const fn forwarding_switch(
+/// A program that stays the parent and passes the stop signal on to its child (an init, a
+/// user switch; measured).
+const fn forwarding(
     stops_on: &'static [&'static str],
     reaps: Reaps,
     kills_after: Option<u8>,
@@ -161,7 +155,7 @@ const fn forwarding_switch(
 }
 
 /// util-linux `su` and `runuser` (one source, su-common.c).
-const SU: Pid1 = forwarding_switch(
+const SU: Pid1 = forwarding(
     &["SIGTERM", "SIGINT", "SIGQUIT"],
     Reaps::No,
     Some(2),
@@ -286,7 +280,7 @@ pub static PROGRAMS: &[Program] = &[
         &["-u", "-g", "-C", "-D", "-h", "-p", "-R", "-T", "-U"],
         "sudo forks the command and stays its parent",
     )
-    .behaves(forwarding_switch(
+    .behaves(forwarding(
         ALL,
         Reaps::Yes,
         None,

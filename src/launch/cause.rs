@@ -578,12 +578,7 @@ fn user_switch(
         evidence,
     ));
     if let Some(k) = &p.pid1 {
-        let knowledge = Some(Evidence::Knowledge(p.name().into()));
-        let reaping = match k.reaps {
-            Reaps::Yes => CauseKind::Reaps(Reaping::Knowledge { name: p.name() }),
-            Reaps::No => CauseKind::NoReaper(NoReaper::Knowledge { name: p.name() }),
-        };
-        out.push(Cause::new(reaping, knowledge));
+        out.push(reaping(p, k));
     }
 }
 
@@ -703,12 +698,17 @@ fn knowledge(p: &'static Program, how: Recognised, signal: &str, out: &mut Vec<C
     } else {
         CauseKind::StopsOnOther { program: p, how }
     };
-    out.push(Cause::new(kind, evidence.clone()));
-    let reaping = match k.reaps {
+    out.push(Cause::new(kind, evidence));
+    out.push(reaping(p, k));
+}
+
+/// Whether a known program reaps orphans, as its entry says.
+fn reaping(p: &'static Program, k: &Pid1) -> Cause {
+    let kind = match k.reaps {
         Reaps::Yes => CauseKind::Reaps(Reaping::Knowledge { name: p.name() }),
         Reaps::No => CauseKind::NoReaper(NoReaper::Knowledge { name: p.name() }),
     };
-    out.push(Cause::new(reaping, evidence));
+    Cause::new(kind, Some(Evidence::Knowledge(p.name().into())))
 }
 
 fn interpreted(
