@@ -355,6 +355,8 @@ pub fn want_for(config: &ImageConfig) -> Want {
     for s in ["sh", "dash", "bash", "ash", "busybox"] {
         want.names.insert(s.to_string());
     }
+    // `su USER -c` runs USER's login shell: read from here, not from a second pass.
+    want.paths.insert("/etc/passwd".into());
     if let Some(c) = &config.config {
         // Words of `sh -c` strings too: `/app/server --port 80` wants `server`.
         let words = [&c.entrypoint, &c.cmd, &c.shell]
