@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::rules::Severity;
+use crate::rules::{Code, Severity, Threshold};
 
 /// initlint: will the container's PID 1 get the stop signal and reap zombies?
 ///
@@ -58,14 +58,26 @@ pub struct Cli {
     #[arg(long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<String>,
 
-    /// Lowest severity that makes the exit code 1 [default: warning, or the config's].
+    /// Lowest severity that makes the exit code 1; `none` never does [default: warning, or
+    /// the config's].
     #[arg(long, value_enum, env = "INITLINT_FAILURE_THRESHOLD")]
-    pub failure_threshold: Option<Severity>,
+    pub failure_threshold: Option<Threshold>,
 
-    /// Report findings but exit 0 whatever they are (as hadolint's --no-fail); input that
-    /// cannot be read still exits 2.
+    /// Report findings but exit 0 whatever they are (as hadolint's --no-fail; the same as
+    /// `--failure-threshold none`); input that cannot be read still exits 2.
     #[arg(long)]
     pub no_fail: bool,
+
+    /// Change a rule's severity, e.g. `--severity IL205=info` (repeatable; wins over the
+    /// config's [severity] table).
+    #[arg(long = "severity", value_name = "CODE=LEVEL", value_parser = parse_severity)]
+    pub severity: Vec<(Code, Severity)>,
+
+    /// SARIF and GitLab reports: the repository root that file paths are relative to
+    /// (`%SRCROOT%` in SARIF) [default: the git top level above the working directory, else
+    /// the working directory].
+    #[arg(long = "sarif-root", value_name = "DIR")]
+    pub sarif_root: Option<PathBuf>,
 
     /// Config file to use instead of the nearest .initlint.toml.
     #[arg(long, value_name = "FILE")]
@@ -131,6 +143,16 @@ pub struct Cli {
     pub list_rules: bool,
 }
 
+/// `IL205=info`.
+fn parse_severity(s: &str) -> Result<(Code, Severity), String> {
+    let (code, level) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected CODE=LEVEL (e.g. IL205=info), got {s:?}"))?;
+    let level = <Severity as ValueEnum>::from_str(level.trim(), true)
+        .map_err(|_| format!("unknown severity {level:?} (error, warning, info)"))?;
+    Ok((code.parse()?, level))
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every rule: code, name, severity, summary.
@@ -140,6 +162,14 @@ pub enum Command {
         /// The rule code.
         code: String,
     },
+    /// Print a shell completion script, e.g. `initlint completions bash >
+    /// /etc/bash_completion.d/initlint`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `initlint manpage > initlint.1; man -l initlint.1`.
+    Manpage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -152,8 +182,16 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
-    /// One line per finding: `path:line:col: CODE message`.
+    /// One line per finding: `path:line:col: severity: CODE message`.
     Compact,
+    /// One JSON object per target, one per line (JSON Lines).
+    Jsonl,
+    /// GitLab Code Quality report (a JSON array of issues).
+    Gitlab,
+    /// Checkstyle XML, for Jenkins' warnings plugin, reviewdog and others.
+    Checkstyle,
+    /// JUnit XML: a test suite per target, a failed test case per finding.
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

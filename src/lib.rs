@@ -175,6 +175,8 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
     match &cli.command {
         Some(cli::Command::Rules) => return list_rules(stdout),
         Some(cli::Command::Rule { code }) => return print_rule(code, stdout, stderr),
+        Some(cli::Command::Completions { shell }) => return completions(*shell, stdout),
+        Some(cli::Command::Manpage) => return manpage(stdout, stderr),
         None if cli.list_rules => return list_rules(stdout),
         None => {}
     }
@@ -236,13 +238,17 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         let target_path = Path::new(t);
         let mut settings = cfg.settings_for(target_path.exists().then_some(target_path));
         settings.ignore.extend(cli_ignore.iter().copied());
-        let threshold = cli
-            .failure_threshold
-            .or(settings.failure_threshold)
-            .unwrap_or(rules::Severity::Warning);
+        settings.severity.extend(cli.severity.iter().copied());
+        let threshold = match cli.no_fail {
+            true => rules::Threshold::None,
+            false => cli
+                .failure_threshold
+                .or(settings.failure_threshold)
+                .unwrap_or(rules::Threshold::Warning),
+        };
         match analyse_target(t, cli, &opts, &settings) {
             Ok(a) => {
-                if !cli.no_fail && a.findings.iter().any(|f| f.severity >= threshold) {
+                if a.findings.iter().any(|f| threshold.fails(f.severity)) {
                     code = code.max(1);
                 }
                 done.push(a);
@@ -251,14 +257,16 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         }
     }
     let reports: Vec<report::Report<'_>> = done.iter().map(Analysis::report).collect();
+    let anchor = report::Anchor::new(cli.sarif_root.as_deref());
     for o in &cli.outputs {
         let written = match o.split_once('=') {
             Some((f, path)) if !path.is_empty() => {
                 match <Format as clap::ValueEnum>::from_str(f, true) {
-                    Ok(fmt) => std::fs::write(path, render(fmt, &reports, false))
+                    Ok(fmt) => std::fs::write(path, render(fmt, &reports, false, &anchor))
                         .map_err(|e| format!("--output {o}: cannot write {path}: {e}")),
                     Err(_) => Err(format!(
-                        "--output {o}: unknown format {f:?} (human, json, sarif, github, compact)"
+                        "--output {o}: unknown format {f:?} ({})",
+                        format_names()
                     )),
                 }
             }
@@ -269,15 +277,20 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         }
     }
     // A report that cannot be written (a full disk, a closed pipe) is not a pass.
-    let printed =
-        write!(stdout, "{}", render(cli.format, &reports, color)).and_then(|()| stdout.flush());
+    let printed = write!(stdout, "{}", render(cli.format, &reports, color, &anchor))
+        .and_then(|()| stdout.flush());
     if let Err(e) = printed {
         return fail(stderr, format!("cannot write the report to stdout: {e}"));
     }
     code
 }
 
-fn render(format: Format, reports: &[report::Report<'_>], color: bool) -> String {
+fn render(
+    format: Format,
+    reports: &[report::Report<'_>],
+    color: bool,
+    anchor: &report::Anchor,
+) -> String {
     match format {
         Format::Human => reports.iter().map(|r| report::human(r, color)).collect(),
         // One target prints one object (the contract); several, one array of them: always
@@ -295,10 +308,50 @@ fn render(format: Format, reports: &[report::Report<'_>], color: bool) -> String
         }
         Format::Sarif => format!(
             "{}\n",
-            serde_json::to_string_pretty(&report::sarif(reports)).unwrap_or_default()
+            serde_json::to_string_pretty(&report::sarif(reports, anchor)).unwrap_or_default()
         ),
+        Format::Jsonl => reports
+            .iter()
+            .map(|r| format!("{}\n", report::json(r)))
+            .collect(),
         Format::Github => reports.iter().map(report::github).collect(),
         Format::Compact => reports.iter().map(report::compact).collect::<String>(),
+        Format::Gitlab => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report::gitlab(reports, anchor)).unwrap_or_default()
+        ),
+        Format::Checkstyle => report::checkstyle(reports),
+        Format::Junit => report::junit(reports),
+    }
+}
+
+fn format_names() -> String {
+    <Format as clap::ValueEnum>::value_variants()
+        .iter()
+        .filter_map(clap::ValueEnum::to_possible_value)
+        .map(|v| v.get_name().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn completions(shell: clap_complete::Shell, stdout: &mut dyn Write) -> u8 {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut cmd, "initlint", stdout);
+    0
+}
+
+fn manpage(stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    let written = clap_mangen::Man::new(cmd)
+        .render(&mut page)
+        .and_then(|()| stdout.write_all(&page));
+    match written {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = writeln!(stderr, "initlint: error: cannot write the manual page: {e}");
+            2
+        }
     }
 }
 

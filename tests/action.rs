@@ -52,7 +52,9 @@ fn workflow_inputs(yaml: &str) -> BTreeMap<String, String> {
 }
 
 const BAD: &str = "FROM debian:bookworm\nCMD /usr/local/bin/server --port 8080\n";
-const GOOD: &str = "FROM debian:bookworm\nCMD [\"/usr/local/bin/server\", \"--port\", \"8080\"]\n";
+// (Under tini: with the server alone, its binary not in the workspace, the verdict would be
+// unknown, which is a finding too: IL306.)
+const GOOD: &str = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y tini\nENTRYPOINT [\"/usr/bin/tini\", \"--\"]\nCMD [\"/usr/local/bin/server\", \"--port\", \"8080\"]\n";
 
 struct ActionRun {
     out: Output,

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::rules::{Code, Severity};
+use crate::rules::{Code, Severity, Threshold};
 
 pub const FILE_NAME: &str = ".initlint.toml";
 
@@ -34,7 +34,7 @@ struct Raw {
     #[serde(default)]
     severity: BTreeMap<String, Severity>,
     #[serde(default)]
-    failure_threshold: Option<Severity>,
+    failure_threshold: Option<Threshold>,
     #[serde(default)]
     trusted_inits: Vec<String>,
     #[serde(default)]
@@ -59,7 +59,7 @@ pub struct Config {
     pub path: Option<PathBuf>,
     pub ignore: Vec<Code>,
     pub severity: Vec<(Code, Severity)>,
-    pub failure_threshold: Option<Severity>,
+    pub failure_threshold: Option<Threshold>,
     pub trusted_inits: Vec<String>,
     pub launchers: Vec<String>,
     overrides: Vec<Override>,
@@ -77,7 +77,7 @@ struct Override {
 pub struct Settings {
     pub ignore: Vec<Code>,
     pub severity: Vec<(Code, Severity)>,
-    pub failure_threshold: Option<Severity>,
+    pub failure_threshold: Option<Threshold>,
     pub trusted_inits: Vec<String>,
     pub launchers: Vec<String>,
 }
@@ -242,6 +242,6 @@ mod tests {
         let s = c.settings_for(None);
         assert_eq!(s.ignore, vec![Code::IL104]);
         assert_eq!(s.severity, vec![(Code::IL205, Severity::Info)]);
-        assert_eq!(s.failure_threshold, Some(Severity::Error));
+        assert_eq!(s.failure_threshold, Some(Threshold::Error));
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::model::{EnvVar, LaunchSetting, Origin, Setting};
-use crate::source::{FileId, SourceMap, Span, Text, TextMap};
+use crate::source::{FileId, Provenance, SourceMap, Span, Text, TextMap};
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -147,9 +147,14 @@ impl Writer {
 }
 
 /// Render `config` as `name`; `"Entrypoint": [..]` and `"Cmd": [..]` each on one line.
-pub fn render(cfg: &RunConfig, name: String, sources: &mut SourceMap) -> Rendered {
+pub fn render(
+    cfg: &RunConfig,
+    name: String,
+    provenance: Provenance,
+    sources: &mut SourceMap,
+) -> Rendered {
     // The FileId is needed for the maps before the text is complete: reserve it now.
-    let file = sources.add(name.clone(), String::new());
+    let file = sources.add_from(name.clone(), String::new(), provenance);
     let mut w = Writer {
         text: "{\n".to_string(),
     };

@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Base, Container, FileEntry, FileView, Lookup, Mode, Origin, ShellChoice};
 use crate::shell::ShellKind;
-use crate::source::{FileId, SourceMap, Text, TextMap};
+use crate::source::{FileId, Provenance, SourceMap, Text, TextMap};
 use config::ImageConfig;
 use fs::{NodeKind, Resolved, Tree};
 use layer::{Change, Expect, Kind, LayerIndex, Limits, Want};
@@ -463,6 +463,8 @@ pub struct ImageView {
     pub stats: RefCell<Stats>,
     /// Texts already in the source map, by path, so a file is added once.
     texts: RefCell<HashMap<String, FileId>>,
+    /// The image as the user named it, for the origin of those texts.
+    image: String,
 }
 
 impl ImageView {
@@ -472,6 +474,7 @@ impl ImageView {
             reread,
             stats: RefCell::new(stats),
             texts: RefCell::new(HashMap::new()),
+            image: String::new(),
         }
     }
 
@@ -572,9 +575,12 @@ impl ImageView {
         let content = match bytes.as_deref().and_then(as_text) {
             Some(text) => {
                 let mut texts = self.texts.borrow_mut();
-                let file = *texts
-                    .entry(path.to_string())
-                    .or_insert_with(|| sources.add(path.to_string(), text.to_string()));
+                let file = *texts.entry(path.to_string()).or_insert_with(|| {
+                    let provenance = Provenance::Image {
+                        image: self.image.clone(),
+                    };
+                    sources.add_from(path.to_string(), text.to_string(), provenance)
+                });
                 Text {
                     value: text.to_string(),
                     map: TextMap::Offset { file, base: 0 },
@@ -723,9 +729,18 @@ impl FileView for ImageView {
 }
 
 /// The container an image describes.
-pub fn container(image: Image, sources: &mut SourceMap) -> Container {
+pub fn container(mut image: Image, sources: &mut SourceMap) -> Container {
     let run = image.config.config.clone().unwrap_or_default();
-    let rendered = config::render(&run, format!("{} (config)", image.name), sources);
+    image.view.image = image.name.clone();
+    let provenance = Provenance::ImageConfig {
+        image: image.name.clone(),
+    };
+    let rendered = config::render(
+        &run,
+        format!("{} (config)", image.name),
+        provenance,
+        sources,
+    );
     let shell = image.view.shell();
     let workdir = rendered
         .workdir

@@ -5,8 +5,10 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
+use super::anchor::{escape, Anchor, Place, SRCROOT};
 use super::{clean, position, Report};
 use crate::rules::{self, Finding, Severity};
+use crate::source::Span;
 
 /// Where rule pages live, for SARIF `helpUri`.
 pub const DOCS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/rules/");
@@ -77,19 +79,47 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// A path as a SARIF artifact URI (relative paths stay relative; spaces are escaped).
-fn uri(path: &str) -> String {
-    path.replace('%', "%25").replace(' ', "%20")
+/// A SARIF location: a file of the repository relative to `%SRCROOT%`, a file elsewhere on
+/// this machine by its `file:` URI, and a file inside an image (or stdin) as a logical
+/// location, since no path of the repository holds it.
+fn location(anchor: &Anchor, r: &Report<'_>, span: &Span) -> Value {
+    let (_, line, col, end_line, end_col) = position(r.sources, span);
+    let region =
+        json!({"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col});
+    let physical = |artifact: Value| json!({"physicalLocation": {"artifactLocation": artifact, "region": region}});
+    let logical = |name: String| {
+        json!({
+            "logicalLocations": [{"fullyQualifiedName": name, "kind": "resource"}],
+            "properties": {"line": line, "column": col},
+        })
+    };
+    match anchor.place(r.sources, span.file) {
+        Place::Repo(rel) => physical(json!({"uri": escape(&rel), "uriBaseId": SRCROOT})),
+        Place::Outside(abs) => physical(json!({"uri": format!("file://{}", escape(&abs))})),
+        Place::Image { image, path } => logical(format!("{image}:{path}")),
+        Place::ImageConfig { image } => logical(format!("{image} (config)")),
+        Place::Stdin => logical(crate::source::STDIN.to_string()),
+    }
 }
 
-fn fingerprint(f: &Finding, path: &str, line_text: &str) -> String {
+/// The path a fingerprint and a code host's report use.
+pub(crate) fn place_name(anchor: &Anchor, r: &Report<'_>, span: &Span) -> String {
+    match anchor.place(r.sources, span.file) {
+        Place::Repo(p) | Place::Outside(p) => p,
+        Place::Image { image, path } => format!("{image}:{path}"),
+        Place::ImageConfig { image } => format!("{image} (config)"),
+        Place::Stdin => crate::source::STDIN.to_string(),
+    }
+}
+
+pub(crate) fn fingerprint(f: &Finding, path: &str, line_text: &str) -> String {
     let text: String = line_text.split_whitespace().collect::<Vec<_>>().join(" ");
     let hex = crate::image::sha256_hex(format!("{}\0{path}\0{text}", f.code).as_bytes());
     hex[..32].to_string()
 }
 
 /// One SARIF 2.1.0 log for all targets.
-pub fn sarif(reports: &[Report<'_>]) -> Value {
+pub fn sarif(reports: &[Report<'_>], anchor: &Anchor) -> Value {
     let rule_list: Vec<Value> = rules::ALL
         .iter()
         .map(|r| {
@@ -110,7 +140,8 @@ pub fn sarif(reports: &[Report<'_>]) -> Value {
     for r in reports {
         for f in r.findings {
             let span = &f.diag.primary.span;
-            let (path, line, col, end_line, end_col) = position(r.sources, span);
+            let (_, line, ..) = position(r.sources, span);
+            let path = place_name(anchor, r, span);
             let text = &r.sources.get(span.file).text;
             let line_text = text.lines().nth(line - 1).unwrap_or("");
             let index = rules::ALL
@@ -127,15 +158,10 @@ pub fn sarif(reports: &[Report<'_>]) -> Value {
                 .iter()
                 .enumerate()
                 .map(|(i, l)| {
-                    let (p, line, col, end_line, end_col) = position(r.sources, &l.span);
-                    json!({
-                        "id": i,
-                        "message": {"text": l.text},
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": uri(&p)},
-                            "region": {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col},
-                        },
-                    })
+                    let mut loc = location(anchor, r, &l.span);
+                    loc["id"] = json!(i);
+                    loc["message"] = json!({"text": l.text});
+                    loc
                 })
                 .collect();
             let mut result = json!({
@@ -143,12 +169,7 @@ pub fn sarif(reports: &[Report<'_>]) -> Value {
                 "ruleIndex": index,
                 "level": level(f.severity),
                 "message": {"text": message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&path)},
-                        "region": {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col},
-                    },
-                }],
+                "locations": [location(anchor, r, span)],
                 "partialFingerprints": {"initlint/v1": fingerprint(f, &path, line_text)},
                 "properties": {"why": f.diag.why, "target": r.target},
             });
@@ -169,6 +190,7 @@ pub fn sarif(reports: &[Report<'_>]) -> Value {
                 "rules": rule_list,
             }},
             "columnKind": "unicodeCodePoints",
+            "originalUriBaseIds": {SRCROOT: {"uri": anchor.root_uri()}},
             "results": results,
         }],
     })

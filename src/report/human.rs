@@ -36,7 +36,7 @@ pub fn render(r: &Report<'_>, color: bool) -> String {
                 .as_ref()
                 .map(|e| format!(" [{}]", clean(&super::evidence_text(r.sources, e))))
                 .unwrap_or_default();
-            let text = super::causes::text(&reason.kind, &v.signal);
+            let text = crate::verdict::wording::text(&reason.kind, &v.signal);
             let _ = writeln!(out, "    {what}: {}{at}", clean(&text));
         }
     }

@@ -88,7 +88,7 @@ pub fn render(r: &Report<'_>) -> Value {
         list.iter()
             .map(|x| {
                 json!({
-                    "text": super::causes::text(&x.kind, &v.signal),
+                    "text": crate::verdict::wording::text(&x.kind, &v.signal),
                     "evidence": x.evidence.as_ref().map(|e| super::evidence_json(r.sources, e)),
                 })
             })

@@ -1,10 +1,13 @@
 //! Output: every format is rendered from the same [`Report`].
 
-pub mod causes;
+pub mod anchor;
+mod ci;
 mod formats;
 mod human;
 mod json;
 
+pub use anchor::Anchor;
+pub use ci::{checkstyle, gitlab, junit};
 pub use formats::{compact, github, sarif, DOCS_BASE};
 pub use human::render as human;
 pub use json::render as json;

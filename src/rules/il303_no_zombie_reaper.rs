@@ -33,7 +33,7 @@ impl super::Rule for Rule {
             let Some(span) = super::step_span(ctx, step) else {
                 continue;
             };
-            let sym = crate::report::causes::symbol(spawn);
+            let sym = crate::verdict::wording::symbol(spawn);
             let (how, evidence) = match waits.first() {
                 None => (
                     "never calls a wait function".to_string(),

@@ -19,6 +19,7 @@ mod il302_runtime_default_ignores;
 mod il303_no_zombie_reaper;
 mod il304_init_misconfigured;
 mod il305_stopsignal_not_handled;
+mod il306_verdict_unknown;
 mod il900_unused_suppression;
 
 use std::fmt;
@@ -45,7 +46,7 @@ macro_rules! codes {
 }
 codes!(
     IL101, IL102, IL103, IL104, IL105, IL106, IL107, IL201, IL202, IL203, IL204, IL205, IL206,
-    IL301, IL302, IL303, IL304, IL305, IL900
+    IL301, IL302, IL303, IL304, IL305, IL306, IL900
 );
 
 impl fmt::Display for Code {
@@ -90,6 +91,27 @@ impl Severity {
             Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
+        }
+    }
+}
+
+/// The lowest severity that fails a run (exit 1); `none` never fails on findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Threshold {
+    Info,
+    Warning,
+    Error,
+    None,
+}
+
+impl Threshold {
+    pub fn fails(self, s: Severity) -> bool {
+        match self {
+            Threshold::Info => true,
+            Threshold::Warning => s >= Severity::Warning,
+            Threshold::Error => s == Severity::Error,
+            Threshold::None => false,
         }
     }
 }
@@ -174,6 +196,7 @@ pub static ALL: &[&dyn Rule] = &[
     &il303_no_zombie_reaper::Rule,
     &il304_init_misconfigured::Rule,
     &il305_stopsignal_not_handled::Rule,
+    &il306_verdict_unknown::Rule,
     &il900_unused_suppression::Rule,
 ];
 

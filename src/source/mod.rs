@@ -40,6 +40,9 @@ pub fn confined(path: &Path) -> Result<(), String> {
     }
 }
 
+/// How a Dockerfile read from standard input is named.
+pub const STDIN: &str = "<stdin>";
+
 /// Index of a text in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FileId(pub usize);
@@ -50,6 +53,22 @@ pub struct SourceFile {
     /// Path as shown to the user: relative to the working directory when inside it.
     pub name: String,
     pub text: String,
+    pub provenance: Provenance,
+}
+
+/// Where a source text lives: formats that place findings in a repository (SARIF, GitLab)
+/// need to know whether `name` is a path on this machine at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provenance {
+    /// A file on this machine; `name` is its path (relative to the working directory, or
+    /// absolute).
+    Host,
+    /// Standard input.
+    Stdin,
+    /// A file inside an image (`name` is its path there); `image` is the target as given.
+    Image { image: String },
+    /// An image's config, rendered as a text.
+    ImageConfig { image: String },
 }
 
 #[derive(Debug, Default)]
@@ -58,8 +77,21 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// A file on this machine (or stdin, named `<stdin>`).
     pub fn add(&mut self, name: String, text: String) -> FileId {
-        self.files.push(SourceFile { name, text });
+        let provenance = match name.as_str() {
+            STDIN => Provenance::Stdin,
+            _ => Provenance::Host,
+        };
+        self.add_from(name, text, provenance)
+    }
+
+    pub fn add_from(&mut self, name: String, text: String, provenance: Provenance) -> FileId {
+        self.files.push(SourceFile {
+            name,
+            text,
+            provenance,
+        });
         FileId(self.files.len() - 1)
     }
 

@@ -2,6 +2,8 @@
 //! it, and are orphans reaped? A fold over the causes the launch chain attached to the step
 //! that is PID 1; how each cause reads is in `report/`.
 
+pub mod wording;
+
 use crate::launch::{Cause, CauseKind, Chain, Step, StepKind};
 use crate::model::Container;
 

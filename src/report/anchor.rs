@@ -1,0 +1,145 @@
+//! Where a finding's file is, for formats read by a code host (SARIF for GitHub code
+//! scanning, GitLab Code Quality): relative to the repository root, never a path that only
+//! means something on this machine or inside an image.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::source::{FileId, Provenance, SourceMap};
+
+/// The base id SARIF consumers resolve against the checkout.
+pub const SRCROOT: &str = "%SRCROOT%";
+
+pub struct Anchor {
+    root: PathBuf,
+    cwd: PathBuf,
+}
+
+/// A source file's place, as a code host sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// Inside the repository: a relative path with `/` separators.
+    Repo(String),
+    /// On this machine but outside the repository: its absolute path.
+    Outside(String),
+    /// Inside an image: no file of the repository.
+    Image {
+        image: String,
+        path: String,
+    },
+    /// An image's config.
+    ImageConfig {
+        image: String,
+    },
+    Stdin,
+}
+
+impl Anchor {
+    /// `root` as given (`--sarif-root`), else the git top level above the working directory,
+    /// else the working directory.
+    pub fn new(root: Option<&Path>) -> Anchor {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        let root = match root {
+            Some(r) => cwd.join(r),
+            None => git_top(&cwd).unwrap_or_else(|| cwd.clone()),
+        };
+        Anchor {
+            root: real(&root),
+            cwd,
+        }
+    }
+
+    /// The root as a `file:` URI ending in `/`, for SARIF's `originalUriBaseIds`.
+    pub fn root_uri(&self) -> String {
+        let mut u = format!("file://{}", escape(&self.root.to_string_lossy()));
+        if !u.ends_with('/') {
+            u.push('/');
+        }
+        u
+    }
+
+    pub fn place(&self, sources: &SourceMap, file: FileId) -> Place {
+        let f = sources.get(file);
+        match &f.provenance {
+            Provenance::Stdin => Place::Stdin,
+            Provenance::Image { image } => Place::Image {
+                image: image.clone(),
+                path: f.name.clone(),
+            },
+            Provenance::ImageConfig { image } => Place::ImageConfig {
+                image: image.clone(),
+            },
+            Provenance::Host => {
+                let abs = real(&self.cwd.join(&f.name));
+                match abs.strip_prefix(&self.root) {
+                    Ok(rel) => Place::Repo(slashes(rel)),
+                    Err(_) => Place::Outside(abs.to_string_lossy().into_owned()),
+                }
+            }
+        }
+    }
+}
+
+/// The nearest ancestor (or `dir` itself) holding `.git` (a directory, or a file for
+/// worktrees and submodules).
+pub fn git_top(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+/// Symlinks resolved when the path exists (`/tmp` may be a link), `.`/`..` folded otherwise.
+fn real(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn slashes(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Percent-encoding for a URI path: everything but unreserved characters and `/`.
+pub fn escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_a_uri_path_cannot_hold() {
+        assert_eq!(escape("a b/c%d.txt"), "a%20b/c%25d.txt");
+        assert_eq!(escape("dir/Dockerfile"), "dir/Dockerfile");
+    }
+
+    #[test]
+    fn folds_dot_dot_in_missing_paths() {
+        assert_eq!(
+            real(Path::new("/nonexistent-x/a/../b")),
+            PathBuf::from("/nonexistent-x/b")
+        );
+    }
+}
