@@ -220,7 +220,7 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
     };
     let mut code = 0u8;
     let mut done = Vec::new();
-    for t in &cli.targets {
+    for t in &expand_targets(cli, stderr) {
         let cfg = match (&explicit, cli.isolated) {
             (Some(c), _) => c.clone(),
             (None, true) => config::Config::default(),
@@ -353,6 +353,54 @@ fn manpage(stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
             2
         }
     }
+}
+
+/// The targets to lint: a file of a build context (a script, an app source; not a Dockerfile
+/// by name or content) stands for the repository's Dockerfiles that copy it, said on stderr.
+/// A Dockerfile reached twice is linted once.
+fn expand_targets(cli: &Cli, stderr: &mut dyn Write) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut push = |t: String, out: &mut Vec<String>| {
+        let key = Path::new(&t)
+            .canonicalize()
+            .unwrap_or_else(|_| t.clone().into());
+        if seen.insert(key) {
+            out.push(t);
+        }
+    };
+    for t in &cli.targets {
+        let path = Path::new(t);
+        let archive = [".tar", ".tar.gz", ".tgz", ".tar.zst"]
+            .iter()
+            .any(|ext| t.ends_with(ext));
+        if t == "-" || !path.is_file() || archive || source::repo::is_dockerfile(path) {
+            push(t.clone(), &mut out);
+            continue;
+        }
+        let root = source::repo::root_of(path);
+        let users = source::repo::copied_by(path, &root, cli.context.as_deref());
+        let shown = |p: &Path| match display(p) {
+            s if s.is_empty() => ".".to_string(),
+            s => s,
+        };
+        if users.is_empty() {
+            let _ = writeln!(
+                stderr,
+                "initlint: {t} is not a Dockerfile, and no Dockerfile under {} copies it: nothing to lint",
+                shown(&root)
+            );
+        }
+        for df in users {
+            let _ = writeln!(
+                stderr,
+                "initlint: {t} is copied by {}: linting it",
+                shown(&df)
+            );
+            push(display(&df), &mut out);
+        }
+    }
+    out
 }
 
 /// Where to look for `.initlint.toml`: the Dockerfile's directory, else the working directory.

@@ -56,6 +56,10 @@ const BAD: &str = "FROM debian:bookworm\nCMD /usr/local/bin/server --port 8080\n
 // unknown, which is a finding too: IL306.)
 const GOOD: &str = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y tini\nENTRYPOINT [\"/usr/bin/tini\", \"--\"]\nCMD [\"/usr/local/bin/server\", \"--port\", \"8080\"]\n";
 
+/// A Dockerfile whose entrypoint script is PID 1 and hands over to tini: whether the stop
+/// works depends on the script's `exec` alone.
+const SCRIPTED: &str = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y tini\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\nCMD [\"/usr/bin/tini\", \"--\", \"/usr/local/bin/server\"]\n";
+
 struct ActionRun {
     out: Output,
     outputs: String,
@@ -276,6 +280,81 @@ fn pre_commit_hooks_fail_a_bad_commit_and_pass_a_good_one() {
         "the good commit failed: {}",
         text(&out)
     );
+    script_only_change_is_refused(ws, |ws, msg| git(ws, &["commit", "-q", "-m", msg]));
+}
+
+/// A service whose Dockerfile has a BuildKit-style name (`Dockerfile-dev`, not matched by
+/// identify's `dockerfile` tag) and copies an entrypoint script: committing it passes; then a
+/// commit that only drops `exec` from the script is refused (IL201), naming the Dockerfile.
+fn script_only_change_is_refused(ws: &Path, commit: impl Fn(&Path, &str) -> Output) {
+    use std::os::unix::fs::PermissionsExt;
+    let svc = ws.join("svc");
+    std::fs::create_dir_all(&svc).unwrap();
+    std::fs::write(svc.join("Dockerfile-dev"), SCRIPTED).unwrap();
+    let script = svc.join("entrypoint.sh");
+    std::fs::write(&script, "#!/bin/sh\necho starting\nexec \"$@\"\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    git(ws, &["add", "."]);
+    let out = commit(ws, "a service with an entrypoint script");
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::write(&script, "#!/bin/sh\necho starting\n\"$@\"\n").unwrap();
+    git(ws, &["add", "svc/entrypoint.sh"]);
+    let out = commit(ws, "drop exec");
+    assert!(
+        !out.status.success(),
+        "a script-only change that breaks the stop went through: {}",
+        text(&out)
+    );
+    assert!(text(&out).contains("IL201"), "{}", text(&out));
+    assert!(
+        text(&out).contains("is copied by svc/Dockerfile-dev"),
+        "{}",
+        text(&out)
+    );
+    git(ws, &["checkout", "svc/entrypoint.sh"]);
+}
+
+#[test]
+fn the_system_hook_runs_the_installed_binary_on_scripts_too() {
+    let available = Command::new("pre-commit")
+        .arg("--version")
+        .output()
+        .map(drop)
+        .map_err(|e| {
+            format!("pre-commit cannot be run ({e}): `./x test` installs it into target/tools/venv")
+        });
+    if !require("pre-commit", available) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    assert!(git(ws, &["init", "-q"]).status.success());
+    std::fs::write(ws.join("Dockerfile"), GOOD).unwrap();
+    git(ws, &["add", "."]);
+    assert!(git(ws, &["commit", "-q", "-m", "init"]).status.success());
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_initlint")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let repo_path = repo().display().to_string();
+    // try-repo with the hook from this checkout, as it is now, on the staged files.
+    let run = |ws: &Path, _msg: &str| {
+        let mut cmd = Command::new("pre-commit");
+        cmd.args(["try-repo", &repo_path, "initlint-system"])
+            .current_dir(ws)
+            .env("PATH", &path);
+        isolated(with_identity(&mut cmd)).output().unwrap()
+    };
+    let commit_if_clean = |ws: &Path, msg: &str| {
+        let out = run(ws, msg);
+        if out.status.success() {
+            assert!(git(ws, &["commit", "-q", "-m", msg]).status.success());
+        }
+        out
+    };
+    script_only_change_is_refused(ws, commit_if_clean);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use crate::source::repo::git_top;
 use crate::source::{FileId, Provenance, SourceMap};
 
 /// The base id SARIF consumers resolve against the checkout.
@@ -77,14 +78,6 @@ impl Anchor {
             }
         }
     }
-}
-
-/// The nearest ancestor (or `dir` itself) holding `.git` (a directory, or a file for
-/// worktrees and submodules).
-pub fn git_top(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
 }
 
 /// Symlinks resolved when the path exists (`/tmp` may be a link), `.`/`..` folded otherwise.

@@ -1,6 +1,7 @@
 //! Where bytes come from: targets on the command line, and the texts that spans point into.
 
 pub mod context;
+pub mod repo;
 mod target;
 
 pub use target::{resolve_target, Target};

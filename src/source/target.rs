@@ -15,13 +15,21 @@ pub enum Target {
 
 const DOCKERFILE_NAMES: &[&str] = &["Dockerfile", "Containerfile", "dockerfile", "containerfile"];
 
+/// Names BuildKit users give Dockerfiles, in any case: `Dockerfile`, `dockerfile`,
+/// `Dockerfile.dev`, `Dockerfile-dev`, `api.dockerfile`, `Containerfile*` (not their
+/// per-Dockerfile `.dockerignore`).
 pub fn is_dockerfile_name(name: &str) -> bool {
-    DOCKERFILE_NAMES.contains(&name)
-        || name.ends_with(".Dockerfile")
-        || name.ends_with(".dockerfile")
-        || name.ends_with(".Containerfile")
-        || name.starts_with("Dockerfile.")
-        || name.starts_with("Containerfile.")
+    let n = name.to_ascii_lowercase();
+    if n.ends_with(".dockerignore") {
+        return false;
+    }
+    ["dockerfile", "containerfile"].iter().any(|base| {
+        n == *base
+            || n.ends_with(&format!(".{base}"))
+            || [".", "-", "_"]
+                .iter()
+                .any(|sep| n.starts_with(&format!("{base}{sep}")))
+    })
 }
 
 const IMAGE_SCHEMES: &[&str] = &[
