@@ -31,7 +31,8 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Dockerfiles (or directories containing one), `-` for a Dockerfile on stdin, or images:
+    /// Dockerfiles (or directories containing one), `-` for a Dockerfile on stdin, files of a
+    /// build context (a script: every Dockerfile of the repository that copies it), or images:
     /// NAME[:TAG|@DIGEST] or docker://… (a registry), docker-archive:PATH[:TAG] or a `docker
     /// save` .tar, oci:DIR[:NAME], oci-archive:PATH[:NAME], dir:ROOTFS.
     #[arg(required_unless_present = "list_rules")]
@@ -90,6 +91,12 @@ pub struct Cli {
     /// Rule codes to ignore, comma separated (e.g. IL104,IL106).
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub ignore: Vec<String>,
+
+    /// Human output: each finding's whole "why" chain (stop signal → PID 1 → missing handler →
+    /// consequence) instead of one sentence. Human output wraps to the terminal's width
+    /// (COLUMNS when set; 80 when not a terminal).
+    #[arg(long)]
+    pub explain: bool,
 
     /// Colours in human output (NO_COLOR is honoured in auto mode).
     #[arg(long, value_enum, default_value_t = Color::Auto)]

@@ -109,7 +109,12 @@ pub fn elf(data: &[u8]) {
 
 fn render(a: &crate::Analysis) {
     let report = a.report();
-    let _ = crate::report::human(&report, false);
+    let style = crate::report::Style {
+        color: false,
+        width: 80,
+        explain: true,
+    };
+    let _ = crate::report::human(&report, &style);
     let _ = crate::report::json(&report);
     let _ = crate::report::compact(&report);
     let _ = crate::report::github(&report);

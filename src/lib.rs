@@ -262,8 +262,10 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         let written = match o.split_once('=') {
             Some((f, path)) if !path.is_empty() => {
                 match <Format as clap::ValueEnum>::from_str(f, true) {
-                    Ok(fmt) => std::fs::write(path, render(fmt, &reports, false, &anchor))
-                        .map_err(|e| format!("--output {o}: cannot write {path}: {e}")),
+                    Ok(fmt) => {
+                        std::fs::write(path, render(fmt, &reports, (false, cli.explain), &anchor))
+                            .map_err(|e| format!("--output {o}: cannot write {path}: {e}"))
+                    }
                     Err(_) => Err(format!(
                         "--output {o}: unknown format {f:?} ({})",
                         format_names()
@@ -277,8 +279,12 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         }
     }
     // A report that cannot be written (a full disk, a closed pipe) is not a pass.
-    let printed = write!(stdout, "{}", render(cli.format, &reports, color, &anchor))
-        .and_then(|()| stdout.flush());
+    let printed = write!(
+        stdout,
+        "{}",
+        render(cli.format, &reports, (color, cli.explain), &anchor)
+    )
+    .and_then(|()| stdout.flush());
     if let Err(e) = printed {
         return fail(stderr, format!("cannot write the report to stdout: {e}"));
     }
@@ -288,11 +294,18 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
 fn render(
     format: Format,
     reports: &[report::Report<'_>],
-    color: bool,
+    (color, explain): (bool, bool),
     anchor: &report::Anchor,
 ) -> String {
     match format {
-        Format::Human => reports.iter().map(|r| report::human(r, color)).collect(),
+        Format::Human => {
+            let style = report::Style {
+                color,
+                width: terminal_width(),
+                explain,
+            };
+            reports.iter().map(|r| report::human(r, &style)).collect()
+        }
         // One target prints one object (the contract); several, one array of them: always
         // one valid JSON document.
         Format::Json => {
@@ -322,6 +335,21 @@ fn render(
         ),
         Format::Checkstyle => report::checkstyle(reports),
         Format::Junit => report::junit(reports),
+    }
+}
+
+/// Human output's width: `COLUMNS` when set, else the terminal's, else 80 (a pipe, a CI log).
+fn terminal_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return n;
+    }
+    match terminal_size::terminal_size_of(std::io::stdout()) {
+        Some((terminal_size::Width(w), _)) if std::io::stdout().is_terminal() => usize::from(w),
+        _ => 80,
     }
 }
 

@@ -109,7 +109,19 @@ fn fixtures() {
             s
         };
         settings.bind(|| {
-            insta::assert_snapshot!("human", initlint::report::human(&report, false));
+            let style = |width, explain| initlint::report::Style {
+                color: false,
+                width,
+                explain,
+            };
+            insta::assert_snapshot!(
+                "human-80",
+                initlint::report::human(&report, &style(80, false))
+            );
+            insta::assert_snapshot!(
+                "human-200-explain",
+                initlint::report::human(&report, &style(200, true))
+            );
             insta::assert_json_snapshot!("json", initlint::report::json(&report));
         });
     }

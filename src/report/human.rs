@@ -1,92 +1,62 @@
-//! Human output: the launch chain, then each finding as a miette snippet with why and fix.
+//! Human output: the verdict and the launch chain, then each finding as a source snippet with
+//! one sentence of why and the fix (the whole "why" chain with `--explain`), wrapped to the
+//! terminal's width.
 
-use std::fmt::{self, Write};
+use std::fmt::Write;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use unicode_width::UnicodeWidthStr;
 
-use super::{clean, clean_source, Report};
-use crate::rules::{Finding, Severity};
-use crate::source::{SourceMap, Span};
+use super::{clean, clean_source, position, Report};
+use crate::rules::{self, Finding, Label, Severity};
+use crate::source::SourceMap;
 
-pub fn render(r: &Report<'_>, color: bool) -> String {
+/// How to draw: colours, the width to wrap to, and the full why chain or one sentence.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+    pub explain: bool,
+}
+
+impl Style {
+    /// Narrower than this, wrapping makes every line a word: draw as if it were this wide.
+    const MIN_WIDTH: usize = 40;
+
+    fn width(&self) -> usize {
+        self.width.max(Self::MIN_WIDTH)
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        match self.color {
+            true => format!("\x1b[{code}m{text}\x1b[0m"),
+            false => text.to_string(),
+        }
+    }
+}
+
+const BLUE: &str = "1;34";
+
+pub fn render(r: &Report<'_>, style: &Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: PID 1 launch chain{}",
-        clean(r.target),
-        r.stage
-            .as_ref()
-            .map_or(String::new(), |s| format!(" (stage {})", clean(s)))
-    );
-    let v = r.verdict;
-    let _ = writeln!(
-        out,
-        "  verdict: {} {} · zombies {} · PID 1: {}",
-        v.signal,
-        v.stop_signal.as_str(),
-        v.zombies.as_str(),
-        clean(&v.pid1)
-    );
-    for (what, reasons) in [("signal", &v.reasons), ("zombies", &v.zombie_reasons)] {
-        for reason in reasons {
-            let at = reason
-                .evidence
-                .as_ref()
-                .map(|e| format!(" [{}]", clean(&super::evidence_text(r.sources, e))))
-                .unwrap_or_default();
-            let text = crate::verdict::wording::text(&reason.kind, &v.signal);
-            let _ = writeln!(out, "    {what}: {}{at}", clean(&text));
-        }
-    }
-    if let Some(img) = r.image {
-        let mut line = format!("  image: {} {}", img.source, clean(&img.platform));
-        if let Some(st) = img.stats.filter(|s| s.layers > 0) {
-            line.push_str(&format!(
-                ", {} layer(s), {} stored, {} unpacked",
-                st.layers,
-                bytes(st.stored_bytes),
-                bytes(st.tar_bytes)
-            ));
-        }
-        if let Some(d) = &img.manifest_digest {
-            line.push_str(&format!(", manifest {}", clean(d)));
-        }
-        let _ = writeln!(out, "{line}");
-    }
-    let _ = writeln!(
-        out,
-        "  /bin/sh: {} ({})",
-        clean(r.container.shell.kind.name()),
-        clean(&r.container.shell.basis)
-    );
-    if r.chain.steps.is_empty() {
-        let _ = writeln!(out, "  (no ENTRYPOINT or CMD)");
-    }
-    for (i, step) in r.chain.steps.iter().enumerate() {
-        let argv: Vec<&str> = step.words();
-        let role = if step.pid1 { "PID 1" } else { "child" };
-        let _ = writeln!(
-            out,
-            "  {}. [{role}] {}",
-            i + 1,
-            shorten(&clean(&argv.join(" ")), 100)
-        );
-        let _ = writeln!(out, "       {}", clean(&step.note));
-    }
+    header(&mut out, r, style);
     out.push('\n');
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
     for f in r.findings {
-        let d = Rendered::new(f, r.sources);
-        let _ = handler.render_report(&mut out, &d);
+        finding(&mut out, f, r.sources, style);
+        out.push('\n');
+    }
+    let shared = r
+        .findings
+        .iter()
+        .any(|f| f.diag.why.iter().any(|w| rules::is_shared_why(w)));
+    if shared && !style.explain {
+        let note = format!(
+            "{} sends {} to PID 1 only; after the grace period (10 s for `docker stop`, 30 s in \
+             Kubernetes) the runtime sends SIGKILL: no chance to finish requests, flush or clean \
+             up, and every stop is slow. `--explain` shows each finding's whole chain; `initlint \
+             rule CODE` explains a rule.",
+            "`docker stop` (like `podman stop` and Kubernetes)", r.verdict.signal
+        );
+        wrap_into(&mut out, &note, "note: ", "      ", style.width());
         out.push('\n');
     }
     let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
@@ -99,6 +69,270 @@ pub fn render(r: &Report<'_>, color: bool) -> String {
         count(Severity::Info)
     );
     out
+}
+
+/// The verdict, why, the image read, the shell, and the chain of processes.
+fn header(out: &mut String, r: &Report<'_>, style: &Style) {
+    let w = style.width();
+    let stage = r
+        .stage
+        .as_ref()
+        .map_or(String::new(), |s| format!(" (stage {})", clean(s)));
+    let title = format!("{}: PID 1 launch chain{stage}", clean(r.target));
+    wrap_into(out, &title, "", "  ", w);
+    let v = r.verdict;
+    let verdict = format!(
+        "{} {} · zombies {} · PID 1: {}",
+        v.signal,
+        v.stop_signal.as_str(),
+        v.zombies.as_str(),
+        clean(&v.pid1)
+    );
+    wrap_into(out, &verdict, "  verdict: ", "           ", w);
+    for (what, reasons) in [("signal", &v.reasons), ("zombies", &v.zombie_reasons)] {
+        for reason in reasons {
+            let at = reason
+                .evidence
+                .as_ref()
+                .map(|e| format!(" [{}]", clean(&super::evidence_text(r.sources, e))))
+                .unwrap_or_default();
+            let text = crate::verdict::wording::text(&reason.kind, &v.signal);
+            let lead = format!("    {what}: ");
+            wrap_into(out, &format!("{}{at}", clean(&text)), &lead, "      ", w);
+        }
+    }
+    if let Some(img) = r.image {
+        let mut line = format!("{} {}", img.source, clean(&img.platform));
+        if let Some(st) = img.stats.filter(|s| s.layers > 0) {
+            line.push_str(&format!(
+                ", {} layer(s), {} stored, {} unpacked",
+                st.layers,
+                bytes(st.stored_bytes),
+                bytes(st.tar_bytes)
+            ));
+        }
+        if let Some(d) = &img.manifest_digest {
+            line.push_str(&format!(", manifest {}", clean(d)));
+        }
+        wrap_into(out, &line, "  image: ", "    ", w);
+    }
+    let shell = format!(
+        "{} ({})",
+        clean(r.container.shell.kind.name()),
+        clean(&r.container.shell.basis)
+    );
+    wrap_into(out, &shell, "  /bin/sh: ", "    ", w);
+    if r.chain.steps.is_empty() {
+        let _ = writeln!(out, "  (no ENTRYPOINT or CMD)");
+    }
+    for (i, step) in r.chain.steps.iter().enumerate() {
+        let role = if step.pid1 { "PID 1" } else { "child" };
+        let lead = format!("  {}. [{role}] ", i + 1);
+        let argv = shorten(&clean(&step.words().join(" ")), 3 * w);
+        wrap_into(out, &argv, &lead, "       ", w);
+        wrap_into(out, &clean(&step.note), "       ", "       ", w);
+    }
+}
+
+/// `error[IL201]: message`, the snippet, then why and fix.
+fn finding(out: &mut String, f: &Finding, sources: &SourceMap, style: &Style) {
+    let w = style.width();
+    let (sev, colour) = match f.severity {
+        Severity::Error => ("error", "1;31"),
+        Severity::Warning => ("warning", "1;33"),
+        Severity::Info => ("info", "1;36"),
+    };
+    let name = rules::meta(f.code).name;
+    let d = &f.diag;
+    let lead = style.paint(colour, &format!("{sev}[{} {name}]:", f.code));
+    wrap_into(out, &clean(&d.message), &format!("{lead} "), "  ", w);
+    let same_file: Vec<&Label> = std::iter::once(&d.primary)
+        .chain(
+            d.secondary
+                .iter()
+                .filter(|l| l.span.file == d.primary.span.file),
+        )
+        .collect();
+    snippet(out, sources, &same_file, style);
+    let gutter = style.paint(BLUE, "  = ");
+    let whys: Vec<&String> = match style.explain {
+        true => d.why.iter().collect(),
+        false => d
+            .why
+            .iter()
+            .filter(|w| !rules::is_shared_why(w))
+            .take(1)
+            .collect(),
+    };
+    if style.explain {
+        let _ = writeln!(out, "{gutter}why:");
+        for (i, why) in whys.iter().enumerate() {
+            let lead = format!("      {}. ", i + 1);
+            wrap_into(out, &clean(why), &lead, "         ", w);
+        }
+    } else if let Some(why) = whys.first() {
+        wrap_into(out, &clean(why), &format!("{gutter}why: "), "         ", w);
+    }
+    for l in d
+        .secondary
+        .iter()
+        .filter(|l| l.span.file != d.primary.span.file)
+    {
+        let (path, line, col, ..) = position(sources, &l.span);
+        let text = format!("{}:{line}:{col}: {}", clean(&path), clean(&l.text));
+        wrap_into(out, &text, &format!("{gutter}see: "), "         ", w);
+    }
+    if !d.help.is_empty() {
+        wrap_into(
+            out,
+            &clean(&d.help),
+            &format!("{gutter}fix: "),
+            "         ",
+            w,
+        );
+    }
+}
+
+/// `--> path:line:col`, then each labelled line with its underline and label.
+fn snippet(out: &mut String, sources: &SourceMap, labels: &[&Label], style: &Style) {
+    let Some(primary) = labels.first() else {
+        return;
+    };
+    let (path, line, col, ..) = position(sources, &primary.span);
+    let file = sources.get(primary.span.file);
+    let text = clean_source(&file.text);
+    let mut rows: Vec<(usize, usize, usize, &str, bool)> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let (_, line, ..) = position(sources, &l.span);
+            let start = l.span.range.start.min(text.len());
+            let line_start = text[..floor(&text, start)].rfind('\n').map_or(0, |p| p + 1);
+            (
+                line,
+                start - line_start,
+                l.span.range.end.saturating_sub(l.span.range.start),
+                l.text.as_str(),
+                i == 0,
+            )
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.0, !r.4));
+    let digits = rows
+        .iter()
+        .map(|r| r.0)
+        .max()
+        .unwrap_or(1)
+        .to_string()
+        .len();
+    let pad = " ".repeat(digits);
+    let bar = style.paint(BLUE, "|");
+    let _ = writeln!(
+        out,
+        "{pad}{} {}:{line}:{col}",
+        style.paint(BLUE, "-->"),
+        clean(&path)
+    );
+    let _ = writeln!(out, "{pad} {bar}");
+    let width = style.width();
+    let mut last_line = 0;
+    for (line, offset, len, label, primary) in rows {
+        let src = text.lines().nth(line - 1).unwrap_or("").replace('\t', " ");
+        if line != last_line {
+            let (shown, shift) = window(&src, offset, width.saturating_sub(digits + 3));
+            let _ = writeln!(
+                out,
+                "{} {bar} {shown}",
+                style.paint(BLUE, &format!("{line:>digits$}"))
+            );
+            last_line = line;
+            let before = &src[..floor(&src, offset)];
+            let skip = before.width().saturating_sub(shift);
+            let rest = &src[floor(&src, offset)..];
+            let span_text = &rest[..floor(rest, len.min(rest.len()))];
+            let marks = span_text.width().max(1);
+            let mark = if primary { "^" } else { "-" };
+            let underline = mark.repeat(marks);
+            let lead = format!("{pad} {bar} {}", " ".repeat(skip));
+            let room = width.saturating_sub(digits + 3 + skip + marks + 1);
+            let label = clean(label);
+            let colour = if primary { "1;31" } else { BLUE };
+            if label.width() <= room {
+                let _ = writeln!(out, "{lead}{} {label}", style.paint(colour, &underline));
+            } else {
+                let _ = writeln!(out, "{lead}{}", style.paint(colour, &underline));
+                let indent = format!("{pad} {bar} ");
+                wrap_into(out, &label, &indent, &indent, width);
+            }
+        }
+    }
+    let _ = writeln!(out, "{pad} {bar}");
+}
+
+/// The part of a source line that fits `room` columns and shows the column `offset`; and how
+/// many columns were cut on the left.
+fn window(src: &str, offset: usize, room: usize) -> (String, usize) {
+    if src.width() <= room {
+        return (src.to_string(), 0);
+    }
+    let start = floor(src, offset.saturating_sub(room / 3));
+    let start = if start < 8 { 0 } else { start };
+    let mut shown = String::new();
+    let prefix = if start > 0 { "…" } else { "" };
+    shown.push_str(prefix);
+    for c in src[start..].chars() {
+        if shown.width() + 2 > room {
+            shown.push('…');
+            break;
+        }
+        shown.push(c);
+    }
+    let cut = src[..start].width().saturating_sub(prefix.width());
+    (shown, cut)
+}
+
+fn floor(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// `text` wrapped to `width`, the first line after `lead` (which may hold colour escapes),
+/// the others after `indent`; a word longer than a line is broken.
+fn wrap_into(out: &mut String, text: &str, lead: &str, indent: &str, width: usize) {
+    let pad = " ".repeat(console_width(lead));
+    let opts = textwrap::Options::new(width)
+        .initial_indent(&pad)
+        .subsequent_indent(indent)
+        .break_words(true)
+        .word_separator(textwrap::WordSeparator::AsciiSpace);
+    for (i, l) in textwrap::wrap(text, opts).iter().enumerate() {
+        match i {
+            0 => {
+                let _ = writeln!(out, "{lead}{}", l.strip_prefix(pad.as_str()).unwrap_or(l));
+            }
+            _ => {
+                let _ = writeln!(out, "{l}");
+            }
+        }
+    }
+}
+
+/// The width of a text that may hold colour escapes.
+fn console_width(s: &str) -> usize {
+    let mut plain = String::new();
+    let mut in_escape = false;
+    for c in s.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, c) => plain.push(c),
+        }
+    }
+    plain.width()
 }
 
 fn bytes(n: u64) -> String {
@@ -119,110 +353,32 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
-/// A finding, or one of its labels in another file, as a miette diagnostic.
-#[derive(Debug)]
-struct Rendered {
-    message: String,
-    code: Option<String>,
-    severity: miette::Severity,
-    help: Option<String>,
-    source: NamedSource<String>,
-    labels: Vec<LabeledSpan>,
-    related: Vec<Rendered>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Rendered {
-    fn new(f: &Finding, sources: &SourceMap) -> Self {
-        let d = &f.diag;
-        let file = d.primary.span.file;
-        let mut labels = vec![LabeledSpan::new_primary_with_span(
-            Some(clean(&d.primary.text).into_owned()),
-            range(&d.primary.span),
-        )];
-        let mut related = Vec::new();
-        for l in &d.secondary {
-            if l.span.file == file {
-                labels.push(LabeledSpan::new_with_span(
-                    Some(clean(&l.text).into_owned()),
-                    range(&l.span),
-                ));
-            } else {
-                related.push(Rendered {
-                    message: "related".into(),
-                    code: None,
-                    severity: miette::Severity::Advice,
-                    help: None,
-                    source: named(sources, &l.span),
-                    labels: vec![LabeledSpan::new_with_span(
-                        Some(clean(&l.text).into_owned()),
-                        range(&l.span),
-                    )],
-                    related: Vec::new(),
-                });
-            }
-        }
-        let mut help = String::from("why:");
-        for (i, w) in d.why.iter().enumerate() {
-            let _ = write!(help, "\n  {}. {}", i + 1, clean(w));
-        }
-        let _ = write!(help, "\nfix: {}", clean(&d.help));
-        Rendered {
-            message: clean(&d.message).into_owned(),
-            code: Some(f.code.to_string()),
-            severity: match f.severity {
-                Severity::Error => miette::Severity::Error,
-                Severity::Warning => miette::Severity::Warning,
-                Severity::Info => miette::Severity::Advice,
-            },
-            help: Some(help),
-            source: named(sources, &d.primary.span),
-            labels,
-            related,
-        }
+    #[test]
+    fn wrapping_keeps_every_word_and_the_width() {
+        let text =
+            "the kernel drops signals to a namespace's PID 1 whose disposition is the default";
+        let mut out = String::new();
+        wrap_into(&mut out, text, "\x1b[1mwhy:\x1b[0m ", "     ", 30);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 2, "{lines:?}");
+        assert!(lines.iter().all(|l| console_width(l) <= 30), "{lines:?}");
+        let words: Vec<&str> = out.split_whitespace().collect();
+        assert_eq!(words[1..].join(" "), text);
     }
-}
 
-fn range(s: &Span) -> (usize, usize) {
-    (s.range.start, s.range.end.saturating_sub(s.range.start))
-}
-
-fn named(sources: &SourceMap, span: &Span) -> NamedSource<String> {
-    let f = sources.get(span.file);
-    NamedSource::new(clean(&f.name), clean_source(&f.text))
-}
-
-impl fmt::Display for Rendered {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Rendered {}
-
-impl Diagnostic for Rendered {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code
-            .as_ref()
-            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
-    }
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(self.severity)
-    }
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(self.labels.iter().cloned()))
-    }
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        if self.related.is_empty() {
-            return None;
-        }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+    #[test]
+    fn a_long_line_is_cut_around_the_span() {
+        let src = format!("{}TARGET{}", "x".repeat(200), "y".repeat(200));
+        let (shown, cut) = window(&src, 200, 60);
+        assert!(shown.width() <= 60, "{shown}");
+        assert!(shown.contains("TARGET"), "{shown}");
+        assert_eq!(
+            src[..200].width() - cut,
+            shown.find("TARGET").unwrap() - "…".len() + 1
+        );
     }
 }

@@ -9,7 +9,7 @@ mod json;
 pub use anchor::Anchor;
 pub use ci::{checkstyle, gitlab, junit};
 pub use formats::{compact, github, sarif, DOCS_BASE};
-pub use human::render as human;
+pub use human::{render as human, Style};
 pub use json::render as json;
 
 use crate::launch::Chain;

@@ -277,13 +277,23 @@ pub fn sort(findings: &mut [Finding]) {
 
 // Shared wording for the "why" chain, so every rule tells the story the same way.
 
+const WHY_STOP_LEAD: &str = "`docker stop`, `podman stop` and Kubernetes send";
+const BEHIND_LEAD: &str = "behind IL";
+
 pub(crate) fn why_stop(ctx: &Context<'_>) -> String {
     let sig = ctx.container.stop_signal_name();
     let declared = match &ctx.container.stop_signal {
         Some(_) => "the STOPSIGNAL declared in the image",
         None => "the default stop signal",
     };
-    format!("`docker stop`, `podman stop` and Kubernetes send {sig} ({declared}) to PID 1 only")
+    format!("{WHY_STOP_LEAD} {sig} ({declared}) to PID 1 only")
+}
+
+/// A step of a "why" chain that many findings share (how the runtime stops a container,
+/// what the grace period costs, which finding this one is behind): the short human view says
+/// it once, or not at all, instead of under every finding.
+pub fn is_shared_why(why: &str) -> bool {
+    why.starts_with(WHY_STOP_LEAD) || why == WHY_KILLED || why.starts_with(BEHIND_LEAD)
 }
 
 pub(crate) fn why_dropped(process: &str) -> String {
