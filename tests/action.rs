@@ -103,7 +103,11 @@ fn run_action(workspace: &Path, inputs: &BTreeMap<String, String>) -> ActionRun 
             steps.push(script.trim_end_matches("\"'").to_string());
         }
     }
-    assert_eq!(steps, ["action/install.sh", "action/run.sh"]);
+    assert_eq!(
+        steps,
+        ["action/key.sh", "action/install.sh", "action/run.sh"]
+    );
+    let steps = &steps[1..];
     let mut install = Command::new(repo().join(&steps[0]));
     env(&mut install);
     let out = install.output().unwrap();
@@ -371,4 +375,199 @@ fn readme_config_snippet_is_a_valid_config() {
         .unwrap();
     // IL101 is an error and the snippet's threshold is error: exit 1, and the config parsed.
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
+/// Serve the files under `dir` over HTTP on 127.0.0.1 (a release download host), counting
+/// the requests; 404 for anything else.
+fn serve(dir: PathBuf) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let mut conn = conn;
+            let mut line = String::new();
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            // Drain the headers.
+            let mut h = String::new();
+            while reader.read_line(&mut h).is_ok_and(|n| n > 2) {
+                h.clear();
+            }
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let file = dir.join(path.trim_start_matches('/'));
+            let reply = match std::fs::read(&file) {
+                Ok(body) if !path.contains("..") => {
+                    let mut r = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    r.extend(body);
+                    r
+                }
+                _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_vec(),
+            };
+            let _ = conn.write_all(&reply);
+        }
+    });
+    (base, hits)
+}
+
+fn version() -> String {
+    let toml = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
+    toml.lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_string()
+}
+
+/// install.sh as the action runs it from `ref`, with releases served from `base`.
+fn install(root: &Path, base: &str, action_ref: &str) -> Output {
+    let mut cmd = Command::new(repo().join("action/install.sh"));
+    cmd.env("GITHUB_ACTION_PATH", repo())
+        .env("INITLINT_ROOT", root)
+        .env("INITLINT_RELEASE_BASE", base)
+        .env("INITLINT_ACTION_REF", action_ref)
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", "X64");
+    cmd.output().unwrap()
+}
+
+#[test]
+fn the_action_downloads_the_release_binary_and_checks_it() {
+    if let Err(why) = tool("curl", "curl") {
+        panic!("{why}; `./x test` installs it");
+    }
+    let v = version();
+    let target = "x86_64-unknown-linux-musl";
+    let name = format!("initlint-{v}-{target}");
+    // A real release archive, made by the release workflow's own packaging script.
+    let site = tempfile::tempdir().unwrap();
+    let dir = site.path().join(format!("v{v}"));
+    let made = Command::new(repo().join("dist/package.sh"))
+        .args([target, env!("CARGO_BIN_EXE_initlint")])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made));
+    let (base, hits) = serve(site.path().to_path_buf());
+
+    let root = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let out = install(root.path(), &base, &format!("v{v}"));
+    let took = started.elapsed();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("release binary {name}")),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let installed = Command::new(root.path().join("bin/initlint"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&installed.stdout).trim(),
+        format!("initlint {v}")
+    );
+    eprintln!("download path: installed in {took:?}");
+    // Installed once, it is the cache's: no second download.
+    let out = install(root.path(), &base, &format!("v{v}"));
+    assert!(text(&out).contains("from the cache"), "{}", text(&out));
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+    // An archive that does not match its checksum is refused, and nothing falls back.
+    let archive = dir.join(format!("{name}.tar.gz"));
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&archive, bytes).unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let out = install(fresh.path(), &base, &format!("v{v}"));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("SHA-256"), "{}", text(&out));
+    assert!(!fresh.path().join("bin/initlint").exists());
+}
+
+#[test]
+fn the_action_builds_from_source_without_a_release() {
+    // No release is served (404) for this version: the action builds its own source. The
+    // build shares pre-commit's target dir with the pre-commit test, so it is done once.
+    let empty = tempfile::tempdir().unwrap();
+    let (base, hits) = serve(empty.path().to_path_buf());
+    let root = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let mut cmd = Command::new(repo().join("action/install.sh"));
+    cmd.env("GITHUB_ACTION_PATH", repo())
+        .env("INITLINT_ROOT", root.path())
+        .env("INITLINT_RELEASE_BASE", &base)
+        .env("INITLINT_ACTION_REF", format!("v{}", version()))
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", "X64");
+    let out = isolated(&mut cmd).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("falling back to a build"),
+        "{}",
+        text(&out)
+    );
+    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    assert!(root.path().join("bin/initlint").exists());
+    eprintln!("fallback build: {:?}", started.elapsed());
+    // A branch or a local checkout is never a release: no download is tried.
+    let out = install(root.path(), "http://127.0.0.1:9", "main");
+    assert!(text(&out).contains("from the cache"), "{}", text(&out));
+}
+
+#[test]
+fn the_cache_key_follows_version_ref_and_source() {
+    let key = |src: &Path, r: &str| {
+        let out = Command::new(repo().join("action/key.sh"))
+            .env("GITHUB_ACTION_PATH", src)
+            .env("INITLINT_ACTION_REF", r)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env_remove("GITHUB_OUTPUT")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let copy = tempfile::tempdir().unwrap();
+    for f in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::copy(repo().join(f), copy.path().join(f)).unwrap();
+    }
+    std::fs::create_dir_all(copy.path().join("src")).unwrap();
+    std::fs::write(copy.path().join("src/main.rs"), "fn main() {}\n").unwrap();
+    let a = key(copy.path(), "v1");
+    assert!(
+        a.starts_with(&format!("key=initlint-Linux-X64-{}-v1-", version())),
+        "{a}"
+    );
+    assert_eq!(a, key(copy.path(), "v1"), "stable");
+    assert_ne!(a, key(copy.path(), "v2"), "the ref");
+    std::fs::write(copy.path().join("src/main.rs"), "fn main() { }\n").unwrap();
+    assert_ne!(a, key(copy.path(), "v1"), "the source");
+}
+
+#[test]
+fn the_docker_hook_runs_the_release_image_of_this_version() {
+    let hooks = std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).unwrap();
+    assert!(
+        hooks.contains(&format!("entry: ghcr.io/initlint/initlint:v{}", version())),
+        "the initlint-docker hook must name this version's image"
+    );
+    let release = std::fs::read_to_string(repo().join(".github/workflows/release.yml")).unwrap();
+    assert!(
+        release.contains("ghcr.io/${{ github.repository_owner }}/initlint:${{ github.ref_name }}")
+    );
 }
