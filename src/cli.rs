@@ -80,6 +80,12 @@ pub struct Cli {
     #[arg(long = "sarif-root", value_name = "DIR")]
     pub sarif_root: Option<PathBuf>,
 
+    /// Image mode: the Dockerfile the image was built from. SARIF and GitLab reports place
+    /// findings about the image's config (Entrypoint, Cmd, StopSignal) on its instructions
+    /// instead of on the config, which is no file of the repository.
+    #[arg(long = "dockerfile", value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
+
     /// Config file to use instead of the nearest .initlint.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -39,6 +39,8 @@ pub struct Analysis {
     pub container: Container,
     pub chain: launch::Chain,
     pub findings: Vec<Finding>,
+    /// Image mode with `--dockerfile`: the Dockerfile instructions behind the config.
+    pub home: Option<report::ConfigHome>,
 }
 
 impl Analysis {
@@ -53,6 +55,7 @@ impl Analysis {
             chain: &self.chain,
             findings: &self.findings,
             sources: &self.sources,
+            home: self.home.as_ref(),
         }
     }
 }
@@ -110,6 +113,7 @@ pub fn analyse_dockerfile(
         container,
         chain,
         findings,
+        home: None,
     })
 }
 
@@ -246,7 +250,18 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
                 .or(settings.failure_threshold)
                 .unwrap_or(rules::Threshold::Warning),
         };
-        match analyse_target(t, cli, &opts, &settings) {
+        let analysed = analyse_target(t, cli, &opts, &settings).and_then(|mut a| {
+            if let (Some(df), Some(_)) = (&cli.dockerfile, &a.image) {
+                a.home = Some(report::ConfigHome::load(df, &mut a.sources, &opts).map_err(
+                    |message| Error::Target {
+                        target: t.to_string(),
+                        message,
+                    },
+                )?);
+            }
+            Ok(a)
+        });
+        match analysed {
             Ok(a) => {
                 if a.findings.iter().any(|f| threshold.fails(f.severity)) {
                     code = code.max(1);
@@ -607,5 +622,6 @@ pub fn analyse_image(
         container,
         chain,
         findings,
+        home: None,
     })
 }

@@ -201,6 +201,53 @@ fn sarif_for_an_image_uses_logical_locations() {
 }
 
 #[test]
+fn config_findings_are_placed_on_the_dockerfile_given() {
+    let image = common::fixtures().join("dash-shell-form.tar");
+    let target = format!("docker-archive:{}", image.display());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM debian:bookworm\nCOPY server /usr/local/bin/server\nCMD server --port 8080\n",
+    )
+    .unwrap();
+    let sarif = sarif_of(&["--dockerfile", "Dockerfile", &target], dir.path());
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let il101 = results
+        .iter()
+        .find(|r| r["ruleId"] == "IL101")
+        .expect("IL101");
+    let loc = &il101["locations"][0];
+    assert_eq!(
+        loc["physicalLocation"]["artifactLocation"]["uri"],
+        "Dockerfile"
+    );
+    assert_eq!(loc["physicalLocation"]["region"]["startLine"], 3);
+    let name = loc["logicalLocations"][0]["fullyQualifiedName"]
+        .as_str()
+        .unwrap();
+    assert_eq!(name, format!("{target} (config)"));
+    check_sarif(&sarif, "image with --dockerfile");
+    // GitLab too.
+    let out = run(
+        &["--format", "gitlab", "--dockerfile", "Dockerfile", &target],
+        dir.path(),
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let issue = doc
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["check_name"] == "IL101")
+        .unwrap();
+    assert_eq!(issue["location"]["path"], "Dockerfile");
+    assert_eq!(issue["location"]["lines"]["begin"], 3);
+    // A Dockerfile that cannot be read is an error, not a silent fallback.
+    let out = run(&["--dockerfile", "nope/Dockerfile", &target], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--dockerfile nope/Dockerfile"));
+}
+
+#[test]
 fn gitlab_code_quality_report() {
     let p = project();
     let out = run(&["--format", "gitlab", "services/api/Dockerfile"], p.path());

@@ -99,6 +99,7 @@ fn fixtures() {
             chain: &analysis.chain,
             findings: &analysis.findings,
             sources: &analysis.sources,
+            home: None,
         };
         let settings = {
             let mut s = insta::Settings::clone_current();

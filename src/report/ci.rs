@@ -17,11 +17,12 @@ pub fn gitlab(reports: &[Report<'_>], anchor: &Anchor) -> Value {
     for r in reports {
         for f in r.findings {
             let span = &f.diag.primary.span;
-            let (_, line, ..) = position(r.sources, span);
+            let home = r.placed(span);
+            let (_, line, ..) = position(r.sources, &home);
             let path = place_name(anchor, r, span);
             let line_text = r
                 .sources
-                .get(span.file)
+                .get(home.file)
                 .text
                 .lines()
                 .nth(line - 1)

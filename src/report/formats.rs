@@ -83,6 +83,19 @@ fn level(s: Severity) -> &'static str {
 /// this machine by its `file:` URI, and a file inside an image (or stdin) as a logical
 /// location, since no path of the repository holds it.
 fn location(anchor: &Anchor, r: &Report<'_>, span: &Span) -> Value {
+    let home = r.placed(span);
+    if home == *span {
+        return location_of(anchor, r, span);
+    }
+    // On the Dockerfile, and still named as the config setting it is about.
+    let mut loc = location_of(anchor, r, &home);
+    if let Some(config) = location_of(anchor, r, span).get("logicalLocations") {
+        loc["logicalLocations"] = config.clone();
+    }
+    loc
+}
+
+fn location_of(anchor: &Anchor, r: &Report<'_>, span: &Span) -> Value {
     let (_, line, col, end_line, end_col) = position(r.sources, span);
     let region =
         json!({"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col});
@@ -104,7 +117,7 @@ fn location(anchor: &Anchor, r: &Report<'_>, span: &Span) -> Value {
 
 /// The path a fingerprint and a code host's report use.
 pub(crate) fn place_name(anchor: &Anchor, r: &Report<'_>, span: &Span) -> String {
-    match anchor.place(r.sources, span.file) {
+    match anchor.place(r.sources, r.placed(span).file) {
         Place::Repo(p) | Place::Outside(p) => p,
         Place::Image { image, path } => format!("{image}:{path}"),
         Place::ImageConfig { image } => format!("{image} (config)"),
@@ -140,9 +153,10 @@ pub fn sarif(reports: &[Report<'_>], anchor: &Anchor) -> Value {
     for r in reports {
         for f in r.findings {
             let span = &f.diag.primary.span;
-            let (_, line, ..) = position(r.sources, span);
+            let home = r.placed(span);
+            let (_, line, ..) = position(r.sources, &home);
             let path = place_name(anchor, r, span);
-            let text = &r.sources.get(span.file).text;
+            let text = &r.sources.get(home.file).text;
             let line_text = text.lines().nth(line - 1).unwrap_or("");
             let index = rules::ALL
                 .iter()

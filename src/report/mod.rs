@@ -3,12 +3,14 @@
 pub mod anchor;
 mod ci;
 mod formats;
+mod home;
 mod human;
 mod json;
 
 pub use anchor::Anchor;
 pub use ci::{checkstyle, gitlab, junit};
 pub use formats::{compact, github, sarif, DOCS_BASE};
+pub use home::ConfigHome;
 pub use human::{render as human, Style};
 pub use json::render as json;
 
@@ -37,6 +39,25 @@ pub struct Report<'a> {
     pub chain: &'a Chain,
     pub findings: &'a [Finding],
     pub sources: &'a SourceMap,
+    /// Image mode with `--dockerfile`: where the config's settings come from.
+    pub home: Option<&'a ConfigHome>,
+}
+
+impl Report<'_> {
+    /// A span of the image config moved to the Dockerfile instruction that set it, when the
+    /// Dockerfile is known; any other span as it is.
+    pub fn placed(&self, span: &Span) -> Span {
+        let in_config = matches!(
+            self.sources.get(span.file).provenance,
+            crate::source::Provenance::ImageConfig { .. }
+        );
+        match self.home {
+            Some(home) if in_config => home
+                .place(self.sources, span)
+                .unwrap_or_else(|| span.clone()),
+            _ => span.clone(),
+        }
+    }
 }
 
 /// Text from the input (file names, argv, config strings, messages that quote them) made safe

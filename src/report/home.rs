@@ -1,0 +1,65 @@
+//! Image mode with `--dockerfile PATH`: a finding about the image's config (its Entrypoint,
+//! Cmd, StopSignal, …) is placed on the Dockerfile instruction that set it, so a code host can
+//! show it in the repository.
+
+use std::path::Path;
+
+use crate::dockerfile::{self, LaunchKind};
+use crate::source::{FileId, SourceMap, Span};
+
+/// Where each config setting comes from in the Dockerfile (its target stage's lineage).
+#[derive(Debug, Clone)]
+pub struct ConfigHome {
+    pub dockerfile: FileId,
+    entrypoint: Option<Span>,
+    cmd: Option<Span>,
+    stop_signal: Option<Span>,
+    /// The target stage's FROM: settings the Dockerfile does not set come with the base.
+    from: Option<Span>,
+}
+
+impl ConfigHome {
+    /// Read the Dockerfile into `sources` and find its instructions.
+    pub fn load(
+        path: &Path,
+        sources: &mut SourceMap,
+        opts: &dockerfile::Options,
+    ) -> Result<ConfigHome, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--dockerfile {}: {e}", path.display()))?;
+        let id = sources.add(crate::source::context::display(path), text);
+        let loaded = dockerfile::load(sources, id, opts)
+            .map_err(|e| format!("--dockerfile {}: {e}", path.display()))?;
+        let f = &loaded.facts;
+        let last = |kind: LaunchKind| {
+            f.launches
+                .iter()
+                .rfind(|l| l.kind == kind && f.lineage.contains(&l.stage))
+                .map(|l| l.span.clone())
+        };
+        Ok(ConfigHome {
+            dockerfile: id,
+            entrypoint: last(LaunchKind::Entrypoint),
+            cmd: last(LaunchKind::Cmd),
+            stop_signal: f.stop_signals.last().map(|s| s.span.clone()),
+            from: f.stages.get(f.target).map(|s| s.from_span.clone()),
+        })
+    }
+
+    /// The Dockerfile span for a span of the rendered config, by the key on its line.
+    pub fn place(&self, sources: &SourceMap, span: &Span) -> Option<Span> {
+        let text = &sources.get(span.file).text;
+        let start = text[..span.range.start.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line = text[start..].lines().next().unwrap_or("").trim_start();
+        let key = line.strip_prefix('"')?.split('"').next()?;
+        let found = match key {
+            "Entrypoint" => self.entrypoint.clone(),
+            "Cmd" => self.cmd.clone(),
+            "StopSignal" => self.stop_signal.clone(),
+            _ => None,
+        };
+        found.or_else(|| self.from.clone())
+    }
+}
