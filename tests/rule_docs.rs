@@ -154,3 +154,35 @@ fn code_lines(path: &Path) -> Vec<String> {
         .map(|(i, l)| format!("{}:{}: {}", path.display(), i + 1, l.trim()))
         .collect()
 }
+
+/// README's rule table is the registry: every rule once, in order, with its name and
+/// severity, and nothing else.
+#[test]
+fn readme_rule_table_matches_the_registry() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let rows: Vec<String> = readme
+        .lines()
+        .filter(|l| l.starts_with("| [IL"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            format!("{} {} {}", cells[1], cells[2], cells[3])
+        })
+        .collect();
+    let want: Vec<String> = initlint::rules::ALL
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            format!(
+                "[{0}](rules/{0}.md) {1} {2}",
+                m.code,
+                m.name,
+                m.severity.as_str()
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows, want,
+        "README's rule table (## Rules) must list the registry"
+    );
+}

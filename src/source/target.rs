@@ -95,7 +95,7 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Strin
     Err("no such file or directory".to_string())
 }
 
-const SUBCOMMANDS: &[&str] = &["rules", "rule", "help"];
+const SUBCOMMANDS: &[&str] = &["rules", "rule", "help", "completions", "manpage"];
 
 /// A bare word one edit (a transposition counts one) from a subcommand: `rulse`, `ruels`.
 /// Two would catch real images (`ruby` is two from `rule`).
