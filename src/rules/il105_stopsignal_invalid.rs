@@ -1,50 +1,41 @@
-use super::{label, Code, Context, Diag, Meta, Severity};
+use super::{label, Context, Diag};
 use crate::knowledge::signals;
 
-pub struct Rule;
-
-static META: Meta = Meta {
-    code: Code::IL105,
+super::rule! {
+    code: IL105,
     name: "stopsignal-invalid",
-    severity: Severity::Error,
+    severity: Error,
     summary: "STOPSIGNAL is not a valid signal name or number",
-    doc: include_str!("../../rules/IL105.md"),
-};
+}
 
-impl super::Rule for Rule {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
-    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        let Some(facts) = ctx.facts else { return };
-        for s in &facts.stop_signals {
-            if s.unresolved || signals::normalize(&s.value).is_some() {
-                continue;
-            }
-            let close = signals::SIGNALS.iter().map(|(n, _)| *n).find(|n| {
-                n.trim_start_matches("SIG").starts_with(
-                    s.value
-                        .to_ascii_uppercase()
-                        .trim_start_matches("SIG")
-                        .get(..3)
-                        .unwrap_or("~~~"),
-                )
-            });
-            out.push(Diag {
-            step: None,
-                primary: label(s.span.clone(), format!("`{}` is not a signal", s.value)),
-                secondary: Vec::new(),
-                message: format!("STOPSIGNAL `{}` is not a valid signal", s.value),
-                why: vec![
-                    "the runtime parses STOPSIGNAL when the container is created or stopped".into(),
-                    "an invalid value makes `docker run` / `docker stop` fail with \"invalid signal\" instead of stopping the container".into(),
-                ],
-                help: match close {
-                    Some(n) => format!("did you mean `STOPSIGNAL {n}`? Use a name like SIGTERM or a number 1–64"),
-                    None => "use a signal name like SIGTERM, SIGQUIT or SIGINT, or a number 1–64".into(),
-                },
-            });
+fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
+    let Some(facts) = ctx.facts else { return };
+    for s in &facts.stop_signals {
+        if s.unresolved || signals::normalize(&s.value).is_some() {
+            continue;
         }
+        let close = signals::SIGNALS.iter().map(|(n, _)| *n).find(|n| {
+            n.trim_start_matches("SIG").starts_with(
+                s.value
+                    .to_ascii_uppercase()
+                    .trim_start_matches("SIG")
+                    .get(..3)
+                    .unwrap_or("~~~"),
+            )
+        });
+        out.push(Diag {
+        step: None,
+            primary: label(s.span.clone(), format!("`{}` is not a signal", s.value)),
+            secondary: Vec::new(),
+            message: format!("STOPSIGNAL `{}` is not a valid signal", s.value),
+            why: vec![
+                "the runtime parses STOPSIGNAL when the container is created or stopped".into(),
+                "an invalid value makes `docker run` / `docker stop` fail with \"invalid signal\" instead of stopping the container".into(),
+            ],
+            help: match close {
+                Some(n) => format!("did you mean `STOPSIGNAL {n}`? Use a name like SIGTERM or a number 1–64"),
+                None => "use a signal name like SIGTERM, SIGQUIT or SIGINT, or a number 1–64".into(),
+            },
+        });
     }
 }

@@ -1,52 +1,43 @@
-use super::{label, Code, Context, Diag, Meta, Severity};
+use super::{label, Context, Diag};
 use crate::model::Base;
 
-pub struct Rule;
-
-static META: Meta = Meta {
-    code: Code::IL106,
+super::rule! {
+    code: IL106,
     name: "launch-inherited",
-    severity: Severity::Info,
+    severity: Info,
     summary: "no ENTRYPOINT/CMD: the launch comes from the base image and cannot be checked from the Dockerfile",
-    doc: include_str!("../../rules/IL106.md"),
-};
+}
 
-impl super::Rule for Rule {
-    fn meta(&self) -> &'static Meta {
-        &META
+fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
+    let Some(facts) = ctx.facts else { return };
+    if ctx.container.entrypoint.is_some() || ctx.container.cmd.is_some() {
+        return;
     }
-
-    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        let Some(facts) = ctx.facts else { return };
-        if ctx.container.entrypoint.is_some() || ctx.container.cmd.is_some() {
-            return;
-        }
-        let Some(stage) = facts.stages.get(facts.target) else {
-            return;
-        };
-        let (msg, why) = match &ctx.container.base {
-            Base::Scratch | Base::Image { .. } => return, // IL206 reports an image with no command.
-            Base::External { reference, .. } => (
-                format!("the container runs whatever {reference} declares; initlint cannot see it from the Dockerfile"),
-                format!("neither this stage nor the stages it builds on set ENTRYPOINT or CMD, so the image inherits them from {reference}"),
-            ),
-            Base::Unresolved { raw, .. } => (
-                format!("the launch comes from the base image {raw}, which could not be resolved"),
-                "the base image reference uses a build argument without a value".into(),
-            ),
-        };
-        let mut secondary = Vec::new();
-        if let Some((ep, cmd)) = &facts.reset_cmd {
-            secondary.push(label(ep.clone(), "this ENTRYPOINT reset the CMD"));
-            secondary.push(label(cmd.clone(), "inherited CMD discarded"));
-        }
-        out.push(Diag {
-            step: None,
-            primary: label(stage.from_span.clone(), "launch inherited from this base image"),
-            secondary,
-            message: msg,
-            why: vec![why, "whether PID 1 handles the stop signal depends on the base image's ENTRYPOINT/CMD".into()],
-            help: "lint the built image (`initlint IMAGE`), or set ENTRYPOINT/CMD explicitly in exec form".into(),
-        });
+    let Some(stage) = facts.stages.get(facts.target) else {
+        return;
+    };
+    let (msg, why) = match &ctx.container.base {
+        Base::Scratch | Base::Image { .. } => return, // IL206 reports an image with no command.
+        Base::External { reference, .. } => (
+            format!("the container runs whatever {reference} declares; initlint cannot see it from the Dockerfile"),
+            format!("neither this stage nor the stages it builds on set ENTRYPOINT or CMD, so the image inherits them from {reference}"),
+        ),
+        Base::Unresolved { raw, .. } => (
+            format!("the launch comes from the base image {raw}, which could not be resolved"),
+            "the base image reference uses a build argument without a value".into(),
+        ),
+    };
+    let mut secondary = Vec::new();
+    if let Some((ep, cmd)) = &facts.reset_cmd {
+        secondary.push(label(ep.clone(), "this ENTRYPOINT reset the CMD"));
+        secondary.push(label(cmd.clone(), "inherited CMD discarded"));
     }
+    out.push(Diag {
+        step: None,
+        primary: label(stage.from_span.clone(), "launch inherited from this base image"),
+        secondary,
+        message: msg,
+        why: vec![why, "whether PID 1 handles the stop signal depends on the base image's ENTRYPOINT/CMD".into()],
+        help: "lint the built image (`initlint IMAGE`), or set ENTRYPOINT/CMD explicitly in exec form".into(),
+    });
 }

@@ -1,82 +1,73 @@
-use super::{label, why_dropped, why_stop, Code, Context, Diag, Meta, Severity, WHY_KILLED};
+use super::{label, why_dropped, why_stop, Context, Diag, WHY_KILLED};
 use crate::launch::{CauseKind, StepKind};
 use crate::shell::Terminal;
 
-pub struct Rule;
-
-static META: Meta = Meta {
-    code: Code::IL201,
+super::rule! {
+    code: IL201,
     name: "script-without-exec",
-    severity: Severity::Error,
+    severity: Error,
     summary: "an entrypoint script runs the program without exec, so the script stays PID 1",
-    doc: include_str!("../../rules/IL201.md"),
-};
+}
 
-impl super::Rule for Rule {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
-    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        for (i, step, cause) in ctx.causes() {
-            let CauseKind::ScriptStays { path } = cause else {
-                continue;
-            };
-            let StepKind::Script {
-                content, analysis, ..
-            } = &step.kind
-            else {
-                continue;
-            };
-            let Some(Terminal::Command { cmd, .. }) = &analysis.terminal else {
-                continue;
-            };
-            if !step.candidate {
-                continue;
-            }
-            let Some(span) = content.map.span(cmd.range.clone()) else {
-                continue;
-            };
-            // Name what actually runs (`"$@"` resolved to the CMD), falling back to the word.
-            let resolved = ctx
-                .chain
-                .steps
-                .get(i + 1)
-                .and_then(|s| s.argv.first())
-                .map(|a| a.text.value.clone());
-            let program = resolved
-                .or_else(|| cmd.words.first().map(|w| w.raw.clone()))
-                .map_or("the program".into(), |p| format!("`{p}`"));
-            let line = content
-                .value
-                .get(cmd.range.clone())
-                .unwrap_or("")
-                .lines()
-                .next()
-                .unwrap_or("");
-            let mut secondary = Vec::new();
-            if let Some(at) = step.argv.first().and_then(|a| a.text.span()) {
-                if at.file != span.file {
-                    secondary.push(label(
-                        at,
-                        format!("{path} is started here and becomes PID 1"),
-                    ));
-                }
-            }
-            out.push(Diag {
-                step: Some(i),
-                primary: label(span, format!("{program} runs as a child; {path} stays PID 1")),
-                secondary,
-                message: format!("{path} runs {program} without exec: the script stays PID 1"),
-                why: vec![
-                    why_stop(ctx),
-                    format!("PID 1 is the shell running {path}: scripts never exec their last command implicitly"),
-                    why_dropped(path),
-                    format!("{program} never sees the signal"),
-                    WHY_KILLED.to_string(),
-                ],
-                help: format!("write `exec {line}` so the program replaces the script and receives the signal"),
-            });
+fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
+    for (i, step, cause) in ctx.causes() {
+        let CauseKind::ScriptStays { path } = cause else {
+            continue;
+        };
+        let StepKind::Script {
+            content, analysis, ..
+        } = &step.kind
+        else {
+            continue;
+        };
+        let Some(Terminal::Command { cmd, .. }) = &analysis.terminal else {
+            continue;
+        };
+        if !step.candidate {
+            continue;
         }
+        let Some(span) = content.map.span(cmd.range.clone()) else {
+            continue;
+        };
+        // Name what actually runs (`"$@"` resolved to the CMD), falling back to the word.
+        let resolved = ctx
+            .chain
+            .steps
+            .get(i + 1)
+            .and_then(|s| s.argv.first())
+            .map(|a| a.text.value.clone());
+        let program = resolved
+            .or_else(|| cmd.words.first().map(|w| w.raw.clone()))
+            .map_or("the program".into(), |p| format!("`{p}`"));
+        let line = content
+            .value
+            .get(cmd.range.clone())
+            .unwrap_or("")
+            .lines()
+            .next()
+            .unwrap_or("");
+        let mut secondary = Vec::new();
+        if let Some(at) = step.argv.first().and_then(|a| a.text.span()) {
+            if at.file != span.file {
+                secondary.push(label(
+                    at,
+                    format!("{path} is started here and becomes PID 1"),
+                ));
+            }
+        }
+        out.push(Diag {
+            step: Some(i),
+            primary: label(span, format!("{program} runs as a child; {path} stays PID 1")),
+            secondary,
+            message: format!("{path} runs {program} without exec: the script stays PID 1"),
+            why: vec![
+                why_stop(ctx),
+                format!("PID 1 is the shell running {path}: scripts never exec their last command implicitly"),
+                why_dropped(path),
+                format!("{program} never sees the signal"),
+                WHY_KILLED.to_string(),
+            ],
+            help: format!("write `exec {line}` so the program replaces the script and receives the signal"),
+        });
     }
 }

@@ -1,59 +1,50 @@
-use super::{label, Code, Context, Diag, Meta, Severity};
+use super::{label, Context, Diag};
 use crate::launch::{CauseKind, StepKind};
 use crate::shell::Terminal;
 
-pub struct Rule;
-
-static META: Meta = Meta {
-    code: Code::IL203,
+super::rule! {
+    code: IL203,
     name: "background-without-forwarding",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "the program is started with & and waited on, but no trap forwards the stop signal",
-    doc: include_str!("../../rules/IL203.md"),
-};
+}
 
-impl super::Rule for Rule {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
-    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        let sig = ctx.container.stop_signal_name();
-        for (i, step, cause) in ctx.causes() {
-            let CauseKind::BackgroundUnforwarded { path } = cause else {
-                continue;
-            };
-            let StepKind::Script {
-                content, analysis, ..
-            } = &step.kind
-            else {
-                continue;
-            };
-            let Some(Terminal::BackgroundWait { job, wait }) = &analysis.terminal else {
-                continue;
-            };
-            if !step.candidate {
-                continue;
-            }
-            let (Some(job_span), Some(wait_span)) = (
-                content.map.span(job.range.clone()),
-                content.map.span(wait.clone()),
-            ) else {
-                continue;
-            };
-            out.push(Diag {
-                step: Some(i),
-                primary: label(wait_span, format!("{path} waits here as PID 1 with no {sig} trap")),
-                secondary: vec![label(job_span, "started in the background; it never gets the signal")],
-                message: format!("{path} starts the program in the background but never forwards {sig}"),
-                why: vec![
-                    super::why_stop(ctx),
-                    super::why_dropped(path),
-                    "the background job is not PID 1, but nobody sends it the signal".into(),
-                    super::WHY_KILLED.to_string(),
-                ],
-                help: format!("add `trap 'kill -{} \"$pid\"; wait \"$pid\"' {}` before starting the job, and `pid=$!` after it", sig.trim_start_matches("SIG"), sig.trim_start_matches("SIG")),
-            });
+fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
+    let sig = ctx.container.stop_signal_name();
+    for (i, step, cause) in ctx.causes() {
+        let CauseKind::BackgroundUnforwarded { path } = cause else {
+            continue;
+        };
+        let StepKind::Script {
+            content, analysis, ..
+        } = &step.kind
+        else {
+            continue;
+        };
+        let Some(Terminal::BackgroundWait { job, wait }) = &analysis.terminal else {
+            continue;
+        };
+        if !step.candidate {
+            continue;
         }
+        let (Some(job_span), Some(wait_span)) = (
+            content.map.span(job.range.clone()),
+            content.map.span(wait.clone()),
+        ) else {
+            continue;
+        };
+        out.push(Diag {
+            step: Some(i),
+            primary: label(wait_span, format!("{path} waits here as PID 1 with no {sig} trap")),
+            secondary: vec![label(job_span, "started in the background; it never gets the signal")],
+            message: format!("{path} starts the program in the background but never forwards {sig}"),
+            why: vec![
+                super::why_stop(ctx),
+                super::why_dropped(path),
+                "the background job is not PID 1, but nobody sends it the signal".into(),
+                super::WHY_KILLED.to_string(),
+            ],
+            help: format!("add `trap 'kill -{} \"$pid\"; wait \"$pid\"' {}` before starting the job, and `pid=$!` after it", sig.trim_start_matches("SIG"), sig.trim_start_matches("SIG")),
+        });
     }
 }

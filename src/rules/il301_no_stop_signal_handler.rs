@@ -1,62 +1,53 @@
-use super::{label, Code, Context, Diag, Meta, Severity};
+use super::{label, Context, Diag};
 use crate::elf;
 use crate::launch::cause::{Recognised, Seen};
 use crate::launch::CauseKind;
 
-pub struct Rule;
-
-static META: Meta = Meta {
-    code: Code::IL301,
+super::rule! {
+    code: IL301,
     name: "no-stop-signal-handler",
-    severity: Severity::Error,
+    severity: Error,
     summary: "the PID 1 binary imports no function that could install a signal handler, so the kernel drops the stop signal",
-    doc: include_str!("../../rules/IL301.md"),
-};
+}
 
-impl super::Rule for Rule {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
-    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>) {
-        for (i, step, cause) in ctx.causes() {
-            let CauseKind::NoHandler { program, seen } = cause else {
-                continue;
-            };
-            let Some(span) = super::step_span(ctx, step) else {
-                continue;
-            };
-            let sig = ctx.container.stop_signal_name();
-            let (evidence, help) = match seen {
-                Seen::Knowledge { program: p, how } => (
-                    format!(
-                        "{program} {} ({})",
-                        p.pid1.as_ref().map_or("", |k| k.note),
-                        recognised(how, p.name())
-                    ),
-                    format!("to keep a container alive, run it under an init that exits on {sig}: `ENTRYPOINT [\"tini\", \"--\"]` before the command, or `docker run --init`; better, make the real service the command"),
+fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
+    for (i, step, cause) in ctx.causes() {
+        let CauseKind::NoHandler { program, seen } = cause else {
+            continue;
+        };
+        let Some(span) = super::step_span(ctx, step) else {
+            continue;
+        };
+        let sig = ctx.container.stop_signal_name();
+        let (evidence, help) = match seen {
+            Seen::Knowledge { program: p, how } => (
+                format!(
+                    "{program} {} ({})",
+                    p.pid1.as_ref().map_or("", |k| k.note),
+                    recognised(how, p.name())
                 ),
-                Seen::Binary { path, kind, others, calls_read } => (
-                    binary_evidence(path, kind, others, *calls_read),
-                    format!("handle {sig} in the program (sigaction, then shut down cleanly), or run it under an init that forwards signals: `ENTRYPOINT [\"tini\", \"--\", \"{path}\"]` or `docker run --init`; a non-PID-1 child with no handler is terminated by {sig}'s default action"),
-                ),
-            };
-            out.push(Diag {
-                step: Some(i),
-                primary: label(span, format!("{program} is PID 1 and cannot handle {sig}")),
-                secondary: Vec::new(),
-                message: format!(
-                    "{program} is PID 1 and has no handler for {sig}: the kernel drops it"
-                ),
-                why: vec![
-                    super::why_stop(ctx),
-                    evidence,
-                    super::why_dropped(program),
-                    super::WHY_KILLED.to_string(),
-                ],
-                help,
-            });
-        }
+                format!("to keep a container alive, run it under an init that exits on {sig}: `ENTRYPOINT [\"tini\", \"--\"]` before the command, or `docker run --init`; better, make the real service the command"),
+            ),
+            Seen::Binary { path, kind, others, calls_read } => (
+                binary_evidence(path, kind, others, *calls_read),
+                format!("handle {sig} in the program (sigaction, then shut down cleanly), or run it under an init that forwards signals: `ENTRYPOINT [\"tini\", \"--\", \"{path}\"]` or `docker run --init`; a non-PID-1 child with no handler is terminated by {sig}'s default action"),
+            ),
+        };
+        out.push(Diag {
+            step: Some(i),
+            primary: label(span, format!("{program} is PID 1 and cannot handle {sig}")),
+            secondary: Vec::new(),
+            message: format!(
+                "{program} is PID 1 and has no handler for {sig}: the kernel drops it"
+            ),
+            why: vec![
+                super::why_stop(ctx),
+                evidence,
+                super::why_dropped(program),
+                super::WHY_KILLED.to_string(),
+            ],
+            help,
+        });
     }
 }
 

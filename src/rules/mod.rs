@@ -1,27 +1,6 @@
 //! Rules: static metadata plus a `check` that reads the model and the launch chain. The engine
 //! stamps code and severity; rules never decide their own fate.
 
-mod il101_shell_stays_pid1;
-mod il102_shell_entrypoint_drops_args;
-mod il103_exec_form_invalid_json;
-mod il104_shell_form_simple;
-mod il105_stopsignal_invalid;
-mod il106_launch_inherited;
-mod il107_repeated_launch_instruction;
-mod il201_script_without_exec;
-mod il202_trap_blocked_by_foreground_child;
-mod il203_background_without_forwarding;
-mod il204_forking_user_switch;
-mod il205_launcher_wrapper;
-mod il206_entrypoint_not_runnable;
-mod il301_no_stop_signal_handler;
-mod il302_runtime_default_ignores;
-mod il303_no_zombie_reaper;
-mod il304_init_misconfigured;
-mod il305_stopsignal_not_handled;
-mod il306_verdict_unknown;
-mod il900_unused_suppression;
-
 use std::fmt;
 
 use serde::Serialize;
@@ -31,23 +10,81 @@ use crate::launch::{CauseKind, Chain};
 use crate::model::Container;
 use crate::source::{SourceMap, Span};
 
-macro_rules! codes {
-    ($($c:ident),* $(,)?) => {
-        /// Every rule code, spelled once.
+/// The registry, spelled once: each rule's code and the file that holds it (its metadata and
+/// its check). `Code`, `ALL` and `meta` are generated from this list.
+macro_rules! registry {
+    ($($code:ident => $module:ident),* $(,)?) => {
+        $(mod $module;)*
+
+        /// Every rule code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-        pub enum Code { $($c),* }
+        pub enum Code { $($code),* }
+
         impl Code {
-            pub const ALL: &'static [Code] = &[$(Code::$c),*];
+            pub const ALL: &'static [Code] = &[$(Code::$code),*];
             pub fn as_str(self) -> &'static str {
-                match self { $(Code::$c => stringify!($c)),* }
+                match self { $(Code::$code => stringify!($code)),* }
+            }
+        }
+
+        /// Every rule, in code order.
+        pub static ALL: &[&dyn Rule] = &[$(&$module::Rule),*];
+
+        pub fn meta(code: Code) -> &'static Meta {
+            match code { $(Code::$code => &$module::META),* }
+        }
+    };
+}
+
+registry!(
+    IL101 => il101_shell_stays_pid1,
+    IL102 => il102_shell_entrypoint_drops_args,
+    IL103 => il103_exec_form_invalid_json,
+    IL104 => il104_shell_form_simple,
+    IL105 => il105_stopsignal_invalid,
+    IL106 => il106_launch_inherited,
+    IL107 => il107_repeated_launch_instruction,
+    IL201 => il201_script_without_exec,
+    IL202 => il202_trap_blocked_by_foreground_child,
+    IL203 => il203_background_without_forwarding,
+    IL204 => il204_forking_user_switch,
+    IL205 => il205_launcher_wrapper,
+    IL206 => il206_entrypoint_not_runnable,
+    IL301 => il301_no_stop_signal_handler,
+    IL302 => il302_runtime_default_ignores,
+    IL303 => il303_no_zombie_reaper,
+    IL304 => il304_init_misconfigured,
+    IL305 => il305_stopsignal_not_handled,
+    IL306 => il306_verdict_unknown,
+    IL900 => il900_unused_suppression
+);
+
+/// A rule file's metadata, next to its `fn check(ctx, out)`: `rule! { code: IL101, name:
+/// "…", severity: Error, summary: "…" }`. Its page is `rules/CODE.md`.
+macro_rules! rule {
+    (code: $code:ident, name: $name:literal, severity: $sev:ident, summary: $summary:expr $(,)?) => {
+        pub struct Rule;
+
+        pub(super) static META: $crate::rules::Meta = $crate::rules::Meta {
+            code: $crate::rules::Code::$code,
+            name: $name,
+            severity: $crate::rules::Severity::$sev,
+            summary: $summary,
+            doc: include_str!(concat!("../../rules/", stringify!($code), ".md")),
+        };
+
+        impl $crate::rules::Rule for Rule {
+            fn meta(&self) -> &'static $crate::rules::Meta {
+                &META
+            }
+
+            fn check(&self, ctx: &$crate::rules::Context<'_>, out: &mut Vec<$crate::rules::Diag>) {
+                check(ctx, out)
             }
         }
     };
 }
-codes!(
-    IL101, IL102, IL103, IL104, IL105, IL106, IL107, IL201, IL202, IL203, IL204, IL205, IL206,
-    IL301, IL302, IL303, IL304, IL305, IL306, IL900
-);
+pub(crate) use rule;
 
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -170,41 +207,21 @@ impl<'a> Context<'a> {
             .enumerate()
             .flat_map(|(i, s)| s.causes.iter().map(move |c| (i, s, &c.kind)))
     }
+
+    /// The causes on steps that are PID 1, or would be once the steps before them are fixed,
+    /// with where to point for each ([`step_span`]).
+    pub(crate) fn candidate_causes(
+        &self,
+    ) -> impl Iterator<Item = (usize, &'a crate::launch::Step, &'a CauseKind, Span)> + '_ {
+        self.causes()
+            .filter(|(_, step, _)| step.candidate)
+            .filter_map(|(i, step, cause)| Some((i, step, cause, step_span(self, step)?)))
+    }
 }
 
 pub trait Rule: Sync {
     fn meta(&self) -> &'static Meta;
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>);
-}
-
-pub static ALL: &[&dyn Rule] = &[
-    &il101_shell_stays_pid1::Rule,
-    &il102_shell_entrypoint_drops_args::Rule,
-    &il103_exec_form_invalid_json::Rule,
-    &il104_shell_form_simple::Rule,
-    &il105_stopsignal_invalid::Rule,
-    &il106_launch_inherited::Rule,
-    &il107_repeated_launch_instruction::Rule,
-    &il201_script_without_exec::Rule,
-    &il202_trap_blocked_by_foreground_child::Rule,
-    &il203_background_without_forwarding::Rule,
-    &il204_forking_user_switch::Rule,
-    &il205_launcher_wrapper::Rule,
-    &il206_entrypoint_not_runnable::Rule,
-    &il301_no_stop_signal_handler::Rule,
-    &il302_runtime_default_ignores::Rule,
-    &il303_no_zombie_reaper::Rule,
-    &il304_init_misconfigured::Rule,
-    &il305_stopsignal_not_handled::Rule,
-    &il306_verdict_unknown::Rule,
-    &il900_unused_suppression::Rule,
-];
-
-pub fn meta(code: Code) -> &'static Meta {
-    ALL.iter()
-        .map(|r| r.meta())
-        .find(|m| m.code == code)
-        .unwrap_or_else(|| ALL[0].meta())
 }
 
 /// Run every rule; findings sorted by position.
@@ -323,6 +340,11 @@ pub(crate) fn step_span(ctx: &Context<'_>, step: &crate::launch::Step) -> Option
         .and_then(|a| a.text.span())
         .or_else(|| step.at.clone())
         .or_else(|| launch_span(ctx))
+}
+
+/// The program a step runs, as written (`python`, `/usr/bin/tini`).
+pub(crate) fn program(step: &crate::launch::Step) -> Option<&str> {
+    step.argv.first().map(|a| a.text.value.as_str())
 }
 
 /// An exec-form rendering of words: `["python", "app.py"]`.
