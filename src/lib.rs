@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod dockerfile;
 pub mod elf;
+pub mod engine;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzz;
@@ -16,17 +17,19 @@ pub mod report;
 pub mod rules;
 pub mod shell;
 pub mod source;
+pub mod target;
 pub mod verdict;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use cli::{Cli, Color, Format};
+use dockerfile::context::{display, ContextView};
 use error::{Error, Result};
 use model::{Base, Container};
 use rules::{Code, Finding};
-use source::context::{display, ContextView};
-use source::{SourceMap, Target};
+use source::SourceMap;
+use target::Target;
 
 /// The analysis of one Dockerfile.
 pub struct Analysis {
@@ -103,7 +106,7 @@ pub fn analyse_dockerfile(
         sources: &sources,
         verdict: &verdict,
     };
-    let findings = finish(rules::check(&ctx), &sources, settings);
+    let findings = engine::run(&ctx, settings);
     Ok(Analysis {
         name,
         stage,
@@ -115,24 +118,6 @@ pub fn analyse_dockerfile(
         findings,
         home: None,
     })
-}
-
-/// Severity overrides, inline suppressions (and IL900 for unused ones), then ignored codes.
-fn finish(
-    findings: Vec<Finding>,
-    sources: &SourceMap,
-    settings: &config::Settings,
-) -> Vec<Finding> {
-    // Suppressions first: they create IL900, whose severity can be overridden too.
-    let mut findings = config::pragma::apply(findings, sources);
-    for f in &mut findings {
-        if let Some((_, sev)) = settings.severity.iter().rev().find(|(c, _)| *c == f.code) {
-            f.severity = *sev;
-        }
-    }
-    findings.retain(|f| !settings.ignore.contains(&f.code));
-    rules::sort(&mut findings);
-    findings
 }
 
 /// Dockerfiles read at most: real ones are a few KiB; a huge one would cost memory in
@@ -417,12 +402,12 @@ fn expand_targets(cli: &Cli, stderr: &mut dyn Write) -> Vec<String> {
         let archive = [".tar", ".tar.gz", ".tgz", ".tar.zst"]
             .iter()
             .any(|ext| t.ends_with(ext));
-        if t == "-" || !path.is_file() || archive || source::repo::is_dockerfile(path) {
+        if t == "-" || !path.is_file() || archive || dockerfile::repo::is_dockerfile(path) {
             push(t.clone(), &mut out);
             continue;
         }
-        let root = source::repo::root_of(path);
-        let users = source::repo::copied_by(path, &root, cli.context.as_deref());
+        let root = dockerfile::repo::root_of(path);
+        let users = dockerfile::repo::copied_by(path, &root, cli.context.as_deref());
         let shown = |p: &Path| match display(p) {
             s if s.is_empty() => ".".to_string(),
             s => s,
@@ -495,7 +480,7 @@ fn analyse_target(
     settings: &config::Settings,
 ) -> Result<Analysis> {
     let target =
-        source::resolve_target(t, cli.context.as_deref()).map_err(|message| Error::Target {
+        target::resolve_target(t, cli.context.as_deref()).map_err(|message| Error::Target {
             target: t.to_string(),
             message,
         })?;
@@ -611,7 +596,7 @@ pub fn analyse_image(
         sources: &sources,
         verdict: &verdict,
     };
-    let findings = finish(rules::check(&ctx), &sources, settings);
+    let findings = engine::run(&ctx, settings);
     let stats = container.files.stats();
     Ok(Analysis {
         name: name.to_string(),

@@ -3,7 +3,7 @@
 //! (later) fills it from an image config and its layers. Everything downstream reads only this.
 
 use crate::shell::ShellKind;
-use crate::source::{SourceMap, Span, Text};
+use crate::source::{join_path, SourceMap, Span, Text};
 
 /// Where a configuration value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +134,7 @@ pub trait FileView {
     }
 
     /// Image mode: what reading the layers took (layers, bytes, re-reads).
-    fn stats(&self) -> Option<crate::image::Stats> {
+    fn stats(&self) -> Option<Stats> {
         None
     }
 }
@@ -215,30 +215,20 @@ impl Container {
     }
 }
 
-/// Join and normalise a container path (`.` and `..` clamped at the root, as the runtime does).
-pub fn join_path(base: &str, path: &str) -> String {
-    let full = if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("{base}/{path}")
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in full.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
+/// Image mode: how much reading the image took.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub layers: usize,
+    pub stored_bytes: u64,
+    pub tar_bytes: u64,
+    pub files: usize,
+    pub rereads: usize,
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
-    use super::join_path;
+    use crate::source::join_path;
 
     #[test]
     fn paths_are_normalised_inside_the_root() {

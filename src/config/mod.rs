@@ -188,7 +188,7 @@ impl Config {
         for o in &self.overrides {
             if o.paths
                 .iter()
-                .any(|g| crate::source::context::glob_match(g, &rel) || glob_dir(g, &rel))
+                .any(|g| crate::source::glob_match(g, &rel) || glob_dir(g, &rel))
             {
                 s.ignore.extend(o.ignore.iter().copied());
                 s.severity.extend(o.severity.iter().copied());

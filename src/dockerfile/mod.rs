@@ -1,6 +1,8 @@
 //! Dockerfile front door: parse (parse-dockerfile), walk stages as the builder does, and fill
 //! the container model. Build-time substitution happens only where the builder does it.
 
+pub mod context;
+pub mod repo;
 pub mod subst;
 mod text;
 
@@ -330,7 +332,7 @@ pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded>
                 Instruction::Workdir(w) => {
                     let dir = expand(&w.arguments.value, escape, &lookup)
                         .map_err(|l| limited(w.workdir.span.start, l))?;
-                    st.workdir = crate::model::join_path(&st.workdir, &dir);
+                    st.workdir = crate::source::join_path(&st.workdir, &dir);
                 }
                 Instruction::Stopsignal(s) => {
                     let p = subst::process(&s.arguments.value, escape, false, &lookup);
@@ -680,7 +682,7 @@ fn copy_op(
             range: start..dest.span.end,
         },
         srcs,
-        dest: crate::model::join_path(workdir, &dest_raw),
+        dest: crate::source::join_path(workdir, &dest_raw),
         dest_is_dir,
         chmod: flag("chmod"),
         from: flag("from"),

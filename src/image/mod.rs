@@ -155,15 +155,7 @@ impl Default for Options {
     }
 }
 
-/// How much reading one image took.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Stats {
-    pub layers: usize,
-    pub stored_bytes: u64,
-    pub tar_bytes: u64,
-    pub files: usize,
-    pub rereads: usize,
-}
+pub use crate::model::Stats;
 
 /// A loaded image: its config and merged filesystem.
 pub struct Image {

@@ -130,7 +130,10 @@ impl ArchiveBlobs {
                         } else {
                             format!("{dir}/{target}")
                         };
-                        links.insert(name, crate::model::join_path("/", &joined)[1..].to_string());
+                        links.insert(
+                            name,
+                            crate::source::join_path("/", &joined)[1..].to_string(),
+                        );
                     }
                 }
                 _ => {}

@@ -3,7 +3,7 @@
 //! `./lib/shutdown`, a Python `main.py` that imports `app.signals`). Only files that exist
 //! in the container are followed: library and standard modules simply do not resolve.
 
-use crate::model::join_path;
+use crate::source::join_path;
 
 /// How an interpreter's source names its local modules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -398,7 +398,7 @@ impl Builder<'_> {
             if !script.known {
                 return false;
             }
-            let path = crate::model::join_path(&self.workdir(), &script.text.value);
+            let path = crate::source::join_path(&self.workdir(), &script.text.value);
             match self.c.files.lookup(&path, self.sources) {
                 Lookup::Found(entry) => {
                     let rest = argv[i..].to_vec();
@@ -533,7 +533,7 @@ impl Builder<'_> {
     fn in_dir(&mut self, cd: Option<&str>, f: impl FnOnce(&mut Self)) {
         let saved = self.cwd.clone();
         if let Some(dir) = cd {
-            self.cwd = Some(crate::model::join_path(&self.workdir(), dir));
+            self.cwd = Some(crate::source::join_path(&self.workdir(), dir));
         }
         f(self);
         self.cwd = saved;
@@ -963,7 +963,7 @@ impl Builder<'_> {
         if int.imports != knowledge::imports::ImportStyle::Node {
             return None;
         }
-        let manifest = crate::model::join_path(dir, "package.json");
+        let manifest = crate::source::join_path(dir, "package.json");
         let main = match self.c.files.lookup(&manifest, self.sources) {
             Lookup::Found(e) => serde_json::from_str::<serde_json::Value>(&e.content.value)
                 .ok()
@@ -971,7 +971,7 @@ impl Builder<'_> {
             _ => None,
         }
         .unwrap_or_else(|| "index.js".into());
-        let main = crate::model::join_path(dir, &main);
+        let main = crate::source::join_path(dir, &main);
         [
             main.clone(),
             format!("{main}.js"),
@@ -1007,7 +1007,7 @@ impl Builder<'_> {
                 let alt = format!("{}.py", module.replace('.', "/"));
                 let name = Some(format!("-m {module}"));
                 for candidate in [alt, file] {
-                    let path = crate::model::join_path(&self.workdir(), &candidate);
+                    let path = crate::source::join_path(&self.workdir(), &candidate);
                     if let Lookup::Found(e) = self.c.files.lookup(&path, self.sources) {
                         return (name, Ok(e.content));
                     }
@@ -1033,7 +1033,7 @@ impl Builder<'_> {
                     Err(format!("the script `{v}` is only known at run time")),
                 );
             }
-            let path = crate::model::join_path(&self.workdir(), v);
+            let path = crate::source::join_path(&self.workdir(), v);
             return match self.c.files.lookup(&path, self.sources) {
                 Lookup::Found(e) => (Some(e.path.clone()), Ok(e.content)),
                 Lookup::Missing { why, .. } | Lookup::Unknown { why } => {

@@ -4,7 +4,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::source::repo::git_top;
+use crate::dockerfile::repo::git_top;
 use crate::source::{FileId, Provenance, SourceMap};
 
 /// The base id SARIF consumers resolve against the checkout.

@@ -27,7 +27,7 @@ impl ConfigHome {
     ) -> Result<ConfigHome, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("--dockerfile {}: {e}", path.display()))?;
-        let id = sources.add(crate::source::context::display(path), text);
+        let id = sources.add(crate::dockerfile::context::display(path), text);
         let loaded = dockerfile::load(sources, id, opts)
             .map_err(|e| format!("--dockerfile {}: {e}", path.display()))?;
         let f = &loaded.facts;

@@ -224,78 +224,10 @@ pub trait Rule: Sync {
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Diag>);
 }
 
-/// Run every rule; findings sorted by position.
-pub fn check(ctx: &Context<'_>) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for rule in ALL {
-        let meta = rule.meta();
-        let mut diags = Vec::new();
-        rule.check(ctx, &mut diags);
-        findings.extend(diags.into_iter().map(|diag| Finding {
-            code: meta.code,
-            severity: meta.severity,
-            diag,
-        }));
-    }
-    sort(&mut findings);
-    mark_behind(&mut findings, ctx.chain);
-    findings
-}
-
-/// A finding on a step that is not PID 1 yet, but would be once an earlier step stops
-/// staying the parent, names the finding it is behind: fixing that one alone is not enough.
-fn mark_behind(findings: &mut [Finding], chain: &Chain) {
-    let on_path: Vec<(usize, Code)> = findings
-        .iter()
-        .filter_map(|f| Some((f.diag.step?, f.code)))
-        .collect();
-    for f in findings.iter_mut() {
-        let Some(s) = f.diag.step else { continue };
-        let Some(step) = chain.steps.get(s) else {
-            continue;
-        };
-        if step.pid1 || !step.candidate {
-            continue;
-        }
-        let Some((_, before)) = on_path
-            .iter()
-            .filter(|(t, c)| *t < s && *c != f.code)
-            .max_by_key(|(t, _)| *t)
-        else {
-            continue;
-        };
-        let program = step
-            .argv
-            .first()
-            .map_or("the next process".into(), |a| format!("`{}`", a.text.value));
-        f.diag.message = format!("{} (still so after {before} is fixed)", f.diag.message);
-        f.diag.why.insert(
-            0,
-            format!(
-                "behind {before}: today an earlier process stays PID 1; once {before} is fixed, \
-                 {program} becomes PID 1 and this applies"
-            ),
-        );
-    }
-}
-
-/// In launch-chain order (the order a user fixes them in), then by file, position and code;
-/// findings about no step (instructions, config) after those.
-pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by_key(|f| {
-        (
-            f.diag.step.unwrap_or(usize::MAX),
-            f.diag.primary.span.file.0,
-            f.diag.primary.span.range.start,
-            f.code,
-        )
-    });
-}
-
 // Shared wording for the "why" chain, so every rule tells the story the same way.
 
 const WHY_STOP_LEAD: &str = "`docker stop`, `podman stop` and Kubernetes send";
-const BEHIND_LEAD: &str = "behind IL";
+const BEHIND_LEAD: &str = "behind IL"; // why_behind's start
 
 pub(crate) fn why_stop(ctx: &Context<'_>) -> String {
     let sig = ctx.container.stop_signal_name();
@@ -304,6 +236,14 @@ pub(crate) fn why_stop(ctx: &Context<'_>) -> String {
         None => "the default stop signal",
     };
     format!("{WHY_STOP_LEAD} {sig} ({declared}) to PID 1 only")
+}
+
+/// The first "why" of a finding on a step that becomes PID 1 only once `before` is fixed.
+pub(crate) fn why_behind(before: Code, program: &str) -> String {
+    format!(
+        "behind {before}: today an earlier process stays PID 1; once {before} is fixed, \
+         {program} becomes PID 1 and this applies"
+    )
 }
 
 /// A step of a "why" chain that many findings share (how the runtime stops a container,

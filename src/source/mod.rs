@@ -1,10 +1,8 @@
 //! Where bytes come from: targets on the command line, and the texts that spans point into.
 
-pub mod context;
-pub mod repo;
-mod target;
+mod path;
 
-pub use target::{resolve_target, Target};
+pub use path::{glob_match, join_path};
 
 use std::ops::Range;
 use std::path::Path;

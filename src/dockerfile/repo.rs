@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::context::glob_match;
-use super::target::is_dockerfile_name;
 use crate::dockerfile::{self, CopySrc};
+use crate::source::glob_match;
 use crate::source::SourceMap;
+use crate::target::is_dockerfile_name;
 
 /// Directories never searched for Dockerfiles: VCS data, dependency trees, build output.
 const SKIP_DIRS: &[&str] = &[

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::dockerfile::{CopyOp, CopySrc, Filesystem};
 use crate::model::{FileEntry, FileView, Lookup, Mode, Origin};
+pub use crate::source::glob_match;
 use crate::source::{SourceMap, Text, TextMap};
 
 /// Scripts larger than this are not entrypoint scripts; read only this much.
@@ -305,7 +306,7 @@ fn run_chmods(run: &str, workdir: &str, path: &str) -> bool {
     while i < tokens.len() {
         if tokens[i] == "cd" {
             if let Some(dir) = tokens.get(i + 1).filter(|d| !d.starts_with('-')) {
-                cwd = crate::model::join_path(&cwd, dir.trim_matches(|c| c == '"' || c == '\''));
+                cwd = crate::source::join_path(&cwd, dir.trim_matches(|c| c == '"' || c == '\''));
             }
             i += 1;
             continue;
@@ -325,7 +326,7 @@ fn run_chmods(run: &str, workdir: &str, path: &str) -> bool {
         i += 1;
         while i < tokens.len() && tokens[i] != "chmod" && !is_command_word(tokens[i]) {
             let target = tokens[i].trim_matches(|c| c == '"' || c == '\'');
-            let full = crate::model::join_path(&cwd, target);
+            let full = crate::source::join_path(&cwd, target);
             let covers = target == path
                 || full == path
                 || glob_match(&full, path)
@@ -358,22 +359,6 @@ fn is_command_word(t: &str) -> bool {
             | "set"
             | "cd"
     )
-}
-
-/// Shell-style glob with `*` and `?` (no `/` crossing for `*`).
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    fn rec(p: &[char], n: &[char]) -> bool {
-        match (p.first(), n.first()) {
-            (None, None) => true,
-            (Some('*'), _) => rec(&p[1..], n) || (!n.is_empty() && n[0] != '/' && rec(p, &n[1..])),
-            (Some('?'), Some(c)) if *c != '/' => rec(&p[1..], &n[1..]),
-            (Some(a), Some(b)) if a == b => rec(&p[1..], &n[1..]),
-            _ => false,
-        }
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    rec(&p, &n)
 }
 
 #[cfg(test)]
