@@ -43,8 +43,6 @@ pub enum Error {
     /// Image mode: the message names the image and the layer or blob.
     #[error("{0}")]
     Image(String),
-    #[error("--build-arg {0:?}: expected KEY=VALUE")]
-    BuildArg(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

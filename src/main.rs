@@ -4,7 +4,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = initlint::cli::Cli::parse();
-    let code = initlint::run(
+    let code = initlint::cli::run(
         &cli,
         &mut std::io::stdout().lock(),
         &mut std::io::stderr().lock(),

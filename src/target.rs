@@ -3,14 +3,17 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::image::{self, ImageTarget};
+
 #[derive(Debug)]
 pub enum Target {
     /// A Dockerfile on disk, and the build context to read copied files from.
     Dockerfile { path: PathBuf, context: PathBuf },
     /// A Dockerfile read from standard input; the context is a directory or absent.
     Stdin { context: Option<PathBuf> },
-    /// An image: a registry reference or `docker-archive:`/`oci:`/`dir:`/… (see `image`).
-    Image(String),
+    /// An image: a registry reference, a bare name (local engines first), an archive, an OCI
+    /// layout, a root filesystem.
+    Image { image: ImageTarget, written: String },
 }
 
 const DOCKERFILE_NAMES: &[&str] = &["Dockerfile", "Containerfile", "dockerfile", "containerfile"];
@@ -32,27 +35,13 @@ pub fn is_dockerfile_name(name: &str) -> bool {
     })
 }
 
-const IMAGE_SCHEMES: &[&str] = &[
-    "docker://",
-    "docker-daemon:",
-    "podman:",
-    "docker-archive:",
-    "oci-archive:",
-    "oci:",
-    "dir:",
-];
-
+/// What a command-line target is, typed: every target syntax is read here.
 pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, String> {
-    if IMAGE_SCHEMES.iter().any(|s| arg.starts_with(s)) {
-        return Ok(Target::Image(arg.to_string()));
-    }
-    let as_path = Path::new(arg);
-    let archive = [".tar", ".tar.gz", ".tgz", ".tar.zst"]
-        .iter()
-        .any(|ext| arg.ends_with(ext));
-    if (as_path.is_file() && archive) || (as_path.is_dir() && as_path.join("oci-layout").is_file())
-    {
-        return Ok(Target::Image(arg.to_string()));
+    if let Some(image) = image_target(arg) {
+        return image.map(|image| Target::Image {
+            image,
+            written: arg.to_string(),
+        });
     }
     if arg == "-" {
         return Ok(Target::Stdin {
@@ -87,8 +76,14 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Strin
     let lower = arg.to_ascii_lowercase();
     let file_like = lower.contains("dockerfile") || lower.contains("containerfile");
     if looks_like_image_ref(arg) && !file_like {
-        return match crate::image::reference::Reference::parse(arg) {
-            Ok(_) => Ok(Target::Image(arg.to_string())),
+        return match image::reference::Reference::parse(arg) {
+            Ok(reference) => Ok(Target::Image {
+                image: ImageTarget::Bare {
+                    reference,
+                    written: arg.to_string(),
+                },
+                written: arg.to_string(),
+            }),
             Err(why) => Err(format!("no such file or directory, and {why}")),
         };
     }
@@ -179,6 +174,77 @@ fn find_dockerfile(dir: &Path) -> Result<PathBuf, String> {
                 .join(", ")
         )),
     }
+}
+
+/// `docker-archive:PATH[:TAG]`, `oci:DIR[:NAME]`, …: the path may itself contain `:`, so a
+/// suffix counts as the name only when the whole string is not an existing path.
+fn path_and_name(rest: &str) -> (PathBuf, Option<String>) {
+    if Path::new(rest).exists() {
+        return (PathBuf::from(rest), None);
+    }
+    match rest.rsplit_once(':') {
+        Some((p, n)) if !n.contains('/') && !p.is_empty() => {
+            (PathBuf::from(p), Some(n.to_string()))
+        }
+        _ => (PathBuf::from(rest), None),
+    }
+}
+
+/// Parse an image target; `None` when `arg` is not one (a Dockerfile path, say).
+fn image_target(arg: &str) -> Option<Result<ImageTarget, String>> {
+    if let Some(rest) = arg.strip_prefix("docker-archive:") {
+        let (path, tag) = path_and_name(rest);
+        return Some(Ok(ImageTarget::DockerArchive { path, tag }));
+    }
+    if let Some(rest) = arg.strip_prefix("oci-archive:") {
+        let (path, name) = path_and_name(rest);
+        return Some(Ok(ImageTarget::OciArchive { path, name }));
+    }
+    if let Some(rest) = arg.strip_prefix("oci:") {
+        let (dir, name) = path_and_name(rest);
+        return Some(Ok(ImageTarget::OciLayout { dir, name }));
+    }
+    if let Some(rest) = arg.strip_prefix("dir:") {
+        return Some(Ok(ImageTarget::Rootfs {
+            dir: PathBuf::from(rest),
+        }));
+    }
+    for (prefix, engine) in [
+        ("docker-daemon:", image::daemon::Engine::Docker),
+        ("podman:", image::daemon::Engine::Podman),
+    ] {
+        if let Some(name) = arg.strip_prefix(prefix) {
+            if name.is_empty() {
+                return Some(Err(format!(
+                    "{prefix} needs an image name: {prefix}NAME[:TAG]"
+                )));
+            }
+            return Some(Ok(ImageTarget::Daemon {
+                engine,
+                name: name.to_string(),
+            }));
+        }
+    }
+    if let Some(rest) = arg.strip_prefix("docker://") {
+        return Some(image::reference::Reference::parse(rest).map(ImageTarget::Registry));
+    }
+    let path = Path::new(arg);
+    let archive = [".tar", ".tar.gz", ".tgz", ".tar.zst"]
+        .iter()
+        .any(|ext| arg.ends_with(ext));
+    if path.is_file() && archive {
+        return Some(Ok(ImageTarget::DockerArchive {
+            path: path.to_path_buf(),
+            tag: None,
+        }));
+    }
+    if path.is_dir() && path.join("oci-layout").is_file() {
+        return Some(Ok(ImageTarget::OciLayout {
+            dir: path.to_path_buf(),
+            name: None,
+        }));
+    }
+    None
 }
 
 #[cfg(test)]

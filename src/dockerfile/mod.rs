@@ -2,6 +2,7 @@
 //! the container model. Build-time substitution happens only where the builder does it.
 
 pub mod context;
+pub mod input;
 pub mod repo;
 pub mod subst;
 mod text;
@@ -170,6 +171,30 @@ struct StageState {
 
 /// Stages followed at most.
 pub const MAX_STAGES: usize = 256;
+
+/// The container a Dockerfile describes (its target stage), reading copied files from the
+/// build context `context`; and the facts about how the Dockerfile is written.
+pub fn container(
+    loaded: Loaded,
+    context: Option<&std::path::Path>,
+) -> (crate::model::Container, Facts) {
+    let scratch = matches!(loaded.base, Base::Scratch);
+    let container = crate::model::Container {
+        entrypoint: loaded.entrypoint,
+        cmd: loaded.cmd,
+        env: loaded.env,
+        workdir: loaded.workdir,
+        stop_signal: loaded.stop_signal,
+        shell: loaded.shell,
+        base: loaded.base,
+        files: Box::new(context::ContextView {
+            context: context.map(std::path::Path::to_path_buf),
+            fs: loaded.fs,
+            scratch,
+        }),
+    };
+    (container, loaded.facts)
+}
 
 pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded> {
     let name = sources.get(file).name.clone();

@@ -18,7 +18,7 @@ pub mod store;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -753,77 +753,6 @@ pub fn container(mut image: Image, sources: &mut SourceMap) -> Container {
         },
         files: Box::new(image.view),
     }
-}
-
-/// `docker-archive:PATH[:TAG]`, `oci:DIR[:NAME]`, …: the path may itself contain `:`, so a
-/// suffix counts as the name only when the whole string is not an existing path.
-fn path_and_name(rest: &str) -> (PathBuf, Option<String>) {
-    if Path::new(rest).exists() {
-        return (PathBuf::from(rest), None);
-    }
-    match rest.rsplit_once(':') {
-        Some((p, n)) if !n.contains('/') && !p.is_empty() => {
-            (PathBuf::from(p), Some(n.to_string()))
-        }
-        _ => (PathBuf::from(rest), None),
-    }
-}
-
-/// Parse an image target; `None` when `arg` is not one (a Dockerfile path, say).
-pub fn parse_target(arg: &str) -> Option<Result<ImageTarget, String>> {
-    if let Some(rest) = arg.strip_prefix("docker-archive:") {
-        let (path, tag) = path_and_name(rest);
-        return Some(Ok(ImageTarget::DockerArchive { path, tag }));
-    }
-    if let Some(rest) = arg.strip_prefix("oci-archive:") {
-        let (path, name) = path_and_name(rest);
-        return Some(Ok(ImageTarget::OciArchive { path, name }));
-    }
-    if let Some(rest) = arg.strip_prefix("oci:") {
-        let (dir, name) = path_and_name(rest);
-        return Some(Ok(ImageTarget::OciLayout { dir, name }));
-    }
-    if let Some(rest) = arg.strip_prefix("dir:") {
-        return Some(Ok(ImageTarget::Rootfs {
-            dir: PathBuf::from(rest),
-        }));
-    }
-    for (prefix, engine) in [
-        ("docker-daemon:", daemon::Engine::Docker),
-        ("podman:", daemon::Engine::Podman),
-    ] {
-        if let Some(name) = arg.strip_prefix(prefix) {
-            if name.is_empty() {
-                return Some(Err(format!(
-                    "{prefix} needs an image name: {prefix}NAME[:TAG]"
-                )));
-            }
-            return Some(Ok(ImageTarget::Daemon {
-                engine,
-                name: name.to_string(),
-            }));
-        }
-    }
-    if let Some(rest) = arg.strip_prefix("docker://") {
-        return Some(reference::Reference::parse(rest).map(ImageTarget::Registry));
-    }
-    let path = Path::new(arg);
-    let archive = [".tar", ".tar.gz", ".tgz", ".tar.zst"]
-        .iter()
-        .any(|ext| arg.ends_with(ext));
-    if path.is_file() && archive {
-        return Some(Ok(ImageTarget::DockerArchive {
-            path: path.to_path_buf(),
-            tag: None,
-        }));
-    }
-    if path.is_dir() && path.join("oci-layout").is_file() {
-        return Some(Ok(ImageTarget::OciLayout {
-            dir: path.to_path_buf(),
-            name: None,
-        }));
-    }
-    None
 }
 
 #[cfg(test)]

@@ -1,4 +1,9 @@
-//! Command-line types.
+//! The command line: its arguments (here, with their value parsers) and the process that
+//! runs them (`run`).
+
+mod run;
+
+pub use run::run;
 
 use std::path::PathBuf;
 
@@ -47,8 +52,8 @@ pub struct Cli {
     pub target: Option<String>,
 
     /// Build argument, as for `docker build --build-arg` (repeatable).
-    #[arg(long = "build-arg", value_name = "KEY=VALUE")]
-    pub build_args: Vec<String>,
+    #[arg(long = "build-arg", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub build_args: Vec<(String, String)>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -56,8 +61,8 @@ pub struct Cli {
 
     /// Also write the report in another format to a file, e.g. `--output sarif=results.sarif`
     /// (repeatable; FORMAT is one of --format's).
-    #[arg(long = "output", value_name = "FORMAT=PATH")]
-    pub outputs: Vec<String>,
+    #[arg(long = "output", value_name = "FORMAT=PATH", value_parser = parse_output)]
+    pub outputs: Vec<(Format, PathBuf)>,
 
     /// Lowest severity that makes the exit code 1; `none` never does [default: warning, or
     /// the config's].
@@ -95,8 +100,8 @@ pub struct Cli {
     pub isolated: bool,
 
     /// Rule codes to ignore, comma separated (e.g. IL104,IL106).
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
-    pub ignore: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = parse_code)]
+    pub ignore: Vec<Code>,
 
     /// Human output: each finding's whole "why" chain (stop signal → PID 1 → missing handler →
     /// consequence) instead of one sentence. Human output wraps to the terminal's width
@@ -110,8 +115,8 @@ pub struct Cli {
 
     /// Image mode: platform to pick from a multi-platform image (default: linux and this
     /// machine's architecture).
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
-    pub platform: Option<String>,
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", value_parser = crate::image::store::Platform::parse)]
+    pub platform: Option<crate::image::store::Platform>,
 
     /// Image mode: talk plain HTTP to this registry (localhost registries always are).
     #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
@@ -148,12 +153,41 @@ pub struct Cli {
     /// socket), `remote` (the registry). An engine that is not running is passed over.
     /// Default docker,podman,remote. `docker-daemon:NAME`, `podman:NAME` and `docker://NAME`
     /// name one source.
-    #[arg(long = "image-src", value_name = "LIST")]
-    pub image_src: Option<String>,
+    #[arg(long = "image-src", value_name = "LIST", value_delimiter = ',', value_parser = crate::image::ImageSource::parse)]
+    pub image_src: Vec<crate::image::ImageSource>,
 
     /// List all rules and exit.
     #[arg(long)]
     pub list_rules: bool,
+}
+
+fn parse_code(s: &str) -> Result<Code, String> {
+    s.parse()
+}
+
+/// `KEY=VALUE`, as `docker build --build-arg` takes it (the value may be empty).
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
+}
+
+/// `sarif=results.sarif`.
+fn parse_output(s: &str) -> Result<(Format, PathBuf), String> {
+    let (format, path) = s
+        .split_once('=')
+        .filter(|(_, p)| !p.is_empty())
+        .ok_or_else(|| format!("expected FORMAT=PATH (e.g. sarif=results.sarif), got {s:?}"))?;
+    let format = <Format as ValueEnum>::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(ValueEnum::to_possible_value)
+            .map(|v| v.get_name().to_string())
+            .collect();
+        format!("unknown format {format:?} ({})", names.join(", "))
+    })?;
+    Ok((format, PathBuf::from(path)))
 }
 
 /// `IL205=info`.
