@@ -1,5 +1,7 @@
 #![allow(clippy::unwrap_used)]
 use super::*;
+use crate::error::Error;
+use crate::source::SourceMap;
 
 fn load_str(s: &str, opts: &Options) -> Result<Loaded> {
     let mut sources = SourceMap::default();
