@@ -217,8 +217,12 @@ fn config_errors_name_the_key_and_position() {
     let out = run(&["Dockerfile"], dir.path());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    // trusted_inits sits in [severity], where it is no rule code.
+    // trusted_inits sits in [severity], where it is no rule code: the error points at it.
     assert!(err.contains(".initlint.toml:5:"), "{err}");
+    assert!(
+        err.contains("5 | trusted_inits = [\"x\"]") && err.contains("^^^^^ here"),
+        "{err}"
+    );
     let bad = dir.path().join("other.toml");
     std::fs::write(
         &bad,

@@ -29,7 +29,7 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
     let explicit = match (&cli.config, cli.isolated) {
         (Some(p), false) => match config::Config::load(p) {
             Ok(c) => Some(c),
-            Err(e) => return fail(stderr, e),
+            Err(e) => return config_error(stderr, &e),
         },
         _ => None,
     };
@@ -53,10 +53,16 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
             (None, true) => config::Config::default(),
             (None, false) => match config::Config::find(&config_start(t)) {
                 Some(p) => {
-                    match crate::source::confined(&p).and_then(|()| config::Config::load(&p)) {
+                    let loaded = crate::source::confined(&p)
+                        .map_err(|message| config::ConfigError::Read {
+                            path: p.display().to_string(),
+                            message,
+                        })
+                        .and_then(|()| config::Config::load(&p));
+                    match loaded {
                         Ok(c) => c,
                         Err(e) => {
-                            code = fail(stderr, e);
+                            code = config_error(stderr, &e);
                             continue;
                         }
                     }
@@ -342,4 +348,17 @@ fn image_options(cli: &Cli, target: &image::ImageTarget) -> image::Options {
         image::ImageTarget::Registry(_) | image::ImageTarget::Bare { .. }
     ) && std::io::stderr().is_terminal();
     opts
+}
+
+/// A config error, and where it is: the line of the file with the spot underlined.
+fn config_error(stderr: &mut dyn Write, e: &config::ConfigError) -> u8 {
+    let _ = writeln!(stderr, "initlint: error: {e}");
+    if let config::ConfigError::Invalid { path, text, at, .. } = e {
+        let _ = write!(
+            stderr,
+            "{}",
+            report::snippet(path, text, at.clone(), "here")
+        );
+    }
+    2
 }

@@ -92,11 +92,64 @@ impl Settings {
     }
 }
 
-fn codes(list: &[String], text: &str, path: &str, key: &str) -> Result<Vec<Code>, String> {
+/// A config file that cannot be used: unreadable, or wrong at a position.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+        /// The file's text and the byte range to point at, for the snippet.
+        text: String,
+        at: std::ops::Range<usize>,
+    },
+}
+
+impl ConfigError {
+    fn invalid(path: &str, text: &str, at: std::ops::Range<usize>, message: String) -> Self {
+        let (line, column) = line_col(text, at.start);
+        ConfigError::Invalid {
+            path: path.to_string(),
+            line,
+            column,
+            message,
+            text: text.to_string(),
+            at,
+        }
+    }
+}
+
+impl miette::Diagnostic for ConfigError {
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        match self {
+            ConfigError::Invalid { text, .. } => Some(text),
+            ConfigError::Read { .. } => None,
+        }
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        match self {
+            ConfigError::Invalid { at, message, .. } => {
+                let label = miette::LabeledSpan::new_with_span(
+                    Some(message.clone()),
+                    (at.start, at.end.saturating_sub(at.start)),
+                );
+                Some(Box::new(std::iter::once(label)))
+            }
+            ConfigError::Read { .. } => None,
+        }
+    }
+}
+
+fn codes(list: &[String], text: &str, path: &str, key: &str) -> Result<Vec<Code>, ConfigError> {
     list.iter()
         .map(|c| {
             c.parse::<Code>()
-                .map_err(|e| format!("{path}:{}: {key}: {e}", line_of(text, c)))
+                .map_err(|e| ConfigError::invalid(path, text, find(text, c), format!("{key}: {e}")))
         })
         .collect()
 }
@@ -105,29 +158,28 @@ fn severities(
     map: &BTreeMap<String, Severity>,
     text: &str,
     path: &str,
-) -> Result<Vec<(Code, Severity)>, String> {
+) -> Result<Vec<(Code, Severity)>, ConfigError> {
     map.iter()
         .map(|(c, s)| {
-            c.parse::<Code>()
-                .map(|code| (code, *s))
-                .map_err(|e| format!("{path}:{}: severity: {e}", line_of(text, c)))
+            c.parse::<Code>().map(|code| (code, *s)).map_err(|e| {
+                ConfigError::invalid(path, text, find(text, c), format!("severity: {e}"))
+            })
         })
         .collect()
 }
 
-/// The first line mentioning `needle` (for errors about values, which serde gives no span for).
-fn line_of(text: &str, needle: &str) -> usize {
-    text.lines()
-        .position(|l| l.contains(needle))
-        .map_or(1, |i| i + 1)
+/// Where `needle` first appears (for errors about values, which serde gives no span for); the
+/// start of the file if nowhere.
+fn find(text: &str, needle: &str) -> std::ops::Range<usize> {
+    text.find(needle).map_or(0..0, |i| i..i + needle.len())
 }
 
 impl Config {
-    pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
         let raw: Raw = toml::from_str(text).map_err(|e| {
-            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-            format!("{shown}:{line}:{col}: {}", e.message().trim())
+            let at = e.span().unwrap_or(0..0);
+            ConfigError::invalid(&shown, text, at, e.message().trim().to_string())
         })?;
         let mut overrides = Vec::new();
         for o in &raw.overrides {
@@ -148,9 +200,11 @@ impl Config {
         })
     }
 
-    pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
         Config::parse(&text, path)
     }
 
@@ -218,18 +272,29 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_with_their_position() {
-        let err =
-            Config::parse("ignore = [\"IL104\"]\nignroe = 1\n", Path::new("x.toml")).unwrap_err();
+        let err = Config::parse("ignore = [\"IL104\"]\nignroe = 1\n", Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("x.toml:2:1:"), "{err}");
         assert!(err.contains("ignroe"), "{err}");
         let err = Config::parse(
             "[[overrides]]\npaths = []\nsevrity = {}\n",
             Path::new("x.toml"),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("x.toml:3:"), "{err}");
+        // A value's position is the value itself.
         let err = Config::parse("ignore = [\"IL999\"]\n", Path::new("x.toml")).unwrap_err();
-        assert!(err.contains("x.toml:1: ignore: unknown rule code"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("x.toml:1:12: ignore: unknown rule code"),
+            "{err}"
+        );
+        let ConfigError::Invalid { text, at, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(&text[at.clone()], "IL999");
     }
 
     #[test]

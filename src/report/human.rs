@@ -353,6 +353,25 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
+/// A snippet of `text` (a file named `path`) underlining `at` with `label`: how input errors
+/// with a position (a config file's key) show where they are, as findings do.
+pub fn error_snippet(path: &str, text: &str, at: std::ops::Range<usize>, label: &str) -> String {
+    let mut sources = SourceMap::default();
+    let file = sources.add(path.to_string(), text.to_string());
+    let label = Label {
+        span: crate::source::Span { file, range: at },
+        text: label.to_string(),
+    };
+    let style = Style {
+        color: false,
+        width: 80,
+        explain: false,
+    };
+    let mut out = String::new();
+    snippet(&mut out, &sources, &[&label], &style);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

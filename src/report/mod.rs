@@ -11,7 +11,7 @@ pub use anchor::Anchor;
 pub use ci::{checkstyle, gitlab, junit};
 pub use formats::{compact, github, sarif, DOCS_BASE};
 pub use home::ConfigHome;
-pub use human::{render as human, Style};
+pub use human::{error_snippet as snippet, render as human, Style};
 pub use json::render as json;
 
 use crate::launch::Chain;
