@@ -223,8 +223,8 @@ fn text(o: &Output) -> String {
     )
 }
 
-#[test]
-fn pre_commit_hooks_fail_a_bad_commit_and_pass_a_good_one() {
+/// Whether pre-commit runs here (`./x test` installs it); a failure unless skipped.
+fn pre_commit_available() -> bool {
     let available = Command::new("pre-commit")
         .arg("--version")
         .output()
@@ -232,7 +232,12 @@ fn pre_commit_hooks_fail_a_bad_commit_and_pass_a_good_one() {
         .map_err(|e| {
             format!("pre-commit cannot be run ({e}): `./x test` installs it into target/tools/venv")
         });
-    if !require("pre-commit", available) {
+    require("pre-commit", available)
+}
+
+#[test]
+fn pre_commit_hooks_fail_a_bad_commit_and_pass_a_good_one() {
+    if !pre_commit_available() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -320,14 +325,7 @@ fn script_only_change_is_refused(ws: &Path, commit: impl Fn(&Path, &str) -> Outp
 
 #[test]
 fn the_system_hook_runs_the_installed_binary_on_scripts_too() {
-    let available = Command::new("pre-commit")
-        .arg("--version")
-        .output()
-        .map(drop)
-        .map_err(|e| {
-            format!("pre-commit cannot be run ({e}): `./x test` installs it into target/tools/venv")
-        });
-    if !require("pre-commit", available) {
+    if !pre_commit_available() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -17,12 +17,7 @@ fn repo() -> PathBuf {
 }
 
 fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_initlint"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("INITLINT_FAILURE_THRESHOLD")
-        .output()
-        .unwrap()
+    common::initlint_in(args, cwd)
 }
 
 /// A git repository with a service whose script forgets `exec`.
@@ -280,33 +275,31 @@ fn gitlab_code_quality_report() {
 /// Well-formed for libxml2, and the structure its consumers read, by Python's XML parser.
 fn check_xml(xml: &[u8], script: &str) {
     if common::require("xmllint", common::tool("xmllint", "libxml2-utils")) {
-        let mut child = Command::new("xmllint")
-            .args(["--noout", "-"])
-            .stdin(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(child.stdin.as_mut().unwrap(), xml).unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = piped("xmllint", &["--noout", "-"], xml);
         assert!(
             out.status.success(),
             "xmllint: {}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), xml).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = piped("python3", &["-c", script], xml);
     assert!(
         out.status.success(),
         "python: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `program args` with `input` on its stdin.
+fn piped(program: &str, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 #[test]

@@ -2,8 +2,10 @@
 //! schema), `.initlint.toml`, inline suppressions, `initlint rules` / `initlint rule`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -20,12 +22,7 @@ fn fixture(name: &str) -> String {
 }
 
 fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_initlint"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("INITLINT_FAILURE_THRESHOLD")
-        .output()
-        .unwrap()
+    common::initlint_in(args, cwd)
 }
 
 fn stdout(o: &Output) -> String {

@@ -108,3 +108,44 @@ fn spans_are_a_leaf() {
         "src/source depends on nothing"
     );
 }
+
+/// The verdict, the launch chain and the report know causes, not rules: a rule code in their
+/// code (not their comments) would tie the verdict to a rule again.
+#[test]
+fn only_rules_name_rule_codes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut offenders = Vec::new();
+    for dir in [
+        "launch",
+        "report",
+        "knowledge",
+        "shell",
+        "elf",
+        "image",
+        "dockerfile",
+        "verdict",
+    ] {
+        for path in rust_files(&root.join(dir)) {
+            offenders.extend(code_lines(&path));
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "rule codes outside src/rules: {offenders:#?}"
+    );
+}
+
+/// Non-comment lines of a Rust file that contain `IL` followed by three digits.
+fn code_lines(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim_start().starts_with("//"))
+        .filter(|(_, l)| {
+            l.as_bytes()
+                .windows(5)
+                .any(|w| &w[..2] == b"IL" && w[2..].iter().all(u8::is_ascii_digit))
+        })
+        .map(|(i, l)| format!("{}:{}: {}", path.display(), i + 1, l.trim()))
+        .collect()
+}

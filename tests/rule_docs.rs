@@ -100,61 +100,6 @@ fn examples_trigger_and_fixes_do_not() {
     }
 }
 
-/// The verdict, the launch chain and the report know causes, not rules: a rule code in their
-/// code (not their comments) would tie the verdict to a rule again.
-#[test]
-fn only_rules_name_rule_codes() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut offenders = Vec::new();
-    for dir in [
-        "launch",
-        "report",
-        "knowledge",
-        "shell",
-        "elf",
-        "image",
-        "dockerfile",
-        "verdict",
-    ] {
-        for path in rust_files(&root.join(dir)) {
-            offenders.extend(code_lines(&path));
-        }
-    }
-    assert!(
-        offenders.is_empty(),
-        "rule codes outside src/rules: {offenders:#?}"
-    );
-}
-
-/// The `.rs` files under `dir`, at any depth.
-fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-    out
-}
-
-/// Non-comment lines of a Rust file that contain `IL` followed by three digits.
-fn code_lines(path: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim_start().starts_with("//"))
-        .filter(|(_, l)| {
-            l.as_bytes()
-                .windows(5)
-                .any(|w| &w[..2] == b"IL" && w[2..].iter().all(u8::is_ascii_digit))
-        })
-        .map(|(i, l)| format!("{}:{}: {}", path.display(), i + 1, l.trim()))
-        .collect()
-}
-
 /// README's rule table is the registry: every rule once, in order, with its name and
 /// severity, and nothing else.
 #[test]

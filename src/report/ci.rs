@@ -5,7 +5,7 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use super::anchor::Anchor;
-use super::formats::{fingerprint, place_name};
+use super::formats::{fingerprint, placed_line};
 use super::{clean, position, Report};
 use crate::rules::{self, Finding, Severity};
 
@@ -16,17 +16,7 @@ pub fn gitlab(reports: &[Report<'_>], anchor: &Anchor) -> Value {
     let mut issues = Vec::new();
     for r in reports {
         for f in r.findings {
-            let span = &f.diag.primary.span;
-            let home = r.placed(span);
-            let (_, line, ..) = position(r.sources, &home);
-            let path = place_name(anchor, r, span);
-            let line_text = r
-                .sources
-                .get(home.file)
-                .text
-                .lines()
-                .nth(line - 1)
-                .unwrap_or("");
+            let (path, line, line_text) = placed_line(anchor, r, &f.diag.primary.span);
             let print = fingerprint(f, &format!("{path}:{line}"), line_text);
             issues.push(json!({
                 "type": "issue",

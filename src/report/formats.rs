@@ -115,6 +115,20 @@ fn location_of(anchor: &Anchor, r: &Report<'_>, span: &Span) -> Value {
     }
 }
 
+/// Where a code host shows a finding: its path, line and that line's text (the Dockerfile
+/// instruction for a config finding placed with `--dockerfile`).
+pub(crate) fn placed_line<'r>(
+    anchor: &Anchor,
+    r: &'r Report<'_>,
+    span: &Span,
+) -> (String, usize, &'r str) {
+    let home = r.placed(span);
+    let (_, line, ..) = position(r.sources, &home);
+    let text = &r.sources.get(home.file).text;
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    (place_name(anchor, r, span), line, line_text)
+}
+
 /// The path a fingerprint and a code host's report use.
 pub(crate) fn place_name(anchor: &Anchor, r: &Report<'_>, span: &Span) -> String {
     match anchor.place(r.sources, r.placed(span).file) {
@@ -153,11 +167,7 @@ pub fn sarif(reports: &[Report<'_>], anchor: &Anchor) -> Value {
     for r in reports {
         for f in r.findings {
             let span = &f.diag.primary.span;
-            let home = r.placed(span);
-            let (_, line, ..) = position(r.sources, &home);
-            let path = place_name(anchor, r, span);
-            let text = &r.sources.get(home.file).text;
-            let line_text = text.lines().nth(line - 1).unwrap_or("");
+            let (path, _, line_text) = placed_line(anchor, r, span);
             let index = rules::ALL
                 .iter()
                 .position(|x| x.meta().code == f.code)

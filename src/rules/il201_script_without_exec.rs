@@ -1,5 +1,5 @@
 use super::{label, why_dropped, why_stop, Context, Diag, WHY_KILLED};
-use crate::launch::{CauseKind, StepKind};
+use crate::launch::CauseKind;
 use crate::shell::Terminal;
 
 super::rule! {
@@ -10,14 +10,8 @@ super::rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
-    for (i, step, cause) in ctx.causes() {
+    for (i, step, cause, content, analysis) in ctx.script_causes() {
         let CauseKind::ScriptStays { path } = cause else {
-            continue;
-        };
-        let StepKind::Script {
-            content, analysis, ..
-        } = &step.kind
-        else {
             continue;
         };
         let Some(Terminal::Command { cmd, .. }) = &analysis.terminal else {

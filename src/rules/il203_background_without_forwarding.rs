@@ -1,5 +1,5 @@
 use super::{label, Context, Diag};
-use crate::launch::{CauseKind, StepKind};
+use crate::launch::CauseKind;
 use crate::shell::Terminal;
 
 super::rule! {
@@ -11,14 +11,8 @@ super::rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
     let sig = ctx.container.stop_signal_name();
-    for (i, step, cause) in ctx.causes() {
+    for (i, step, cause, content, analysis) in ctx.script_causes() {
         let CauseKind::BackgroundUnforwarded { path } = cause else {
-            continue;
-        };
-        let StepKind::Script {
-            content, analysis, ..
-        } = &step.kind
-        else {
             continue;
         };
         let Some(Terminal::BackgroundWait { job, wait }) = &analysis.terminal else {

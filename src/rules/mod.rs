@@ -208,6 +208,27 @@ impl<'a> Context<'a> {
             .flat_map(|(i, s)| s.causes.iter().map(move |c| (i, s, &c.kind)))
     }
 
+    /// The causes on steps that run a script, with the script's text and analysis.
+    pub(crate) fn script_causes(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            usize,
+            &'a crate::launch::Step,
+            &'a CauseKind,
+            &'a crate::source::Text,
+            &'a crate::shell::Analysis,
+        ),
+    > + '_ {
+        self.causes()
+            .filter_map(|(i, step, cause)| match &step.kind {
+                crate::launch::StepKind::Script {
+                    content, analysis, ..
+                } => Some((i, step, cause, content, analysis)),
+                _ => None,
+            })
+    }
+
     /// The causes on steps that are PID 1, or would be once the steps before them are fixed,
     /// with where to point for each ([`step_span`]).
     pub(crate) fn candidate_causes(

@@ -118,3 +118,13 @@ pub fn findings(v: &serde_json::Value) -> Vec<String> {
         })
         .collect()
 }
+
+/// initlint with `args`, run in `cwd` (no failure threshold from the environment).
+pub fn initlint_in(args: &[&str], cwd: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("INITLINT_FAILURE_THRESHOLD")
+        .output()
+        .expect("run initlint")
+}
