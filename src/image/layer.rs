@@ -158,11 +158,6 @@ impl std::fmt::Display for Below {
 
 impl std::error::Error for Below {}
 
-/// A cap stopped the read (nothing more should be read).
-fn is_limit(message: &str) -> bool {
-    message.contains("stopped (a decompression bomb?)")
-}
-
 /// The message of an error from below the tar reader, if `e` is (or wraps) one.
 fn below(e: &io::Error) -> Option<String> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|i| i as _);
@@ -194,6 +189,7 @@ pub fn index(
     let mut stored = Hashing::new(blob, expect.stored.is_some());
     stored.counter = Some(Rc::clone(&stored_count));
     let mut idx = LayerIndex::default();
+    let stopped = Rc::new(Cell::new(false));
     let decoded = (|| -> Result<(), String> {
         let buffered = BufReader::with_capacity(256 << 10, &mut stored);
         let decoded = decoder(buffered).map_err(|e| format!("cannot read: {e}"))?;
@@ -202,6 +198,7 @@ pub fn index(
             out: 0,
             stored: stored_count,
             limits: &limits,
+            stopped: Rc::clone(&stopped),
         };
         walk(&mut tar_stream, want, &mut idx)?;
         // The tar end marker is not the end of the stream: read to the end so the gzip
@@ -220,7 +217,7 @@ pub fn index(
     if let Err(message) = decoded {
         // Bytes that do not decompress are most often bytes that are not the blob's: when
         // the digest disagrees too, that is the cause to report.
-        if let Some(want_digest) = expect.stored.as_ref().filter(|_| !is_limit(&message)) {
+        if let Some(want_digest) = expect.stored.as_ref().filter(|_| !stopped.get()) {
             let mismatch = match io::copy(&mut stored, &mut io::sink()) {
                 Ok(_) => check_digest(want_digest, &stored.finish(), "blob").err(),
                 // The registry client checks the digest at the end of the stream too.
@@ -511,6 +508,8 @@ struct Capped<'l, R> {
     /// Stored (compressed) bytes so far.
     stored: Rc<Cell<u64>>,
     limits: &'l Limits,
+    /// Set when a cap stopped the read: nothing more of the blob should be read.
+    stopped: Rc<Cell<bool>>,
 }
 
 impl<R: Read> Read for Capped<'_, R> {
@@ -542,7 +541,10 @@ impl<R: Read> Read for Capped<'_, R> {
             None
         };
         match over {
-            Some(m) => Err(io::Error::new(io::ErrorKind::FileTooLarge, Below(m))),
+            Some(m) => {
+                self.stopped.set(true);
+                Err(io::Error::new(io::ErrorKind::FileTooLarge, Below(m)))
+            }
             None => Ok(n),
         }
     }
