@@ -40,9 +40,20 @@ pub enum Error {
     },
     #[error("{target}: {message}")]
     Target { target: String, message: String },
-    /// Image mode: the message names the image and the layer or blob.
-    #[error("{0}")]
-    Image(String),
+    /// Image mode: the image as the user named it, and what went wrong with it.
+    #[error("{}", image_message(image, source))]
+    Image {
+        image: String,
+        source: crate::image::ImageError,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The image named once: errors about a part (a layer, a blob) get the image's name first.
+fn image_message(image: &str, e: &crate::image::ImageError) -> String {
+    match e.names_image() {
+        true => e.to_string(),
+        false => format!("{image}: {e}"),
+    }
+}

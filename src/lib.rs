@@ -152,13 +152,9 @@ pub fn analyse_image(
     opts: &image::Options,
     settings: &config::Settings,
 ) -> Result<Analysis> {
-    let loaded = image::load(target, name, opts).map_err(|e| {
-        let msg = e.to_string();
-        Error::Image(if msg.starts_with(name) {
-            msg
-        } else {
-            format!("{name}: {msg}")
-        })
+    let loaded = image::load(target, name, opts).map_err(|source| Error::Image {
+        image: name.to_string(),
+        source,
     })?;
     let info = report::ImageInfo {
         source: loaded.kind,

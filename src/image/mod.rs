@@ -34,10 +34,25 @@ use store::{ArchiveBlobs, Blobs, LayoutBlobs, Platform};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
+    /// A layer that cannot be read, by its digest and position.
     #[error("{layer}: {message}")]
     Layer { layer: String, message: String },
+    /// About the image as a whole; the message starts with the image as the user named it.
     #[error("{0}")]
     Other(String),
+    /// About a part of the image (a blob, a member, a path), not naming the image.
+    #[error("{0}")]
+    Part(String),
+    /// A manifest, index or config over the size cap (a part, not naming the image).
+    #[error("{0}")]
+    Oversized(String),
+}
+
+impl ImageError {
+    /// Whether the message already names the image (so the caller does not name it again).
+    pub fn names_image(&self) -> bool {
+        matches!(self, ImageError::Other(_))
+    }
 }
 
 /// One layer as the manifest (or `docker save`'s manifest.json) names it.
@@ -268,12 +283,15 @@ fn bare(
             }
             ImageSource::Remote => {
                 let target = ImageTarget::Registry(reference.clone());
-                return load(&target, shown, opts).map_err(|e| match tried.is_empty() {
-                    true => e,
-                    false => ImageError::Other(format!(
-                        "{e} (not in a local engine either: {})",
-                        tried.join("; ")
-                    )),
+                return load(&target, shown, opts).map_err(|e| {
+                    if tried.is_empty() {
+                        return e;
+                    }
+                    let m = format!("{e} (not in a local engine either: {})", tried.join("; "));
+                    match e.names_image() {
+                        true => ImageError::Other(m),
+                        false => ImageError::Part(m),
+                    }
                 });
             }
         }
@@ -422,13 +440,13 @@ fn index_all(
     }
     let all = results
         .into_inner()
-        .map_err(|_| ImageError::Other("a layer reader panicked".into()))?;
+        .map_err(|_| ImageError::Part("a layer reader panicked".into()))?;
     let mut out = Vec::with_capacity(all.len());
     for (i, r) in all.into_iter().enumerate() {
         match r {
             Some(r) => out.push(r?),
             None => {
-                return Err(ImageError::Other(format!(
+                return Err(ImageError::Part(format!(
                     "{} was not read",
                     layer_name(layers, i)
                 )))
@@ -515,7 +533,7 @@ impl ImageView {
             } => {
                 let l = layers
                     .get(layer_i)
-                    .ok_or_else(|| ImageError::Other(format!("internal: no layer {layer_i}")))?;
+                    .ok_or_else(|| ImageError::Part(format!("internal: no layer {layer_i}")))?;
                 self.stats.borrow_mut().rereads += 1;
                 let mut want = Want {
                     max_capture: cap,
@@ -540,7 +558,7 @@ impl ImageView {
                         }) if p == path => content,
                         _ => None,
                     })
-                    .ok_or_else(|| ImageError::Other(format!("{path} vanished from its layer")))
+                    .ok_or_else(|| ImageError::Part(format!("{path} vanished from its layer")))
             }
         }
     }
@@ -549,7 +567,7 @@ impl ImageView {
     /// again when the first pass kept less.
     fn whole_bytes(&self, node: &fs::Node) -> Result<Arc<[u8]>, ImageError> {
         let NodeKind::File { bytes_at, .. } = &node.kind else {
-            return Err(ImageError::Other("not a regular file".into()));
+            return Err(ImageError::Part("not a regular file".into()));
         };
         self.read_again(bytes_at.0, &bytes_at.1, crate::elf::MAX_ELF as u64)
     }

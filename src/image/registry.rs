@@ -171,7 +171,7 @@ fn credentials(r: &Reference) -> Result<RegistryAuth, ImageError> {
         Err(E::NoCredentialConfigured | E::ConfigNotFound | E::ConfigReadError) => {
             Ok(RegistryAuth::Anonymous)
         }
-        Err(e) => Err(ImageError::Other(format!(
+        Err(e) => Err(ImageError::Part(format!(
             "credentials for {}: {e:?} (from the Docker config: DOCKER_CONFIG or ~/.docker/config.json)",
             r.registry
         ))),

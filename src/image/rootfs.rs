@@ -142,7 +142,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Change>, depth: usize) -> Result<
 /// since the walk).
 pub fn read_file_capped(root: &Path, path: &str, cap: u64) -> Result<Arc<[u8]>, ImageError> {
     let full: PathBuf = root.join(path.trim_start_matches('/'));
-    let err = |m: String| ImageError::Other(format!("{}: {m}", full.display()));
+    let err = |m: String| ImageError::Part(format!("{}: {m}", full.display()));
     let meta = fs::symlink_metadata(&full).map_err(|e| err(e.to_string()))?;
     if !meta.file_type().is_file() {
         return Err(err("is no longer a regular file".into()));

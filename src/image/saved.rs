@@ -25,19 +25,18 @@ pub struct CompressedFile(pub std::path::PathBuf);
 
 impl Source for CompressedFile {
     fn open(&self) -> Result<Box<dyn Read + Send + '_>, ImageError> {
-        let shown = self.0.display();
         let file = std::fs::File::open(&self.0)
-            .map_err(|e| ImageError::Other(format!("{shown}: cannot open: {e}")))?;
+            .map_err(|e| ImageError::Part(format!("cannot open: {e}")))?;
         let mut buffered = io::BufReader::with_capacity(256 << 10, file);
         let gzip = io::BufRead::fill_buf(&mut buffered)
-            .map_err(|e| ImageError::Other(format!("{shown}: cannot read: {e}")))?
+            .map_err(|e| ImageError::Part(format!("cannot read: {e}")))?
             .starts_with(&[0x1f, 0x8b]);
         let stream: Box<dyn Read + Send> = if gzip {
             Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
         } else {
             Box::new(
                 zstd::stream::read::Decoder::with_buffer(buffered)
-                    .map_err(|e| ImageError::Other(format!("{shown}: {e}")))?,
+                    .map_err(|e| ImageError::Part(e.to_string()))?,
             )
         };
         Ok(stream)
@@ -203,7 +202,7 @@ impl Blobs for Streamed {
         self.small
             .get(name)
             .map(|b| Box::new(b.as_slice()) as Box<dyn Read + Send>)
-            .ok_or_else(|| ImageError::Other(format!("{locator}: not in the stream")))
+            .ok_or_else(|| ImageError::Part(format!("{locator}: not in the stream")))
     }
 }
 

@@ -30,9 +30,9 @@ pub trait Blobs: Send + Sync {
         self.open(locator)?
             .take(MAX_SMALL + 1)
             .read_to_end(&mut buf)
-            .map_err(|e| ImageError::Other(format!("{locator}: cannot read: {e}")))?;
+            .map_err(|e| ImageError::Part(format!("{locator}: cannot read: {e}")))?;
         if buf.len() as u64 > MAX_SMALL {
-            return Err(ImageError::Other(format!(
+            return Err(ImageError::Oversized(format!(
                 "{locator}: larger than {MAX_SMALL} bytes; not a manifest or config"
             )));
         }
@@ -45,17 +45,17 @@ pub trait Blobs: Send + Sync {
 pub fn digest_path(digest: &str) -> Result<String, ImageError> {
     let (alg, hex) = digest
         .split_once(':')
-        .ok_or_else(|| ImageError::Other(format!("{digest:?} is not a digest")))?;
+        .ok_or_else(|| ImageError::Part(format!("{digest:?} is not a digest")))?;
     let ok = alg == "sha256" && hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
     // The OCI spec allows lowercase hex only; an uppercase one would otherwise look like a
     // blob whose bytes were tampered with.
     if ok && hex.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Err(ImageError::Other(format!(
+        return Err(ImageError::Part(format!(
             "{digest:?} is not a valid digest: its hex must be lowercase (OCI image spec)"
         )));
     }
     if !ok {
-        return Err(ImageError::Other(format!(
+        return Err(ImageError::Part(format!(
             "{digest:?} is not a sha256 digest; refusing to use it as a blob name"
         )));
     }
@@ -94,27 +94,26 @@ pub struct ArchiveBlobs {
 
 impl ArchiveBlobs {
     pub fn open_archive(path: &Path) -> Result<Self, ImageError> {
-        let shown = path.display();
-        let mut file = File::open(path)
-            .map_err(|e| ImageError::Other(format!("{shown}: cannot open: {e}")))?;
+        let mut file =
+            File::open(path).map_err(|e| ImageError::Part(format!("cannot open: {e}")))?;
         let mut magic = [0u8; 4];
         let n = file.read(&mut magic).unwrap_or(0);
         if magic[..n.min(2)] == [0x1f, 0x8b] || magic[..n] == [0x28, 0xb5, 0x2f, 0xfd] {
-            return Err(ImageError::Other(format!(
-                "{shown}: the archive is compressed; decompress it first (gunzip / zstd -d): its members must be seekable"
-            )));
+            return Err(ImageError::Part(
+                "the archive is compressed; decompress it first (gunzip / zstd -d): its members must be seekable".into(),
+            ));
         }
         file.seek(SeekFrom::Start(0))
-            .map_err(|e| ImageError::Other(format!("{shown}: {e}")))?;
+            .map_err(|e| ImageError::Part(e.to_string()))?;
         let mut archive = tar::Archive::new(file);
         let mut members = HashMap::new();
         let mut links = HashMap::new();
         let entries = archive
             .entries()
-            .map_err(|e| ImageError::Other(format!("{shown}: not a tar archive: {e}")))?;
+            .map_err(|e| ImageError::Part(format!("not a tar archive: {e}")))?;
         for entry in entries {
-            let entry = entry
-                .map_err(|e| ImageError::Other(format!("{shown}: not a valid tar archive: {e}")))?;
+            let entry =
+                entry.map_err(|e| ImageError::Part(format!("not a valid tar archive: {e}")))?;
             let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
             let name = name.trim_start_matches("./").to_string();
             match entry.header().entry_type() {
@@ -194,17 +193,12 @@ impl Blobs for LayoutBlobs {
             _ => true,
         };
         if !inside {
-            return Err(ImageError::Other(format!(
-                "{}: blob {locator} is not a regular file inside the layout; initlint does not read it",
-                self.dir.display()
+            return Err(ImageError::Part(format!(
+                "blob {locator} is not a regular file inside the layout; initlint does not read it"
             )));
         }
-        let file = File::open(&path).map_err(|e| {
-            ImageError::Other(format!(
-                "{}: cannot open blob {locator}: {e}",
-                self.dir.display()
-            ))
-        })?;
+        let file = File::open(&path)
+            .map_err(|e| ImageError::Part(format!("cannot open blob {locator}: {e}")))?;
         Ok(Box::new(file))
     }
 }
@@ -550,7 +544,7 @@ pub fn oci_layout(
 ) -> Result<Manifested, ImageError> {
     let index_bytes = blobs.read_small("index.json").map_err(|e| {
         // A 50 MB index.json is there, just hostile: say that, not that it is missing.
-        let too_large = matches!(&e, ImageError::Other(m) if m.contains("larger than"));
+        let too_large = matches!(&e, ImageError::Oversized(_));
         ImageError::Other(match too_large {
             true => format!("{shown}: {e}"),
             false => format!("{shown}: no index.json: not an OCI image layout"),
