@@ -40,6 +40,12 @@ pub enum Error {
     },
     #[error("{target}: {message}")]
     Target { target: String, message: String },
+    /// A command-line argument that is no target.
+    #[error("{target}: {source}")]
+    NoTarget {
+        target: String,
+        source: crate::target::TargetError,
+    },
     /// Image mode: the image as the user named it, and what went wrong with it.
     #[error("{}", image_message(image, source))]
     Image {

@@ -36,12 +36,35 @@ pub fn is_dockerfile_name(name: &str) -> bool {
 }
 
 /// What a command-line target is, typed: every target syntax is read here.
-pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, String> {
+/// Why a command-line argument is no target.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("no such file or directory; did you mean the subcommand `initlint {sub}`? (an image named {arg:?} would be docker.io/library/{arg}: write docker://{arg} for that)")]
+    MisspeltSubcommand { sub: &'static str, arg: String },
+    #[error("no such file or directory")]
+    NotFound,
+    /// Neither a path nor a valid image reference.
+    #[error("no such file or directory, and {0}")]
+    NotFoundNorImage(String),
+    #[error("directory contains no Dockerfile or Containerfile")]
+    NoDockerfile,
+    #[error("directory contains several Dockerfiles ({}); name the one to lint", .0.join(", "))]
+    SeveralDockerfiles(Vec<String>),
+    #[error("cannot read directory: {0}")]
+    ReadDir(std::io::Error),
+    /// An image target whose reference or name is wrong.
+    #[error("{0}")]
+    Image(String),
+}
+
+pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, TargetError> {
     if let Some(image) = image_target(arg) {
-        return image.map(|image| Target::Image {
-            image,
-            written: arg.to_string(),
-        });
+        return image
+            .map_err(TargetError::Image)
+            .map(|image| Target::Image {
+                image,
+                written: arg.to_string(),
+            });
     }
     if arg == "-" {
         return Ok(Target::Stdin {
@@ -68,9 +91,10 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Strin
     }
     // A misspelt subcommand must not turn into a pull from Docker Hub either.
     if let Some(sub) = misspelt_subcommand(arg) {
-        return Err(format!(
-            "no such file or directory; did you mean the subcommand `initlint {sub}`? (an image named {arg:?} would be docker.io/library/{arg}: write docker://{arg} for that)"
-        ));
+        return Err(TargetError::MisspeltSubcommand {
+            sub,
+            arg: arg.to_string(),
+        });
     }
     // A misspelt Dockerfile path must not turn into a pull from Docker Hub.
     let lower = arg.to_ascii_lowercase();
@@ -84,10 +108,10 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Strin
                 },
                 written: arg.to_string(),
             }),
-            Err(why) => Err(format!("no such file or directory, and {why}")),
+            Err(why) => Err(TargetError::NotFoundNorImage(why)),
         };
     }
-    Err("no such file or directory".to_string())
+    Err(TargetError::NotFound)
 }
 
 const SUBCOMMANDS: &[&str] = &["rules", "rule", "help", "completions", "manpage"];
@@ -141,7 +165,7 @@ fn looks_like_image_ref(arg: &str) -> bool {
 }
 
 /// `Dockerfile` or `Containerfile` in a directory, else the only `*.Dockerfile`/`Dockerfile.*`.
-fn find_dockerfile(dir: &Path) -> Result<PathBuf, String> {
+fn find_dockerfile(dir: &Path) -> Result<PathBuf, TargetError> {
     if let Some(p) = DOCKERFILE_NAMES[..2]
         .iter()
         .map(|n| dir.join(n))
@@ -149,7 +173,7 @@ fn find_dockerfile(dir: &Path) -> Result<PathBuf, String> {
     {
         return Ok(p);
     }
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read directory: {e}"))?;
+    let entries = std::fs::read_dir(dir).map_err(TargetError::ReadDir)?;
     let mut found: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path())
@@ -163,15 +187,13 @@ fn find_dockerfile(dir: &Path) -> Result<PathBuf, String> {
     found.sort();
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 => Err("directory contains no Dockerfile or Containerfile".to_string()),
-        _ => Err(format!(
-            "directory contains several Dockerfiles ({}); name the one to lint",
+        0 => Err(TargetError::NoDockerfile),
+        _ => Err(TargetError::SeveralDockerfiles(
             found
                 .iter()
                 .filter_map(|p| p.file_name())
-                .map(|n| n.to_string_lossy())
-                .collect::<Vec<_>>()
-                .join(", ")
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect(),
         )),
     }
 }

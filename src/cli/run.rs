@@ -306,9 +306,9 @@ fn analyse_target(
     settings: &config::Settings,
 ) -> Result<Analysis> {
     let target =
-        target::resolve_target(t, cli.context.as_deref()).map_err(|message| Error::Target {
+        target::resolve_target(t, cli.context.as_deref()).map_err(|source| Error::NoTarget {
             target: t.to_string(),
-            message,
+            source,
         })?;
     let image = match &target {
         Target::Image { image, .. } => image_options(cli, image),
