@@ -19,6 +19,7 @@ pub mod shell;
 pub mod source;
 pub mod target;
 pub mod verdict;
+pub mod verify;
 
 use std::path::Path;
 

@@ -2,6 +2,7 @@
 //! runs them (`run`).
 
 mod run;
+mod verify;
 
 pub use run::run;
 
@@ -200,6 +201,54 @@ fn parse_severity(s: &str) -> Result<(Code, Severity), String> {
     Ok((code.parse()?, level))
 }
 
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The image, as the engine names it (NAME[:TAG] or an ID).
+    pub image: String,
+    /// The engine whose API to use.
+    #[arg(long, value_enum, default_value_t = EngineArg::Docker)]
+    pub engine: EngineArg,
+    /// Seconds to let the container run before looking (until healthy, at most 60 s, when
+    /// the image has a HEALTHCHECK).
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub settle: f64,
+    /// Seconds `docker stop` waits before SIGKILL.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub grace: u64,
+    /// Override the image's entrypoint (a JSON array, or one word).
+    #[arg(long, value_name = "JSON|WORD", value_parser = parse_argv)]
+    pub entrypoint: Option<Vec<String>>,
+    /// Override the image's command (a JSON array, or one word).
+    #[arg(long, value_name = "JSON|WORD", value_parser = parse_argv)]
+    pub cmd: Option<Vec<String>>,
+    /// An environment variable for the container (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Output: human, or json.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
+    pub format: VerifyFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Docker,
+    Podman,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    Human,
+    Json,
+}
+
+/// `["a", "b"]` or a single word.
+fn parse_argv(s: &str) -> Result<Vec<String>, String> {
+    if s.trim_start().starts_with('[') {
+        return serde_json::from_str(s).map_err(|e| format!("not a JSON array of strings: {e}"));
+    }
+    Ok(vec![s.to_string()])
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every rule: code, name, severity, summary.
@@ -217,6 +266,11 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `initlint manpage > initlint.1; man -l initlint.1`.
     Manpage,
+    /// Prove the verdict: start a container of IMAGE in the local engine (no network, 256 MiB,
+    /// 256 processes), leave two orphans to its PID 1, stop it as `docker stop` does, and show
+    /// what happened next to the static verdict. Exit 1 when it needed SIGKILL or kept
+    /// zombies. The container is removed afterwards, Ctrl-C included.
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

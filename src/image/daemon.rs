@@ -173,6 +173,24 @@ fn connect_error(e: &bollard::errors::Error) -> String {
 }
 
 impl Daemon {
+    /// The API client, for experiments on containers (`initlint verify`).
+    pub fn client(&self) -> &Docker {
+        &self.docker
+    }
+
+    pub fn runtime(&self) -> &tokio::runtime::Runtime {
+        &self.runtime
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Where the engine listens (for messages).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
     /// The image's config, if the engine has the image.
     pub fn config(&self, name: &str) -> Result<Option<ImageConfig>, String> {
         let inspect = self.runtime.block_on(self.docker.inspect_image(name));

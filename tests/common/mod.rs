@@ -1,6 +1,8 @@
 //! Shared by the image tests: the fixture images, built once per change of their recipe.
 #![allow(dead_code)]
 
+pub mod dockerd;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

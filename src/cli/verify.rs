@@ -1,0 +1,159 @@
+//! `initlint verify`: the static verdict, the experiment, both side by side.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use super::{EngineArg, VerifyArgs, VerifyFormat};
+use crate::image::daemon::{self, Engine};
+use crate::image::ImageTarget;
+use crate::target::Target;
+use crate::verify::{self, Measured, VerifyError};
+use crate::{config, Analysis};
+
+/// Run it; the exit code: 0 the container stopped at once and kept no zombie, 1 it needed
+/// SIGKILL or kept zombies, 2 it could not be run, 130 interrupted.
+pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    let fail = |stderr: &mut dyn Write, msg: String| {
+        let _ = writeln!(stderr, "initlint: error: verify {}: {msg}", args.image);
+        2
+    };
+    let engine = match args.engine {
+        EngineArg::Docker => Engine::Docker,
+        EngineArg::Podman => Engine::Podman,
+    };
+    if !(args.settle.is_finite() && args.settle >= 0.0) {
+        return fail(
+            stderr,
+            format!("--settle {}: not a number of seconds", args.settle),
+        );
+    }
+    // The grace period plus time for the engine's own work.
+    let timeout = Duration::from_secs(args.grace + 120);
+    let daemon = match daemon::connect(engine, timeout) {
+        Ok(d) => d,
+        Err(e) => return fail(stderr, e),
+    };
+    // The static verdict of the same image, read from the same engine.
+    let target = Target::Image {
+        image: ImageTarget::Daemon {
+            engine,
+            name: args.image.clone(),
+        },
+        written: format!("{}:{}", engine.kind(), args.image),
+    };
+    let analysis = match crate::lint(&target, &Default::default(), &config::Settings::default()) {
+        Ok(a) => a,
+        Err(e) => return fail(stderr, e.to_string()),
+    };
+    let settings = verify::Settings {
+        settle: Duration::from_secs_f64(args.settle),
+        health_cap: Duration::from_secs(60),
+        grace: Duration::from_secs(args.grace),
+        entrypoint: args.entrypoint.clone(),
+        cmd: args.cmd.clone(),
+        env: args.env.clone(),
+    };
+    let tty = std::io::stderr().is_terminal();
+    let progress = |line: &str| {
+        if tty {
+            eprintln!("verify: {line}…");
+        }
+    };
+    let measured = match verify::run(&daemon, &args.image, &settings, &progress) {
+        Ok(m) => m,
+        Err(VerifyError::Interrupted) => {
+            let _ = writeln!(
+                stderr,
+                "initlint: verify {}: interrupted; the container was removed",
+                args.image
+            );
+            return 130;
+        }
+        Err(e) => return fail(stderr, e.to_string()),
+    };
+    let agree = verify::agrees(
+        analysis.verdict.stop_signal,
+        analysis.verdict.zombies,
+        &measured,
+    );
+    let text = match args.format {
+        VerifyFormat::Json => json(args, &analysis, &measured, agree),
+        VerifyFormat::Human => human(args, &analysis, &measured, agree),
+    };
+    if let Err(e) = write!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        return fail(stderr, format!("cannot write the report: {e}"));
+    }
+    u8::from(measured.fails())
+}
+
+fn json(args: &VerifyArgs, a: &Analysis, m: &Measured, agree: Option<bool>) -> String {
+    let report = crate::report::json(&a.report());
+    let doc = serde_json::json!({
+        "image": args.image,
+        "static": report["verdict"],
+        "findings": report["findings"],
+        "measured": m.json(),
+        "agree": agree,
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+}
+
+fn human(args: &VerifyArgs, a: &Analysis, m: &Measured, agree: Option<bool>) -> String {
+    let v = &a.verdict;
+    let mut out = format!("verify {}\n", crate::report::clean(&args.image));
+    out.push_str(&format!(
+        "  static:   {} {} · zombies {} · PID 1: {}\n",
+        v.signal,
+        v.stop_signal.as_str(),
+        v.zombies.as_str(),
+        crate::report::clean(&v.pid1)
+    ));
+    let stop = match m.killed {
+        true => format!(
+            "{} ignored: still running after the {} s grace period, SIGKILLed (exit {})",
+            m.stop_signal,
+            args.grace,
+            m.exit_code.unwrap_or(137)
+        ),
+        false => format!(
+            "{} delivered: stopped in {} ms (exit {})",
+            m.stop_signal,
+            m.latency_ms,
+            m.exit_code.map_or("unknown".into(), |c| c.to_string())
+        ),
+    };
+    let zombies = match (m.zombies, &m.zombies_note) {
+        (Some(0), _) => "zombies reaped (0 of 2 orphans left)".to_string(),
+        (Some(n), _) => format!("zombies may-leak ({n} of 2 orphans left as zombies)"),
+        (None, Some(why)) => format!("zombies unknown ({why})"),
+        (None, None) => "zombies unknown".to_string(),
+    };
+    out.push_str(&format!("  measured: {stop} · {zombies}\n"));
+    let signal = crate::knowledge::signals::number(&m.stop_signal);
+    let disposition = match (&m.dispositions, signal) {
+        (Some(d), Some(n)) => format!(" ({}: {})", m.stop_signal, d.of(n)),
+        _ => String::new(),
+    };
+    out.push_str(&format!(
+        "  PID 1:    {}{disposition}\n",
+        crate::report::clean(&m.pid1)
+    ));
+    for p in m.processes.iter().skip(1) {
+        out.push_str(&format!("            {}\n", crate::report::clean(p)));
+    }
+    let phases: Vec<String> = m
+        .phases
+        .iter()
+        .map(|p| format!("{} {} ms", p.name, p.ms))
+        .collect();
+    out.push_str(&format!("  phases:   {}\n", phases.join(", ")));
+    out.push_str(match agree {
+        Some(true) => "  agree:    yes: the static verdict is what happened\n",
+        None => "  agree:    the static verdict was undecided; the measurement above decides it\n",
+        Some(false) => "  agree:    NO ✗ the static verdict and the measurement disagree. That is a bug in initlint:\n            please report it with the output of `initlint --format json IMAGE` and\n            `initlint verify --format json IMAGE` (and the Dockerfile, if you can)\n",
+    });
+    out
+}

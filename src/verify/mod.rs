@@ -1,0 +1,458 @@
+//! `initlint verify IMAGE`: stop a real container and watch, next to the static verdict.
+//!
+//! Through the engine's API (Docker, or Podman's compatible socket): create the container
+//! from the image's own entrypoint, command, user and stop signal, without network and with
+//! memory and process limits; let it settle; record PID 1, the processes and PID 1's signal
+//! dispositions; leave two orphans to PID 1 as a `docker exec` session does and count the
+//! zombies; then stop it as `docker stop` does and time it. The container is removed on
+//! success, failure and Ctrl-C.
+
+mod host;
+
+use std::time::{Duration, Instant};
+
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptions, RemoveContainerOptions, StopContainerOptions, TopOptions,
+};
+use bollard::Docker;
+use serde::Serialize;
+
+use crate::image::daemon::Daemon;
+use crate::launch::{StopSignal, Zombies};
+
+/// The label every container initlint creates carries (its value: this run's id), so only
+/// containers initlint created are ever touched.
+pub const LABEL: &str = "org.initlint.verify";
+
+/// How to run the experiment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long the container runs before it is looked at (or until healthy, up to
+    /// `health_cap`, when the image has a HEALTHCHECK).
+    pub settle: Duration,
+    pub health_cap: Duration,
+    /// How long `docker stop` waits before SIGKILL.
+    pub grace: Duration,
+    pub entrypoint: Option<Vec<String>>,
+    pub cmd: Option<Vec<String>>,
+    pub env: Vec<String>,
+}
+
+/// One timed step of the experiment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase {
+    pub name: &'static str,
+    pub ms: u128,
+}
+
+/// PID 1's signal masks, from `/proc/PID/status` (hexadecimal, as the kernel prints them).
+#[derive(Debug, Clone, Serialize)]
+pub struct Dispositions {
+    pub caught: u64,
+    pub ignored: u64,
+    pub blocked: u64,
+}
+
+impl Dispositions {
+    /// Whether `signal` (a number) is caught, ignored or left to its default.
+    pub fn of(&self, signal: i32) -> &'static str {
+        let bit = 1u64 << ((signal.max(1) - 1) & 63);
+        if self.caught & bit != 0 {
+            "caught"
+        } else if self.ignored & bit != 0 {
+            "ignored"
+        } else {
+            "default"
+        }
+    }
+}
+
+/// What happened, measured.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    /// The signal `docker stop` sent (the image's stop signal).
+    pub stop_signal: String,
+    /// `delivered`: the container stopped before the grace period ended; `ignored`: it was
+    /// SIGKILLed after it.
+    pub outcome: StopSignal,
+    pub exit_code: Option<i64>,
+    pub latency_ms: u128,
+    pub killed: bool,
+    /// PID 1's command line as the engine reports it.
+    pub pid1: String,
+    pub processes: Vec<String>,
+    pub dispositions: Option<Dispositions>,
+    /// Zombies left after the orphan test, or why it could not run.
+    pub zombies: Option<usize>,
+    pub zombies_note: Option<String>,
+    pub phases: Vec<Phase>,
+}
+
+impl Measured {
+    pub fn zombie_outcome(&self) -> Zombies {
+        match self.zombies {
+            Some(0) => Zombies::Reaped,
+            Some(_) => Zombies::MayLeak,
+            None => Zombies::Unknown,
+        }
+    }
+
+    /// Whether the container fails the gate: SIGKILL was needed, or zombies stayed.
+    pub fn fails(&self) -> bool {
+        self.killed || self.zombies.is_some_and(|z| z > 0)
+    }
+
+    /// The output contract's `measured` object.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "stop_signal": self.stop_signal,
+            "outcome": self.outcome.as_str(),
+            "killed": self.killed,
+            "exit_code": self.exit_code,
+            "latency_ms": self.latency_ms,
+            "pid1": self.pid1,
+            "processes": self.processes,
+            "dispositions": self.dispositions.as_ref().map(|d| serde_json::json!({
+                "caught": format!("{:016x}", d.caught),
+                "ignored": format!("{:016x}", d.ignored),
+                "blocked": format!("{:016x}", d.blocked),
+            })),
+            "zombies": self.zombies,
+            "zombies_outcome": self.zombie_outcome().as_str(),
+            "zombies_note": self.zombies_note,
+            "phases": self.phases,
+        })
+    }
+}
+
+/// The experiment's failures (the container, if created, is removed before they return).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{0}")]
+    Engine(String),
+    #[error("interrupted; the container was removed")]
+    Interrupted,
+}
+
+/// Run the experiment on `image` in `daemon`. `progress` gets a line per phase.
+pub fn run(
+    daemon: &Daemon,
+    image: &str,
+    settings: &Settings,
+    progress: &dyn Fn(&str),
+) -> Result<Measured, VerifyError> {
+    let docker = daemon.client().clone();
+    let run_id = format!("{}-{}", std::process::id(), unique());
+    daemon.runtime().block_on(async {
+        let inspect = docker
+            .inspect_image(image)
+            .await
+            .map_err(|e| engine_error(&format!("inspect {image}"), &e))?;
+        let config = inspect.config.unwrap_or_default();
+        let stop_signal = config
+            .stop_signal
+            .clone()
+            .unwrap_or_else(|| "SIGTERM".into());
+        let healthcheck = config
+            .healthcheck
+            .as_ref()
+            .and_then(|h| h.test.as_ref())
+            .is_some_and(|t| t.first().is_some_and(|w| w != "NONE"));
+        progress("creating the container (no network, 256 MiB, 256 processes)");
+        let started = Instant::now();
+        let id = create(&docker, image, settings, &run_id).await?;
+        // From here on, the container is removed whatever happens, Ctrl-C included.
+        let experiment = experiment(&docker, &id, settings, healthcheck, progress, started);
+        let result = tokio::select! {
+            r = experiment => r,
+            _ = tokio::signal::ctrl_c() => Err(VerifyError::Interrupted),
+        };
+        remove(&docker, &id).await;
+        result.map(|mut m| {
+            m.stop_signal = stop_signal;
+            m
+        })
+    })
+}
+
+async fn create(
+    docker: &Docker,
+    image: &str,
+    s: &Settings,
+    run_id: &str,
+) -> Result<String, VerifyError> {
+    let body = ContainerCreateBody {
+        image: Some(image.to_string()),
+        entrypoint: s.entrypoint.clone(),
+        cmd: s.cmd.clone(),
+        env: (!s.env.is_empty()).then(|| s.env.clone()),
+        labels: Some([(LABEL.to_string(), run_id.to_string())].into()),
+        host_config: Some(HostConfig {
+            network_mode: Some("none".into()),
+            memory: Some(256 << 20),
+            pids_limit: Some(256),
+            init: Some(false),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let options = CreateContainerOptions {
+        name: Some(format!("initlint-verify-{run_id}")),
+        ..Default::default()
+    };
+    let created = docker
+        .create_container(Some(options), body)
+        .await
+        .map_err(|e| engine_error("create the container", &e))?;
+    Ok(created.id)
+}
+
+async fn experiment(
+    docker: &Docker,
+    id: &str,
+    s: &Settings,
+    healthcheck: bool,
+    progress: &dyn Fn(&str),
+    started: Instant,
+) -> Result<Measured, VerifyError> {
+    let mut phases = Vec::new();
+    let mut lap = started;
+    let mut phase = |name: &'static str, lap: &mut Instant| {
+        phases.push(Phase {
+            name,
+            ms: lap.elapsed().as_millis(),
+        });
+        *lap = Instant::now();
+    };
+    docker
+        .start_container(id, None)
+        .await
+        .map_err(|e| engine_error("start the container", &e))?;
+    phase("create and start", &mut lap);
+    settle(docker, id, s, healthcheck, progress).await?;
+    phase("settle", &mut lap);
+
+    progress("recording PID 1 and the processes");
+    let (pid, code) = state(docker, id).await?;
+    let host_pid = pid.and_then(|p| u32::try_from(p).ok()).filter(|p| *p > 0);
+    if host_pid.is_none() {
+        return Err(VerifyError::Engine(format!(
+            "the container is not running after the settle time (exit code {}); it cannot be stopped",
+            code.map_or("unknown".into(), |c| c.to_string())
+        )));
+    }
+    let processes = top(docker, id).await;
+    let pid1 = processes.first().cloned().unwrap_or_default();
+    let dispositions = host_pid.and_then(host::dispositions);
+    phase("inspect", &mut lap);
+
+    progress("leaving two orphans to PID 1 (as a `docker exec` session does)");
+    let (zombies, zombies_note) = orphans(docker, id, host_pid).await;
+    phase("orphan test", &mut lap);
+
+    progress("stopping it as `docker stop` does");
+    let t0 = Instant::now();
+    let grace = i32::try_from(s.grace.as_secs()).unwrap_or(i32::MAX);
+    docker
+        .stop_container(
+            id,
+            Some(StopContainerOptions {
+                t: Some(grace),
+                signal: None,
+            }),
+        )
+        .await
+        .map_err(|e| engine_error("stop the container", &e))?;
+    let latency = t0.elapsed();
+    let (_, exit_code) = state(docker, id).await?;
+    phase("stop", &mut lap);
+    // Docker reports 128 + 9 for a container it had to SIGKILL.
+    let killed = exit_code == Some(137);
+    Ok(Measured {
+        stop_signal: String::new(),
+        outcome: if killed {
+            StopSignal::Ignored
+        } else {
+            StopSignal::Delivered
+        },
+        exit_code,
+        latency_ms: latency.as_millis(),
+        killed,
+        pid1,
+        processes,
+        dispositions,
+        zombies,
+        zombies_note,
+        phases,
+    })
+}
+
+/// Wait `settle`, or until healthy (at most `health_cap`) when the image has a HEALTHCHECK.
+async fn settle(
+    docker: &Docker,
+    id: &str,
+    s: &Settings,
+    healthcheck: bool,
+    progress: &dyn Fn(&str),
+) -> Result<(), VerifyError> {
+    if !healthcheck {
+        progress(&format!(
+            "letting it settle for {} ms",
+            s.settle.as_millis()
+        ));
+        tokio::time::sleep(s.settle).await;
+        return Ok(());
+    }
+    progress("waiting until the HEALTHCHECK says healthy");
+    let deadline = Instant::now() + s.health_cap;
+    while Instant::now() < deadline {
+        let inspect = docker
+            .inspect_container(id, None)
+            .await
+            .map_err(|e| engine_error("inspect the container", &e))?;
+        let health = inspect
+            .state
+            .and_then(|st| st.health)
+            .and_then(|h| h.status)
+            .map(|h| h.to_string());
+        if health.as_deref() == Some("healthy") {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Ok(())
+}
+
+/// PID 1's host pid and the exit code, from the engine.
+async fn state(docker: &Docker, id: &str) -> Result<(Option<i64>, Option<i64>), VerifyError> {
+    let inspect = docker
+        .inspect_container(id, None)
+        .await
+        .map_err(|e| engine_error("inspect the container", &e))?;
+    let st = inspect.state.unwrap_or_default();
+    let running = st.running.unwrap_or(false);
+    Ok((st.pid.filter(|_| running), st.exit_code))
+}
+
+/// The processes, as `docker top` lists them (their command lines).
+async fn top(docker: &Docker, id: &str) -> Vec<String> {
+    let Ok(top) = docker.top_processes(id, None::<TopOptions>).await else {
+        return Vec::new();
+    };
+    let titles = top.titles.unwrap_or_default();
+    let cmd = titles
+        .iter()
+        .position(|t| t == "CMD" || t == "COMMAND")
+        .unwrap_or(titles.len().saturating_sub(1));
+    top.processes
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.get(cmd).cloned())
+        .collect()
+}
+
+/// Two short-lived grandchildren re-parented to PID 1, then the zombies counted. From the
+/// host when the engine runs here (its `/proc`, and `nsenter -p` with the host's shell:
+/// nothing of the image needed), else through an exec'd `sh` in the container.
+async fn orphans(
+    docker: &Docker,
+    id: &str,
+    host_pid: Option<u32>,
+) -> (Option<usize>, Option<String>) {
+    let script = "sleep 0.3 & sleep 0.3 & exit 0";
+    let Some(pid) = host_pid.filter(|p| host::visible(*p)) else {
+        return (
+            None,
+            Some("the engine's processes are not visible here (a remote or rootless engine): zombies not counted".into()),
+        );
+    };
+    let planted = match host::nsenter_orphans(pid, script) {
+        Ok(()) => Ok(()),
+        Err(host_why) => exec_orphans(docker, id, script)
+            .await
+            .map_err(|why| format!("{host_why}; and {why}")),
+    };
+    if let Err(why) = planted {
+        return (None, Some(format!("no orphans could be left: {why}")));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    (Some(host::zombie_children(pid)), None)
+}
+
+async fn exec_orphans(docker: &Docker, id: &str, script: &str) -> Result<(), String> {
+    use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+    use futures_util::StreamExt;
+    let exec = docker
+        .create_exec(
+            id,
+            CreateExecOptions {
+                cmd: Some(vec!["/bin/sh", "-c", script]),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| format!("exec /bin/sh in the container: {e}"))?;
+    let started = docker
+        .start_exec(&exec.id, None::<StartExecOptions>)
+        .await
+        .map_err(|e| format!("exec /bin/sh in the container: {e}"))?;
+    if let StartExecResults::Attached { mut output, .. } = started {
+        while output.next().await.is_some() {}
+    }
+    let inspect = docker
+        .inspect_exec(&exec.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    match inspect.exit_code {
+        Some(0) => Ok(()),
+        code => Err(format!(
+            "/bin/sh in the container exited with {code:?} (no shell or no sleep in the image?)"
+        )),
+    }
+}
+
+async fn remove(docker: &Docker, id: &str) {
+    let options = RemoveContainerOptions {
+        force: true,
+        v: true,
+        ..Default::default()
+    };
+    let _ = docker.remove_container(id, Some(options)).await;
+}
+
+fn engine_error(what: &str, e: &bollard::errors::Error) -> VerifyError {
+    VerifyError::Engine(format!(
+        "cannot {what}: {}",
+        crate::image::registry::causes(e)
+    ))
+}
+
+/// A per-run suffix: the time in nanoseconds (with the pid, unique enough for names).
+fn unique() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() % 1_000_000_000)
+}
+
+/// Whether the static verdict and the measurement agree; `None` when the static one is
+/// undecided. An `abrupt` stop ends before the grace period too: it agrees with a container
+/// that stopped at once (only the application's own log tells them apart).
+pub fn agrees(signal: StopSignal, zombies: Zombies, m: &Measured) -> Option<bool> {
+    let signal_ok = match signal {
+        StopSignal::Unknown => None,
+        StopSignal::Ignored => Some(m.killed),
+        StopSignal::Delivered | StopSignal::Abrupt => Some(!m.killed),
+    };
+    let zombies_ok = match (zombies, m.zombie_outcome()) {
+        (Zombies::Unknown, _) | (_, Zombies::Unknown) => None,
+        (a, b) => Some(a == b),
+    };
+    match (signal_ok, zombies_ok) {
+        (None, None) => None,
+        (Some(a), None) | (None, Some(a)) => Some(a),
+        (Some(a), Some(b)) => Some(a && b),
+    }
+}

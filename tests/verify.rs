@@ -1,0 +1,149 @@
+//! `initlint verify` against a real engine: a private `dockerd` started by the test, the
+//! project's fixture images loaded into it. What verify measures must be what the ground truth
+//! (tests/ground_truth.rs, PID 1 in a real PID namespace) measured for the same image, and
+//! where the static verdict is decided, verify must find that they agree. Then: Ctrl-C in the
+//! middle of an experiment leaves no container behind.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::dockerd::Dockerd;
+use serde_json::Value;
+
+/// Image, then what the ground truth measured: SIGKILL needed, zombies left by the 2 orphans
+/// (forker-noreap leaves 3 of its own as well).
+const CASES: &[(&str, bool, usize)] = &[
+    ("c-handler-dyn", false, 2),
+    ("c-nohandler-dyn", true, 2),
+    ("tini-nohandler", false, 0),
+    ("forker-reap", false, 0),
+    ("forker-noreap", true, 5),
+    ("dash-shell-form", true, 0),
+    ("script-exec-ok", false, 2),
+    ("tini-script-noexec", false, 0),
+    ("busybox-sleep", true, 2),
+];
+
+fn load(daemon: &Dockerd, name: &str) -> String {
+    let tar = common::fixtures().join(format!("{name}.tar"));
+    let out = daemon
+        .docker(&["load", "-i", &tar.display().to_string()])
+        .unwrap();
+    assert!(out.contains("Loaded image"), "{out}");
+    format!("initlint/{name}")
+}
+
+fn verify(daemon: &Dockerd, image: &str) -> (Option<i32>, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args([
+            "verify", "--format", "json", "--settle", "1", "--grace", "2", image,
+        ])
+        .env("DOCKER_HOST", daemon.host())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{image}: {e}: {err}"));
+    (out.status.code(), doc)
+}
+
+fn leftovers(daemon: &Dockerd) -> String {
+    daemon
+        .docker(&[
+            "ps",
+            "-a",
+            "--filter",
+            "label=org.initlint.verify",
+            "--format",
+            "{{.Names}}",
+        ])
+        .unwrap()
+}
+
+#[test]
+fn verify_measures_what_the_ground_truth_measured() {
+    let started = Dockerd::start();
+    if !common::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+        return;
+    }
+    let daemon = started.unwrap();
+    let mut table = Vec::new();
+    for (name, killed, zombies) in CASES {
+        let image = load(&daemon, name);
+        let t0 = Instant::now();
+        let (code, doc) = verify(&daemon, &image);
+        let took = t0.elapsed();
+        let m = &doc["measured"];
+        assert_eq!(m["killed"], *killed, "{name}: {m}");
+        assert_eq!(m["zombies"], *zombies, "{name}: {m}");
+        assert_eq!(m["stop_signal"], "SIGTERM", "{name}");
+        assert!(
+            m["latency_ms"].as_u64().is_some() && m["pid1"].as_str().is_some_and(|p| !p.is_empty())
+        );
+        // Decided static verdicts agree with what happened.
+        let decided =
+            doc["static"]["stop_signal"] != "unknown" || doc["static"]["zombies"] != "unknown";
+        if decided {
+            assert_eq!(
+                doc["agree"], true,
+                "{name}: static {} vs measured {m}",
+                doc["static"]
+            );
+        }
+        // The gate: exit 1 when SIGKILL was needed or zombies stayed.
+        assert_eq!(code, Some(i32::from(*killed || *zombies > 0)), "{name}");
+        table.push(format!(
+            "{name}: static {}/{}, measured {}/{} zombies, {} ms",
+            doc["static"]["stop_signal"],
+            doc["static"]["zombies"],
+            if *killed { "killed" } else { "stopped" },
+            zombies,
+            took.as_millis()
+        ));
+    }
+    eprintln!("{}", table.join("\n"));
+    assert_eq!(leftovers(&daemon).trim(), "", "containers left behind");
+}
+
+#[test]
+fn ctrl_c_mid_experiment_leaves_no_container() {
+    let started = Dockerd::start();
+    if !common::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+        return;
+    }
+    let daemon = started.unwrap();
+    let image = load(&daemon, "c-nohandler-dyn");
+    let child = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args(["verify", "--settle", "60", &image])
+        .env("DOCKER_HOST", daemon.host())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until its container exists, then interrupt it as a terminal's Ctrl-C does.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while leftovers(&daemon).trim().is_empty() {
+        assert!(Instant::now() < deadline, "no container appeared");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the container was removed"));
+    assert_eq!(
+        leftovers(&daemon).trim(),
+        "",
+        "the interrupted run left its container"
+    );
+}
