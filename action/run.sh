@@ -35,10 +35,39 @@ else:
 PY
 ) || summary=$'0\n## initlint\ninitlint could not produce a report (see the log).'
 count=$(head -1 <<<"$summary")
+tail -n +2 <<<"$summary" >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
+rm -f "$json"
+
+# verify: true: each image target in the runner's daemon is stopped for real as well.
+if [ "${INPUT_VERIFY:-false}" = true ]; then
+  echo "## initlint verify" >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
+  for t in "${targets[@]}"; do
+    case $t in
+      docker-archive:* | oci:* | oci-archive:* | dir:* | podman:* | docker://*) echo "verify: $t is not an image in the Docker daemon; skipped"; continue ;;
+    esac
+    [ -e "$t" ] && continue  # a Dockerfile or a directory: nothing to run
+    image=${t#docker-daemon:}
+    out=$("$bin" verify --format json "$image")
+    vcode=$?
+    if [ -z "$out" ]; then
+      echo "::error title=initlint verify::$image could not be verified (see the log)"
+      code=2
+      continue
+    fi
+    VERIFY_JSON=$out python3 - "$image" >>"${GITHUB_STEP_SUMMARY:-/dev/null}" <<'PY'
+import json, os, sys
+d = json.loads(os.environ["VERIFY_JSON"]); m = d["measured"]
+stop = f"SIGKILLed after the grace period (exit {m['exit_code']})" if m["killed"] else f"stopped in {m['latency_ms']} ms (exit {m['exit_code']})"
+z = m["zombies"] if m["zombies"] is not None else "not counted"
+agree = {True: "yes", False: "**NO: a bug in initlint, please report it**", None: "static verdict undecided"}[d["agree"]]
+print(f"- `{sys.argv[1]}`: {m['stop_signal']} {stop}; zombies left: {z}; agrees with the static verdict: {agree}")
+PY
+    [ "$vcode" -gt "$code" ] && code=$vcode
+    [ "$vcode" = 1 ] && echo "::error title=initlint verify::$image needed SIGKILL or kept zombies when stopped for real"
+  done
+fi
 {
   echo "findings=$count"
   echo "exit-code=$code"
 } >>"${GITHUB_OUTPUT:-/dev/null}"
-tail -n +2 <<<"$summary" >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
-rm -f "$json"
 exit "$code"

@@ -147,3 +147,49 @@ fn ctrl_c_mid_experiment_leaves_no_container() {
         "the interrupted run left its container"
     );
 }
+
+#[test]
+fn the_action_verifies_image_targets_when_asked() {
+    let started = Dockerd::start();
+    if !common::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+        return;
+    }
+    let daemon = started.unwrap();
+    let image = load(&daemon, "tini-nohandler");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_initlint"), root.join("bin/initlint")).unwrap();
+    let (outputs, summary) = (tmp.path().join("out"), tmp.path().join("summary"));
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(repo.join("action/run.sh"))
+        .current_dir(tmp.path())
+        .env("GITHUB_ACTION_PATH", repo)
+        .env("INITLINT_ROOT", &root)
+        .env("INPUT_TARGET", &image)
+        .env("INPUT_VERIFY", "true")
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("DOCKER_HOST", daemon.host())
+        .env("DOCKER_CONFIG", empty.path())
+        .env_remove("INITLINT_FAILURE_THRESHOLD")
+        .output()
+        .unwrap();
+    let summary = std::fs::read_to_string(&summary).unwrap_or_default();
+    let log = format!(
+        "{}{}\n{summary}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(summary.contains("## initlint verify"), "{log}");
+    assert!(
+        summary.contains(&format!("- `{image}`: SIGTERM stopped in"))
+            && summary.contains("zombies left: 0; agrees with the static verdict: yes"),
+        "{log}"
+    );
+    let outputs = std::fs::read_to_string(&outputs).unwrap();
+    assert!(outputs.ends_with("exit-code=0\n"), "{outputs}");
+    assert_eq!(leftovers(&daemon).trim(), "");
+}
