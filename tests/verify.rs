@@ -193,3 +193,37 @@ fn the_action_verifies_image_targets_when_asked() {
     assert!(outputs.ends_with("exit-code=0\n"), "{outputs}");
     assert_eq!(leftovers(&daemon).trim(), "");
 }
+
+#[test]
+fn build_then_verify() {
+    let started = Dockerd::start();
+    if !common::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+        return;
+    }
+    let daemon = started.unwrap();
+    let base = load(&daemon, "c-handler-dyn");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM {base}\nLABEL built=by-verify\n"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args([
+            "verify", "--format", "json", "--settle", "1", "--grace", "2", "--build",
+        ])
+        .arg(dir.path())
+        .arg("app:built")
+        .env("DOCKER_HOST", daemon.host())
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert!(err.contains("docker build"), "{err}");
+    assert_eq!(doc["measured"]["killed"], false, "{doc}");
+    assert_eq!(doc["agree"], true, "{doc}");
+    // The tag was given to the image built.
+    assert!(daemon.docker(&["image", "inspect", "app:built"]).is_ok());
+    assert_eq!(leftovers(&daemon).trim(), "");
+}

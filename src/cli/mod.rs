@@ -203,8 +203,15 @@ fn parse_severity(s: &str) -> Result<(Code, Severity), String> {
 
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// The image, as the engine names it (NAME[:TAG] or an ID).
-    pub image: String,
+    /// The image, as the engine names it (NAME[:TAG] or an ID); with --build, the tag to
+    /// give the image built.
+    #[arg(required_unless_present = "build")]
+    pub image: Option<String>,
+    /// First build this (a directory with a Dockerfile, or a Dockerfile: its directory is
+    /// the context) with the engine's CLI (`docker build`, `podman build`), then verify the
+    /// image built.
+    #[arg(long, value_name = "DIR|DOCKERFILE")]
+    pub build: Option<PathBuf>,
     /// The engine whose API to use.
     #[arg(long, value_enum, default_value_t = EngineArg::Docker)]
     pub engine: EngineArg,

@@ -13,13 +13,26 @@ use crate::{config, Analysis};
 /// Run it; the exit code: 0 the container stopped at once and kept no zombie, 1 it needed
 /// SIGKILL or kept zombies, 2 it could not be run, 130 interrupted.
 pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    let fail = |stderr: &mut dyn Write, msg: String| {
-        let _ = writeln!(stderr, "initlint: error: verify {}: {msg}", args.image);
-        2
-    };
     let engine = match args.engine {
         EngineArg::Docker => Engine::Docker,
         EngineArg::Podman => Engine::Podman,
+    };
+    let shown = args
+        .image
+        .clone()
+        .or_else(|| args.build.as_ref().map(|b| b.display().to_string()))
+        .unwrap_or_default();
+    let fail = |stderr: &mut dyn Write, msg: String| {
+        let _ = writeln!(stderr, "initlint: error: verify {shown}: {msg}");
+        2
+    };
+    let image = match (&args.build, &args.image) {
+        (Some(dir), tag) => match build(engine, dir, tag.as_deref(), stderr) {
+            Ok(id) => id,
+            Err(e) => return fail(stderr, e),
+        },
+        (None, Some(image)) => image.clone(),
+        (None, None) => return fail(stderr, "name an image, or --build DIR".into()),
     };
     if !(args.settle.is_finite() && args.settle >= 0.0) {
         return fail(
@@ -37,9 +50,9 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
     let target = Target::Image {
         image: ImageTarget::Daemon {
             engine,
-            name: args.image.clone(),
+            name: image.clone(),
         },
-        written: format!("{}:{}", engine.kind(), args.image),
+        written: format!("{}:{image}", engine.kind()),
     };
     let analysis = match crate::lint(&target, &Default::default(), &config::Settings::default()) {
         Ok(a) => a,
@@ -59,13 +72,12 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
             eprintln!("verify: {line}…");
         }
     };
-    let measured = match verify::run(&daemon, &args.image, &settings, &progress) {
+    let measured = match verify::run(&daemon, &image, &settings, &progress) {
         Ok(m) => m,
         Err(VerifyError::Interrupted) => {
             let _ = writeln!(
                 stderr,
-                "initlint: verify {}: interrupted; the container was removed",
-                args.image
+                "initlint: verify {shown}: interrupted; the container was removed"
             );
             return 130;
         }
@@ -77,8 +89,8 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         &measured,
     );
     let text = match args.format {
-        VerifyFormat::Json => json(args, &analysis, &measured, agree),
-        VerifyFormat::Human => human(args, &analysis, &measured, agree),
+        VerifyFormat::Json => json(&image, &analysis, &measured, agree),
+        VerifyFormat::Human => human(&image, args.grace, &analysis, &measured, agree),
     };
     if let Err(e) = write!(stdout, "{text}").and_then(|()| stdout.flush()) {
         return fail(stderr, format!("cannot write the report: {e}"));
@@ -86,10 +98,64 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
     u8::from(measured.fails())
 }
 
-fn json(args: &VerifyArgs, a: &Analysis, m: &Measured, agree: Option<bool>) -> String {
+/// `docker build` (or `podman build`) of `dir` (a directory, or a Dockerfile in its context
+/// directory); the image's ID.
+fn build(
+    engine: Engine,
+    dir: &std::path::Path,
+    tag: Option<&str>,
+    stderr: &mut dyn Write,
+) -> Result<String, String> {
+    let program = match engine {
+        Engine::Docker => "docker",
+        Engine::Podman => "podman",
+    };
+    let (context, dockerfile) = match dir.is_file() {
+        true => (
+            dir.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."))
+                .to_path_buf(),
+            Some(dir.to_path_buf()),
+        ),
+        false => (dir.to_path_buf(), None),
+    };
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(["build", "-q"]);
+    if let Some(f) = &dockerfile {
+        cmd.arg("-f").arg(f);
+    }
+    if let Some(t) = tag {
+        cmd.args(["-t", t]);
+    }
+    cmd.arg(&context);
+    let _ = writeln!(stderr, "verify: {program} build {}", context.display());
+    let out = cmd
+        .output()
+        .map_err(|e| format!("--build needs the `{program}` command ({e})"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{program} build failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let id = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    match (id.is_empty(), tag) {
+        (false, _) => Ok(id),
+        (true, Some(t)) => Ok(t.to_string()),
+        (true, None) => Err(format!("{program} build printed no image ID")),
+    }
+}
+
+fn json(image: &str, a: &Analysis, m: &Measured, agree: Option<bool>) -> String {
     let report = crate::report::json(&a.report());
     let doc = serde_json::json!({
-        "image": args.image,
+        "image": image,
         "static": report["verdict"],
         "findings": report["findings"],
         "measured": m.json(),
@@ -101,9 +167,9 @@ fn json(args: &VerifyArgs, a: &Analysis, m: &Measured, agree: Option<bool>) -> S
     )
 }
 
-fn human(args: &VerifyArgs, a: &Analysis, m: &Measured, agree: Option<bool>) -> String {
+fn human(image: &str, grace: u64, a: &Analysis, m: &Measured, agree: Option<bool>) -> String {
     let v = &a.verdict;
-    let mut out = format!("verify {}\n", crate::report::clean(&args.image));
+    let mut out = format!("verify {}\n", crate::report::clean(image));
     out.push_str(&format!(
         "  static:   {} {} · zombies {} · PID 1: {}\n",
         v.signal,
@@ -115,7 +181,7 @@ fn human(args: &VerifyArgs, a: &Analysis, m: &Measured, agree: Option<bool>) -> 
         true => format!(
             "{} ignored: still running after the {} s grace period, SIGKILLed (exit {})",
             m.stop_signal,
-            args.grace,
+            grace,
             m.exit_code.unwrap_or(137)
         ),
         false => format!(
