@@ -208,7 +208,14 @@ fn human(image: &str, grace: u64, a: &Analysis, m: &Measured, agree: Option<bool
         crate::report::clean(&m.pid1)
     ));
     for p in m.processes.iter().skip(1) {
-        out.push_str(&format!("            {}\n", crate::report::clean(p)));
+        let disposition = match (&p.dispositions, signal) {
+            (Some(d), Some(n)) => format!(" ({}: {})", m.stop_signal, d.of(n)),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "            {}{disposition}\n",
+            crate::report::clean(&p.cmd)
+        ));
     }
     let phases: Vec<String> = m
         .phases

@@ -46,12 +46,24 @@ pub struct Phase {
     pub ms: u128,
 }
 
-/// PID 1's signal masks, from `/proc/PID/status` (hexadecimal, as the kernel prints them).
-#[derive(Debug, Clone, Serialize)]
+/// A process's signal masks, from `/proc/PID/status` (in JSON as the kernel prints them:
+/// 16 hex digits, bit N-1 for signal N).
+#[derive(Debug, Clone)]
 pub struct Dispositions {
     pub caught: u64,
     pub ignored: u64,
     pub blocked: u64,
+}
+
+impl Serialize for Dispositions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_json::json!({
+            "caught": format!("{:016x}", self.caught),
+            "ignored": format!("{:016x}", self.ignored),
+            "blocked": format!("{:016x}", self.blocked),
+        })
+        .serialize(s)
+    }
 }
 
 impl Dispositions {
@@ -68,6 +80,15 @@ impl Dispositions {
     }
 }
 
+/// A process of the container, as `docker top` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Process {
+    /// Its pid on the engine's host.
+    pub host_pid: Option<u32>,
+    pub cmd: String,
+    pub dispositions: Option<Dispositions>,
+}
+
 /// What happened, measured.
 #[derive(Debug, Clone)]
 pub struct Measured {
@@ -81,7 +102,9 @@ pub struct Measured {
     pub killed: bool,
     /// PID 1's command line as the engine reports it.
     pub pid1: String,
-    pub processes: Vec<String>,
+    /// Every process after the settle time (PID 1 first): its command line and its signal
+    /// masks, where this machine can read them.
+    pub processes: Vec<Process>,
     pub dispositions: Option<Dispositions>,
     /// Zombies left after the orphan test, or why it could not run.
     pub zombies: Option<usize>,
@@ -113,11 +136,7 @@ impl Measured {
             "latency_ms": self.latency_ms,
             "pid1": self.pid1,
             "processes": self.processes,
-            "dispositions": self.dispositions.as_ref().map(|d| serde_json::json!({
-                "caught": format!("{:016x}", d.caught),
-                "ignored": format!("{:016x}", d.ignored),
-                "blocked": format!("{:016x}", d.blocked),
-            })),
+            "dispositions": self.dispositions,
             "zombies": self.zombies,
             "zombies_outcome": self.zombie_outcome().as_str(),
             "zombies_note": self.zombies_note,
@@ -243,7 +262,7 @@ async fn experiment(
         )));
     }
     let processes = top(docker, id).await;
-    let pid1 = processes.first().cloned().unwrap_or_default();
+    let pid1 = processes.first().map(|p| p.cmd.clone()).unwrap_or_default();
     let dispositions = host_pid.and_then(host::dispositions);
     phase("inspect", &mut lap);
 
@@ -335,20 +354,29 @@ async fn state(docker: &Docker, id: &str) -> Result<(Option<i64>, Option<i64>), 
     Ok((st.pid.filter(|_| running), st.exit_code))
 }
 
-/// The processes, as `docker top` lists them (their command lines).
-async fn top(docker: &Docker, id: &str) -> Vec<String> {
+/// The processes, as `docker top` lists them, with their signal masks from this machine's
+/// `/proc` when the engine runs here.
+async fn top(docker: &Docker, id: &str) -> Vec<Process> {
     let Ok(top) = docker.top_processes(id, None::<TopOptions>).await else {
         return Vec::new();
     };
     let titles = top.titles.unwrap_or_default();
-    let cmd = titles
-        .iter()
-        .position(|t| t == "CMD" || t == "COMMAND")
-        .unwrap_or(titles.len().saturating_sub(1));
+    let column = |names: &[&str]| titles.iter().position(|t| names.contains(&t.as_str()));
+    let cmd = column(&["CMD", "COMMAND"]).unwrap_or(titles.len().saturating_sub(1));
+    let pid = column(&["PID"]);
     top.processes
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|p| p.get(cmd).cloned())
+        .map(|row| {
+            let host_pid = pid
+                .and_then(|i| row.get(i))
+                .and_then(|p| p.trim().parse::<u32>().ok());
+            Process {
+                host_pid,
+                cmd: row.get(cmd).cloned().unwrap_or_default(),
+                dispositions: host_pid.and_then(host::dispositions),
+            }
+        })
         .collect()
 }
 
