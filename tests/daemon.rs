@@ -35,11 +35,9 @@ fn compressed(plain: &Path, dir: &Path, program: &str, ext: &str) -> PathBuf {
 
 #[test]
 fn the_daemon_the_bare_name_and_every_archive_give_the_same_findings() {
-    let started = Dockerd::start();
-    if !common::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+    let Some(daemon) = Dockerd::required() else {
         return;
-    }
-    let daemon = started.unwrap();
+    };
     let fx = fixtures();
     let tmp = tempfile::tempdir().unwrap();
     for name in [
@@ -272,11 +270,9 @@ fn a_missing_daemon_or_image_is_a_clear_error() {
         "{err}"
     );
     // A running daemon without the image.
-    let started = Dockerd::start();
-    if !common::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+    let Some(daemon) = Dockerd::required() else {
         return;
-    }
-    let daemon = started.unwrap();
+    };
     let out = daemon.initlint(&["docker-daemon:nothing-here:1"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");

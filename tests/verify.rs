@@ -105,11 +105,9 @@ fn leftovers(daemon: &Dockerd) -> String {
 
 #[test]
 fn verify_measures_what_the_ground_truth_measured() {
-    let started = Dockerd::start();
-    if !common::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+    let Some(daemon) = Dockerd::required() else {
         return;
-    }
-    let daemon = started.unwrap();
+    };
     let mut table = Vec::new();
     for name in GROUND_TRUTH {
         let tar = common::fixtures().join(format!("{name}.tar"));
@@ -162,11 +160,9 @@ fn verify_measures_what_the_ground_truth_measured() {
 
 #[test]
 fn ctrl_c_mid_experiment_leaves_no_container() {
-    let started = Dockerd::start();
-    if !common::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+    let Some(daemon) = Dockerd::required() else {
         return;
-    }
-    let daemon = started.unwrap();
+    };
     let image = load(&daemon, "c-nohandler-dyn");
     let child = Command::new(env!("CARGO_BIN_EXE_initlint"))
         .args(["verify", "--settle", "60", &image])
@@ -203,11 +199,9 @@ fn ctrl_c_mid_experiment_leaves_no_container() {
 
 #[test]
 fn the_action_verifies_image_targets_when_asked() {
-    let started = Dockerd::start();
-    if !common::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+    let Some(daemon) = Dockerd::required() else {
         return;
-    }
-    let daemon = started.unwrap();
+    };
     let image = load(&daemon, "tini-nohandler");
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().unwrap();
@@ -249,11 +243,9 @@ fn the_action_verifies_image_targets_when_asked() {
 
 #[test]
 fn build_then_verify() {
-    let started = Dockerd::start();
-    if !common::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+    let Some(daemon) = Dockerd::required() else {
         return;
-    }
-    let daemon = started.unwrap();
+    };
     let base = load(&daemon, "c-handler-dyn");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

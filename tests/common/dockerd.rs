@@ -14,6 +14,16 @@ pub struct Dockerd {
 }
 
 impl Dockerd {
+    /// A started dockerd, or `None` when the `docker` part is skipped (and it cannot start);
+    /// a failure otherwise.
+    pub fn required() -> Option<Dockerd> {
+        let started = Dockerd::start();
+        if !super::require("docker", started.as_ref().map(|_| ()).map_err(Clone::clone)) {
+            return None;
+        }
+        started.ok()
+    }
+
     pub fn start() -> Result<Dockerd, String> {
         super::tool("dockerd", "docker.io")?;
         let dir = tempfile::tempdir().unwrap();
