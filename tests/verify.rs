@@ -159,42 +159,37 @@ fn verify_measures_what_the_ground_truth_measured() {
 }
 
 #[test]
-fn ctrl_c_mid_experiment_leaves_no_container() {
+fn ctrl_c_or_sigterm_mid_experiment_leaves_no_container() {
     let Some(daemon) = Dockerd::required() else {
         return;
     };
     let image = load(&daemon, "c-nohandler-dyn");
-    let child = Command::new(env!("CARGO_BIN_EXE_initlint"))
-        .args(["verify", "--settle", "60", &image])
-        .env("DOCKER_HOST", daemon.host())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until its container exists, then interrupt it as a terminal's Ctrl-C does.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while leftovers(&daemon).trim().is_empty() {
-        assert!(Instant::now() < deadline, "no container appeared");
-        std::thread::sleep(Duration::from_millis(100));
+    // Ctrl-C in a terminal, and SIGTERM from a cancelled CI job.
+    for signal in ["-INT", "-TERM"] {
+        let child = Command::new(env!("CARGO_BIN_EXE_initlint"))
+            .args(["verify", "--settle", "60", &image])
+            .env("DOCKER_HOST", daemon.host())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until its container exists, then interrupt it.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while leftovers(&daemon).trim().is_empty() {
+            assert!(Instant::now() < deadline, "no container appeared");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let sent = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{signal}: {err}");
+        assert!(err.contains("the container was removed"), "{err}");
+        assert_eq!(leftovers(&daemon).trim(), "", "{signal} left its container");
     }
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("the container was removed"));
-    assert_eq!(
-        leftovers(&daemon).trim(),
-        "",
-        "the interrupted run left its container"
-    );
 }
 
 #[test]

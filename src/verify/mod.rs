@@ -17,6 +17,7 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use serde::Serialize;
+use tokio::signal::unix::SignalKind;
 
 use crate::image::daemon::Daemon;
 use crate::launch::{StopSignal, Zombies};
@@ -150,7 +151,7 @@ impl Measured {
 pub enum VerifyError {
     #[error("{0}")]
     Engine(String),
-    #[error("interrupted; the container was removed")]
+    #[error("interrupted (SIGINT or SIGTERM); the container was removed")]
     Interrupted,
 }
 
@@ -164,6 +165,11 @@ pub fn run(
     let docker = daemon.client().clone();
     let run_id = format!("{}-{}", std::process::id(), unique());
     daemon.runtime().block_on(async {
+        // Listen before anything is created: from here on SIGINT (Ctrl-C) and SIGTERM (a CI
+        // job cancelled) no longer end the process at once; one that arrives while the
+        // container is being created is kept and seen right after.
+        let mut interrupt = signal(SignalKind::interrupt());
+        let mut terminate = signal(SignalKind::terminate());
         let inspect = docker
             .inspect_image(image)
             .await
@@ -185,7 +191,8 @@ pub fn run(
         let experiment = experiment(&docker, &id, settings, healthcheck, progress, started);
         let result = tokio::select! {
             r = experiment => r,
-            _ = tokio::signal::ctrl_c() => Err(VerifyError::Interrupted),
+            _ = received(&mut interrupt) => Err(VerifyError::Interrupted),
+            _ = received(&mut terminate) => Err(VerifyError::Interrupted),
         };
         remove(&docker, &id).await;
         result.map(|mut m| {
@@ -193,6 +200,20 @@ pub fn run(
             m
         })
     })
+}
+
+fn signal(kind: SignalKind) -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(kind).ok()
+}
+
+/// The next delivery of a signal listened to (never, if listening failed).
+async fn received(s: &mut Option<tokio::signal::unix::Signal>) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
 }
 
 async fn create(
