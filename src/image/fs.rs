@@ -17,8 +17,10 @@ pub enum NodeKind {
         content: Option<Arc<[u8]>>,
         /// `content` is the whole file (else its first bytes only).
         whole: bool,
-        /// Layer and path whose bytes this is (a hard link shares its target's bytes).
-        bytes_at: (usize, String),
+        /// Layer and path whose bytes this is, when not the node's own layer and path (a hard
+        /// link shares its target's bytes; a path written through a symlinked parent). Boxed
+        /// and absent for almost every file: it would cost a second copy of every path.
+        bytes_at: Option<Box<(usize, String)>>,
     },
     Dir,
     Symlink(String),
@@ -85,7 +87,7 @@ impl Tree {
                 size,
                 content,
                 whole,
-                bytes_at: (layer, entry.path.clone()),
+                bytes_at: (entry.path != path).then(|| Box::new((layer, entry.path.clone()))),
             },
             Kind::Dir => NodeKind::Dir,
             Kind::Symlink(t) => NodeKind::Symlink(t),
@@ -96,6 +98,12 @@ impl Tree {
                 match self.nodes.get(&target) {
                     Some(n) => {
                         let mut n = n.clone();
+                        // The bytes stay where the target's are.
+                        if let NodeKind::File { bytes_at, .. } = &mut n.kind {
+                            if bytes_at.is_none() {
+                                *bytes_at = Some(Box::new((n.layer, target.clone())));
+                            }
+                        }
                         n.layer = layer;
                         self.replace(path, n);
                         return Ok(());
@@ -354,6 +362,26 @@ mod tests {
             vec![file("/bin/app", "app")],
         ]);
         assert_eq!(body(&t, "/usr/bin/app"), "app");
+        // A second read of its layer looks for the path as the tar wrote it.
+        assert_eq!(
+            bytes_at(&t, "/usr/bin/app"),
+            Some((1, "/bin/app".to_string()))
+        );
+        assert_eq!(bytes_at(&t, "/usr/bin/true"), None);
+    }
+
+    fn bytes_at(t: &Tree, path: &str) -> Option<(usize, String)> {
+        match t.resolve(path) {
+            Resolved::Found {
+                node:
+                    Node {
+                        kind: NodeKind::File { bytes_at, .. },
+                        ..
+                    },
+                ..
+            } => bytes_at.as_deref().cloned(),
+            other => panic!("{path}: {other:?}"),
+        }
     }
 
     #[test]
@@ -367,6 +395,11 @@ mod tests {
             }),
         ]]);
         assert_eq!(body(&t, "/bin/sh"), "bb");
+        // Its bytes are the target's, where the target was written.
+        assert_eq!(
+            bytes_at(&t, "/bin/sh"),
+            Some((0, "/bin/busybox".to_string()))
+        );
         let mut t = Tree::default();
         let err = t
             .apply(

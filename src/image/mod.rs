@@ -495,8 +495,9 @@ impl ImageView {
         }
     }
 
-    /// The bytes of a regular file, reading its layer again if the first pass skipped it.
-    pub fn bytes(&self, node: &fs::Node) -> Result<Option<Arc<[u8]>>, ImageError> {
+    /// The bytes of the regular file at `path` (its resolved path), reading its layer again if
+    /// the first pass skipped it.
+    pub fn bytes(&self, path: &str, node: &fs::Node) -> Result<Option<Arc<[u8]>>, ImageError> {
         let NodeKind::File {
             size,
             content,
@@ -516,9 +517,8 @@ impl ImageView {
         if *size > layer::MAX_CAPTURE {
             return Ok(None);
         }
-        let (layer_i, path) = bytes_at;
-        self.read_again(*layer_i, path, layer::MAX_CAPTURE)
-            .map(Some)
+        let (layer_i, at) = bytes_where(path, node, bytes_at);
+        self.read_again(layer_i, at, layer::MAX_CAPTURE).map(Some)
     }
 
     /// The bytes of `path` as layer `layer_i` wrote them, up to `cap`: the rare second read
@@ -565,16 +565,17 @@ impl ImageView {
 
     /// All the bytes of a regular file up to [`crate::elf::MAX_ELF`], reading its layer
     /// again when the first pass kept less.
-    fn whole_bytes(&self, node: &fs::Node) -> Result<Arc<[u8]>, ImageError> {
+    fn whole_bytes(&self, path: &str, node: &fs::Node) -> Result<Arc<[u8]>, ImageError> {
         let NodeKind::File { bytes_at, .. } = &node.kind else {
             return Err(ImageError::Part("not a regular file".into()));
         };
-        self.read_again(bytes_at.0, &bytes_at.1, crate::elf::MAX_ELF as u64)
+        let (layer_i, at) = bytes_where(path, node, bytes_at);
+        self.read_again(layer_i, at, crate::elf::MAX_ELF as u64)
     }
 
     fn entry(&self, path: &str, node: &fs::Node, sources: &mut SourceMap) -> Lookup {
         let from = self.layer_label(node.layer);
-        let bytes = match self.bytes(node) {
+        let bytes = match self.bytes(path, node) {
             Ok(b) => b,
             Err(e) => {
                 return Lookup::Unknown {
@@ -639,7 +640,7 @@ impl ImageView {
                 };
                 match by_name {
                     Some(k) => (k, format!("{via} in the image")),
-                    None => match self.bytes(node).ok().flatten() {
+                    None => match self.bytes(&path, node).ok().flatten() {
                         Some(b) => match shell_from_bytes(&b) {
                             Some((k, marker)) => {
                                 (k, format!("{via} in the image contains {marker:?}"))
@@ -714,7 +715,7 @@ impl FileView for ImageView {
                 crate::elf::MAX_ELF >> 20
             )));
         }
-        Some(self.whole_bytes(node).map_err(|e| e.to_string()))
+        Some(self.whole_bytes(path, node).map_err(|e| e.to_string()))
     }
 
     fn lookup(&self, path: &str, sources: &mut SourceMap) -> Lookup {
@@ -735,6 +736,19 @@ impl FileView for ImageView {
                 },
             },
         }
+    }
+}
+
+/// The layer and tar path holding a file's bytes: where it was written, unless it says
+/// otherwise (a hard link).
+fn bytes_where<'a>(
+    path: &'a str,
+    node: &fs::Node,
+    bytes_at: &'a Option<Box<(usize, String)>>,
+) -> (usize, &'a str) {
+    match bytes_at {
+        Some(at) => (at.0, at.1.as_str()),
+        None => (node.layer, path),
     }
 }
 
