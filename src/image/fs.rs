@@ -51,24 +51,22 @@ impl Tree {
     /// Apply one layer on top of what is there. Whiteouts hide only lower layers, so they are
     /// applied before the layer's own entries.
     pub fn apply(&mut self, layer: usize, idx: LayerIndex) -> Result<(), String> {
-        let (hide, add): (Vec<_>, Vec<_>) = idx
-            .changes
-            .into_iter()
-            .partition(|c| !matches!(c, Change::Add(_)));
-        for change in hide {
+        // Two passes over the one list (not a partition into two more: with a million
+        // entries, that would hold the layer's entries twice).
+        for change in &idx.changes {
             match change {
                 Change::Whiteout(path) => {
-                    let path = self.parent_resolved(&path);
+                    let path = self.parent_resolved(path);
                     self.remove_tree(&path, true);
                 }
                 Change::Opaque(dir) => {
-                    let dir = self.parent_resolved(&dir);
+                    let dir = self.parent_resolved(dir);
                     self.remove_tree(&dir, false);
                 }
                 Change::Add(_) => {}
             }
         }
-        for change in add {
+        for change in idx.changes {
             if let Change::Add(entry) = change {
                 self.add(layer, entry)?;
             }
