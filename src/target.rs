@@ -198,6 +198,13 @@ fn find_dockerfile(dir: &Path) -> Result<PathBuf, TargetError> {
     }
 }
 
+/// A file named like an image archive (`docker save` output, plain or compressed).
+pub fn is_archive_name(arg: &str) -> bool {
+    [".tar", ".tar.gz", ".tgz", ".tar.zst"]
+        .iter()
+        .any(|ext| arg.ends_with(ext))
+}
+
 /// `docker-archive:PATH[:TAG]`, `oci:DIR[:NAME]`, …: the path may itself contain `:`, so a
 /// suffix counts as the name only when the whole string is not an existing path.
 fn path_and_name(rest: &str) -> (PathBuf, Option<String>) {
@@ -251,10 +258,7 @@ fn image_target(arg: &str) -> Option<Result<ImageTarget, String>> {
         return Some(image::reference::Reference::parse(rest).map(ImageTarget::Registry));
     }
     let path = Path::new(arg);
-    let archive = [".tar", ".tar.gz", ".tgz", ".tar.zst"]
-        .iter()
-        .any(|ext| arg.ends_with(ext));
-    if path.is_file() && archive {
+    if path.is_file() && is_archive_name(arg) {
         return Some(Ok(ImageTarget::DockerArchive {
             path: path.to_path_buf(),
             tag: None,

@@ -216,6 +216,8 @@ fn manpage(stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
 fn expand_targets(cli: &Cli, stderr: &mut dyn Write) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    // Each repository is searched and its Dockerfiles read once, however many files name it.
+    let mut repos = std::collections::HashMap::new();
     let mut push = |t: String, out: &mut Vec<String>| {
         let key = Path::new(&t)
             .canonicalize()
@@ -226,15 +228,16 @@ fn expand_targets(cli: &Cli, stderr: &mut dyn Write) -> Vec<String> {
     };
     for t in &cli.targets {
         let path = Path::new(t);
-        let archive = [".tar", ".tar.gz", ".tgz", ".tar.zst"]
-            .iter()
-            .any(|ext| t.ends_with(ext));
+        let archive = target::is_archive_name(t);
         if t == "-" || !path.is_file() || archive || dockerfile::repo::is_dockerfile(path) {
             push(t.clone(), &mut out);
             continue;
         }
         let root = dockerfile::repo::root_of(path);
-        let users = dockerfile::repo::copied_by(path, &root, cli.context.as_deref());
+        let copiers = repos
+            .entry(root.clone())
+            .or_insert_with(|| dockerfile::repo::Copiers::of(&root, cli.context.as_deref()));
+        let users = copiers.of_file(path);
         let shown = |p: &Path| match display(p) {
             s if s.is_empty() => ".".to_string(),
             s => s,

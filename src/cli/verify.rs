@@ -198,23 +198,25 @@ fn human(image: &str, grace: u64, a: &Analysis, m: &Measured, agree: Option<bool
         (None, None) => "zombies unknown".to_string(),
     };
     out.push_str(&format!("  measured: {stop} · {zombies}\n"));
+    // What each process does with the stop signal, where its masks could be read.
     let signal = crate::knowledge::signals::number(&m.stop_signal);
-    let disposition = match (&m.dispositions, signal) {
-        (Some(d), Some(n)) => format!(" ({}: {})", m.stop_signal, d.of(n)),
-        _ => String::new(),
+    let with_disposition = |cmd: &str, d: Option<&verify::Dispositions>| match (d, signal) {
+        (Some(d), Some(n)) => format!(
+            "{} ({}: {})",
+            crate::report::clean(cmd),
+            m.stop_signal,
+            d.of(n)
+        ),
+        _ => crate::report::clean(cmd).into_owned(),
     };
     out.push_str(&format!(
-        "  PID 1:    {}{disposition}\n",
-        crate::report::clean(&m.pid1)
+        "  PID 1:    {}\n",
+        with_disposition(&m.pid1, m.dispositions.as_ref())
     ));
     for p in m.processes.iter().skip(1) {
-        let disposition = match (&p.dispositions, signal) {
-            (Some(d), Some(n)) => format!(" ({}: {})", m.stop_signal, d.of(n)),
-            _ => String::new(),
-        };
         out.push_str(&format!(
-            "            {}{disposition}\n",
-            crate::report::clean(&p.cmd)
+            "            {}\n",
+            with_disposition(&p.cmd, p.dispositions.as_ref())
         ));
     }
     let phases: Vec<String> = m

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::dockerfile::{self, CopySrc};
 use crate::source::glob_match;
-use crate::source::SourceMap;
+use crate::source::{absolute, SourceMap};
 use crate::target::is_dockerfile_name;
 
 /// Directories never searched for Dockerfiles: VCS data, dependency trees, build output.
@@ -69,14 +69,6 @@ pub fn root_of(file: &Path) -> PathBuf {
     }
 }
 
-fn absolute(p: &Path) -> PathBuf {
-    p.canonicalize().unwrap_or_else(|_| {
-        std::env::current_dir()
-            .map(|d| d.join(p))
-            .unwrap_or_else(|_| p.to_path_buf())
-    })
-}
-
 /// The nearest ancestor (or `dir` itself) holding `.git` (a directory, or a file for
 /// worktrees and submodules).
 pub fn git_top(dir: &Path) -> Option<PathBuf> {
@@ -112,45 +104,66 @@ pub fn dockerfiles(root: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// The Dockerfiles under `root` whose build context (their directory, or `context`) holds
-/// `file` and whose target stage copies it: by name, by a glob, or in a copied directory.
-pub fn copied_by(file: &Path, root: &Path, context: Option<&Path>) -> Vec<PathBuf> {
-    let file = absolute(file);
-    dockerfiles(root)
-        .into_iter()
-        .filter(|df| {
-            let ctx = context.map_or_else(
-                || df.parent().unwrap_or(Path::new("/")).to_path_buf(),
-                absolute,
-            );
-            match file.strip_prefix(absolute(&ctx)) {
-                Ok(rel) => copies(df, &rel.to_string_lossy()),
-                Err(_) => false,
-            }
-        })
-        .collect()
+/// The Dockerfiles of a repository, each with its build context and the context paths its
+/// target stage copies: read once, asked for many files (pre-commit passes every changed one).
+pub struct Copiers {
+    dockerfiles: Vec<(PathBuf, PathBuf, Vec<String>)>,
 }
 
-/// Whether the Dockerfile's target stage copies the context path `rel`.
-fn copies(df: &Path, rel: &str) -> bool {
+impl Copiers {
+    /// Every Dockerfile under `root`; the context is `context` when given, else each
+    /// Dockerfile's directory.
+    pub fn of(root: &Path, context: Option<&Path>) -> Copiers {
+        let dockerfiles = dockerfiles(root)
+            .into_iter()
+            .map(|df| {
+                let ctx = absolute(context.unwrap_or(df.parent().unwrap_or(Path::new("/"))));
+                let sources = copy_sources(&df);
+                (df, ctx, sources)
+            })
+            .collect();
+        Copiers { dockerfiles }
+    }
+
+    /// The Dockerfiles whose build context holds `file` and whose target stage copies it: by
+    /// name, by a glob, or in a copied directory.
+    pub fn of_file(&self, file: &Path) -> Vec<PathBuf> {
+        let file = absolute(file);
+        self.dockerfiles
+            .iter()
+            .filter(|(_, ctx, sources)| match file.strip_prefix(ctx) {
+                Ok(rel) => {
+                    let rel = rel.to_string_lossy();
+                    sources.iter().any(|src| covers(src, &rel))
+                }
+                Err(_) => false,
+            })
+            .map(|(df, ..)| df.clone())
+            .collect()
+    }
+}
+
+/// The build-context paths a Dockerfile's target stage copies (none when it cannot be read).
+fn copy_sources(df: &Path) -> Vec<String> {
     let Ok(text) = std::fs::read_to_string(df) else {
-        return false;
+        return Vec::new();
     };
     let mut sources = SourceMap::default();
     let id = sources.add(df.display().to_string(), text);
     let Ok(loaded) = dockerfile::load(&sources, id, &dockerfile::Options::default()) else {
-        return false;
+        return Vec::new();
     };
     loaded
         .fs
         .copies
-        .iter()
+        .into_iter()
         .filter(|op| op.from.is_none())
-        .flat_map(|op| &op.srcs)
-        .any(|src| match src {
-            CopySrc::Path(p) => covers(p, rel),
-            CopySrc::HereDoc(_) | CopySrc::Url(_) => false,
+        .flat_map(|op| op.srcs)
+        .filter_map(|src| match src {
+            CopySrc::Path(p) => Some(p),
+            CopySrc::HereDoc(_) | CopySrc::Url(_) => None,
         })
+        .collect()
 }
 
 /// A COPY source (relative to the context) that names `rel`, a glob matching it, or a

@@ -2,10 +2,10 @@
 //! scanning, GitLab Code Quality): relative to the repository root, never a path that only
 //! means something on this machine or inside an image.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::dockerfile::repo::git_top;
-use crate::source::{FileId, Provenance, SourceMap};
+use crate::source::{absolute, FileId, Provenance, SourceMap};
 
 /// The base id SARIF consumers resolve against the checkout.
 pub const SRCROOT: &str = "%SRCROOT%";
@@ -34,6 +34,19 @@ pub enum Place {
     Stdin,
 }
 
+impl Place {
+    /// How reports name it: the relative or absolute path; `IMAGE:PATH` for a file in an
+    /// image, `IMAGE (config)` for its config.
+    pub fn name(&self) -> String {
+        match self {
+            Place::Repo(p) | Place::Outside(p) => p.clone(),
+            Place::Image { image, path } => format!("{image}:{path}"),
+            Place::ImageConfig { image } => format!("{image} (config)"),
+            Place::Stdin => crate::source::STDIN.to_string(),
+        }
+    }
+}
+
 impl Anchor {
     /// `root` as given (`--sarif-root`), else the git top level above the working directory,
     /// else the working directory.
@@ -44,7 +57,7 @@ impl Anchor {
             None => git_top(&cwd).unwrap_or_else(|| cwd.clone()),
         };
         Anchor {
-            root: real(&root),
+            root: absolute(&root),
             cwd,
         }
     }
@@ -70,7 +83,7 @@ impl Anchor {
                 image: image.clone(),
             },
             Provenance::Host => {
-                let abs = real(&self.cwd.join(&f.name));
+                let abs = absolute(&self.cwd.join(&f.name));
                 match abs.strip_prefix(&self.root) {
                     Ok(rel) => Place::Repo(slashes(rel)),
                     Err(_) => Place::Outside(abs.to_string_lossy().into_owned()),
@@ -78,24 +91,6 @@ impl Anchor {
             }
         }
     }
-}
-
-/// Symlinks resolved when the path exists (`/tmp` may be a link), `.`/`..` folded otherwise.
-fn real(p: &Path) -> PathBuf {
-    if let Ok(c) = p.canonicalize() {
-        return c;
-    }
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn slashes(rel: &Path) -> String {
@@ -126,13 +121,5 @@ mod tests {
     fn escapes_what_a_uri_path_cannot_hold() {
         assert_eq!(escape("a b/c%d.txt"), "a%20b/c%25d.txt");
         assert_eq!(escape("dir/Dockerfile"), "dir/Dockerfile");
-    }
-
-    #[test]
-    fn folds_dot_dot_in_missing_paths() {
-        assert_eq!(
-            real(Path::new("/nonexistent-x/a/../b")),
-            PathBuf::from("/nonexistent-x/b")
-        );
     }
 }

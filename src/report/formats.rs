@@ -109,9 +109,7 @@ fn location_of(anchor: &Anchor, r: &Report<'_>, span: &Span) -> Value {
     match anchor.place(r.sources, span.file) {
         Place::Repo(rel) => physical(json!({"uri": escape(&rel), "uriBaseId": SRCROOT})),
         Place::Outside(abs) => physical(json!({"uri": format!("file://{}", escape(&abs))})),
-        Place::Image { image, path } => logical(format!("{image}:{path}")),
-        Place::ImageConfig { image } => logical(format!("{image} (config)")),
-        Place::Stdin => logical(crate::source::STDIN.to_string()),
+        other => logical(other.name()),
     }
 }
 
@@ -126,17 +124,7 @@ pub(crate) fn placed_line<'r>(
     let (_, line, ..) = position(r.sources, &home);
     let text = &r.sources.get(home.file).text;
     let line_text = text.lines().nth(line - 1).unwrap_or("");
-    (place_name(anchor, r, span), line, line_text)
-}
-
-/// The path a fingerprint and a code host's report use.
-pub(crate) fn place_name(anchor: &Anchor, r: &Report<'_>, span: &Span) -> String {
-    match anchor.place(r.sources, r.placed(span).file) {
-        Place::Repo(p) | Place::Outside(p) => p,
-        Place::Image { image, path } => format!("{image}:{path}"),
-        Place::ImageConfig { image } => format!("{image} (config)"),
-        Place::Stdin => crate::source::STDIN.to_string(),
-    }
+    (anchor.place(r.sources, home.file).name(), line, line_text)
 }
 
 pub(crate) fn fingerprint(f: &Finding, path: &str, line_text: &str) -> String {

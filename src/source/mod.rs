@@ -2,7 +2,7 @@
 
 mod path;
 
-pub use path::{glob_match, join_path};
+pub use path::{absolute, glob_match, join_path};
 
 use std::ops::Range;
 use std::path::Path;

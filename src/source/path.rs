@@ -1,4 +1,7 @@
-//! Paths inside a container and COPY/ignore globs: plain string functions every layer uses.
+//! Paths inside a container and COPY/ignore globs: plain string functions every layer uses;
+//! and a host path made absolute.
+
+use std::path::{Component, Path, PathBuf};
 
 /// Join and normalise a container path (`.` and `..` clamped at the root, as the runtime does).
 pub fn join_path(base: &str, path: &str) -> String {
@@ -34,4 +37,37 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     rec(&p, &n)
+}
+
+/// A host path made absolute against the working directory: symlinks resolved when it exists
+/// (`/tmp` may be a link), `.` and `..` folded when it does not.
+pub fn absolute(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    let joined = std::env::current_dir().map_or_else(|_| p.to_path_buf(), |d| d.join(p));
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_dot_dot_in_missing_paths() {
+        assert_eq!(
+            absolute(Path::new("/nonexistent-x/a/../b")),
+            PathBuf::from("/nonexistent-x/b")
+        );
+    }
 }

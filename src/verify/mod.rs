@@ -103,7 +103,8 @@ pub struct Measured {
     pub killed: bool,
     /// PID 1's command line as the engine reports it.
     pub pid1: String,
-    /// Every process after the settle time (PID 1 first): its command line and its signal
+    /// Every process after the settle time (PID 1 first when `docker top` lists it): its
+    /// command line and its signal
     /// masks, where this machine can read them.
     pub processes: Vec<Process>,
     pub dispositions: Option<Dispositions>,
@@ -155,10 +156,10 @@ pub enum VerifyError {
     Interrupted,
 }
 
-/// Run the experiment on `image` in `daemon`. `progress` gets a line per phase.
+/// Run the experiment on the image `name` in `daemon`. `progress` gets a line per phase.
 pub fn run(
     daemon: &Daemon,
-    image: &str,
+    name: &str,
     settings: &Settings,
     progress: &dyn Fn(&str),
 ) -> Result<Measured, VerifyError> {
@@ -171,35 +172,41 @@ pub fn run(
         let mut interrupt = signal(SignalKind::interrupt());
         let mut terminate = signal(SignalKind::terminate());
         let inspect = docker
-            .inspect_image(image)
+            .inspect_image(name)
             .await
-            .map_err(|e| engine_error(&format!("inspect {image}"), &e))?;
+            .map_err(|e| engine_error(&format!("inspect {name}"), &e))?;
         let config = inspect.config.unwrap_or_default();
         let stop_signal = config
             .stop_signal
             .clone()
             .unwrap_or_else(|| "SIGTERM".into());
-        let healthcheck = config
-            .healthcheck
-            .as_ref()
-            .and_then(|h| h.test.as_ref())
-            .is_some_and(|t| t.first().is_some_and(|w| w != "NONE"));
+        let image = FromImage {
+            stop_signal,
+            healthcheck: config
+                .healthcheck
+                .as_ref()
+                .and_then(|h| h.test.as_ref())
+                .is_some_and(|t| t.first().is_some_and(|w| w != "NONE")),
+        };
         progress("creating the container (no network, 256 MiB, 256 processes)");
         let started = Instant::now();
-        let id = create(&docker, image, settings, &run_id).await?;
+        let id = create(&docker, name, settings, &run_id).await?;
         // From here on, the container is removed whatever happens, Ctrl-C included.
-        let experiment = experiment(&docker, &id, settings, healthcheck, progress, started);
+        let experiment = experiment(&docker, &id, settings, &image, progress, started);
         let result = tokio::select! {
             r = experiment => r,
             _ = received(&mut interrupt) => Err(VerifyError::Interrupted),
             _ = received(&mut terminate) => Err(VerifyError::Interrupted),
         };
         remove(&docker, &id).await;
-        result.map(|mut m| {
-            m.stop_signal = stop_signal;
-            m
-        })
+        result
     })
+}
+
+/// What the experiment takes from the image's config.
+struct FromImage {
+    stop_signal: String,
+    healthcheck: bool,
 }
 
 fn signal(kind: SignalKind) -> Option<tokio::signal::unix::Signal> {
@@ -252,7 +259,7 @@ async fn experiment(
     docker: &Docker,
     id: &str,
     s: &Settings,
-    healthcheck: bool,
+    image: &FromImage,
     progress: &dyn Fn(&str),
     started: Instant,
 ) -> Result<Measured, VerifyError> {
@@ -270,7 +277,7 @@ async fn experiment(
         .await
         .map_err(|e| engine_error("start the container", &e))?;
     phase("create and start", &mut lap);
-    settle(docker, id, s, healthcheck, progress).await?;
+    settle(docker, id, s, image.healthcheck, progress).await?;
     phase("settle", &mut lap);
 
     progress("recording PID 1 and the processes");
@@ -282,9 +289,16 @@ async fn experiment(
             code.map_or("unknown".into(), |c| c.to_string())
         )));
     }
-    let processes = top(docker, id).await;
-    let pid1 = processes.first().map(|p| p.cmd.clone()).unwrap_or_default();
-    let dispositions = host_pid.and_then(host::dispositions);
+    let mut processes = top(docker, id).await;
+    // PID 1 is the process whose host pid the engine gave: listed first, its masks read with
+    // the list.
+    let (pid1, dispositions) = match processes.iter().position(|p| p.host_pid == host_pid) {
+        Some(i) => {
+            processes[..=i].rotate_right(1);
+            (processes[0].cmd.clone(), processes[0].dispositions.clone())
+        }
+        None => (String::new(), host_pid.and_then(host::dispositions)),
+    };
     phase("inspect", &mut lap);
 
     progress("leaving two orphans to PID 1 (as a `docker exec` session does)");
@@ -310,7 +324,7 @@ async fn experiment(
     // Docker reports 128 + 9 for a container it had to SIGKILL.
     let killed = exit_code == Some(137);
     Ok(Measured {
-        stop_signal: String::new(),
+        stop_signal: image.stop_signal.clone(),
         outcome: if killed {
             StopSignal::Ignored
         } else {
