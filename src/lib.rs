@@ -146,36 +146,47 @@ pub fn analyse_dockerfile(
     })
 }
 
-/// Analyse an image: its config is the launch, its merged layers are the filesystem.
+/// Analyse an image: its config is the launch, its merged layers are the filesystem. The
+/// layers are read from the top down; the pipeline runs on each partial view until every path
+/// the launch chain looked up is settled (or the base is in), and its last run is the answer.
 pub fn analyse_image(
     name: &str,
     target: &image::ImageTarget,
     opts: &image::Options,
     settings: &config::Settings,
 ) -> Result<Analysis> {
-    let loaded = image::load(target, name, opts).map_err(|source| Error::Image {
+    let failed = |source| Error::Image {
         image: name.to_string(),
         source,
-    })?;
-    let info = report::ImageInfo {
-        source: loaded.kind,
-        platform: loaded.platform.clone(),
-        manifest_digest: loaded.manifest_digest.clone(),
-        stats: Default::default(),
     };
-    let mut sources = SourceMap::default();
-    let container = image::container(loaded, &mut sources);
-    let (chain, verdict, findings) = judge(&container, &mut sources, None, settings);
-    let stats = container.files.stats();
-    Ok(Analysis {
-        name: name.to_string(),
-        stage: None,
-        image: Some(report::ImageInfo { stats, ..info }),
-        verdict,
-        sources,
-        container,
-        chain,
-        findings,
-        home: None,
-    })
+    let mut reading = image::open(target, name, opts).map_err(failed)?;
+    let mut unread = Vec::new();
+    loop {
+        let loaded = reading.next(&unread).map_err(failed)?;
+        let complete = loaded.complete();
+        let info = report::ImageInfo {
+            source: loaded.kind,
+            platform: loaded.platform.clone(),
+            manifest_digest: loaded.manifest_digest.clone(),
+            stats: Default::default(),
+        };
+        let mut sources = SourceMap::default();
+        let container = image::container(loaded, &mut sources);
+        let (chain, verdict, findings) = judge(&container, &mut sources, None, settings);
+        unread = container.files.unread();
+        if complete || unread.is_empty() {
+            let stats = container.files.stats();
+            return Ok(Analysis {
+                name: name.to_string(),
+                stage: None,
+                image: Some(report::ImageInfo { stats, ..info }),
+                verdict,
+                sources,
+                container,
+                chain,
+                findings,
+                home: None,
+            });
+        }
+    }
 }

@@ -137,6 +137,18 @@ pub trait FileView {
     fn stats(&self) -> Option<Stats> {
         None
     }
+
+    /// Image mode, layers read from the top down: the paths looked up so far whose answer
+    /// depends on a layer not read yet. Empty when every answer given is final.
+    fn unread(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Image mode: what the image's `/bin/sh` is, asked when the launch runs `sh` (the
+    /// container's own [`ShellChoice`] may have left it unread).
+    fn shell(&self) -> Option<ShellChoice> {
+        None
+    }
 }
 
 pub struct Container {
@@ -216,13 +228,49 @@ impl Container {
 }
 
 /// Image mode: how much reading the image took.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Stats {
     pub layers: usize,
     pub stored_bytes: u64,
     pub tar_bytes: u64,
     pub files: usize,
     pub rereads: usize,
+    /// How each layer was read, base first (empty where the image is not layered).
+    pub reads: Vec<LayerRead>,
+}
+
+impl Stats {
+    /// Layers left unread because the ones above settle the answer.
+    pub fn skipped(&self) -> usize {
+        self.reads
+            .iter()
+            .filter(|r| r.how == ReadHow::Skipped)
+            .count()
+    }
+}
+
+/// How one layer was read.
+#[derive(Debug, Clone)]
+pub struct LayerRead {
+    pub digest: String,
+    pub how: ReadHow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadHow {
+    /// Streamed whole and applied.
+    Full,
+    /// Not read: the layers above settle every path the launch chain looks up.
+    Skipped,
+}
+
+impl ReadHow {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReadHow::Full => "full",
+            ReadHow::Skipped => "skipped",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ const IMAGES: &[(&str, &[&str])] = &[
     ("bash-exec-handler", &["IL104"]),
     ("python-nohandler", &["IL302"]),
     ("python-handler", &[]),
+    ("static-on-top", &[]),
 ];
 
 fn initlint(args: &[&str], envs: &[(&str, &Path)]) -> Output {
@@ -83,7 +84,7 @@ fn codes(v: &Value) -> Vec<String> {
 struct Registry {
     child: Child,
     port: u16,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Registry {
@@ -130,11 +131,7 @@ impl Registry {
             assert!(Instant::now() < deadline, "docker-registry did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Registry {
-            child,
-            port,
-            _dir: dir,
-        }
+        Registry { child, port, dir }
     }
 
     fn push(&self, source: &str, name: &str, extra: &[&str]) -> String {
@@ -198,6 +195,82 @@ fn every_source_gives_the_same_findings_for_the_same_image() {
             );
         }
     }
+}
+
+/// How each layer was read, base first.
+fn reads(v: &Value) -> Vec<String> {
+    v["target"]["layer_reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["read"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn lower_layers_are_read_only_when_they_can_change_the_answer() {
+    let fx = fixtures();
+    let mut skipped = Vec::new();
+    for (name, _) in IMAGES {
+        let target = format!(
+            "docker-archive:{}",
+            fx.join(format!("{name}.tar")).display()
+        );
+        let top_down = json_of(&target, &[], &[]);
+        let all = json_of(&target, &["--all-layers"], &[]);
+        // The answer is the one every layer gives.
+        assert_eq!(findings(&top_down), findings(&all), "{name}");
+        assert_eq!(top_down["verdict"], all["verdict"], "{name}");
+        assert_eq!(top_down["chain"], all["chain"], "{name}");
+        assert!(reads(&all).iter().all(|r| r == "full"), "{name}: {all:#}");
+        if top_down["target"]["layers_skipped"] != 0 {
+            skipped.push(*name);
+        }
+    }
+    // A static server in the top layer, and an entrypoint the top layer whites out: the base
+    // cannot change either. An entrypoint script needs the base's /bin/sh.
+    assert_eq!(skipped, ["deleted-entrypoint", "static-on-top"]);
+    let v = json_of(
+        &format!("docker-archive:{}", fx.join("static-on-top.tar").display()),
+        &[],
+        &[],
+    );
+    assert_eq!(reads(&v), ["skipped", "full"]);
+    assert_eq!(v["target"]["shell"]["kind"], "not read");
+    let v = json_of(
+        &format!("docker-archive:{}", fx.join("script-no-exec.tar").display()),
+        &[],
+        &[],
+    );
+    assert_eq!(reads(&v), ["full", "full"]);
+}
+
+#[test]
+fn a_skipped_layer_need_not_even_exist() {
+    let fx = fixtures();
+    let registry = Registry::start(None);
+    let layout = format!("oci:{}:static-on-top", fx.join("oci").display());
+    let pushed = registry.push(&layout, "static-on-top:latest", &[]);
+    let v = json_of(&pushed, &[], &[]);
+    let base = v["target"]["layer_reads"][0]["digest"].as_str().unwrap();
+    let hex = base.strip_prefix("sha256:").unwrap();
+    // The registry loses the base layer's blob: the answer does not depend on it.
+    let blob = registry
+        .dir
+        .path()
+        .join("data/docker/registry/v2/blobs/sha256")
+        .join(&hex[..2])
+        .join(hex)
+        .join("data");
+    std::fs::remove_file(&blob).unwrap();
+    let again = json_of(&pushed, &[], &[]);
+    assert_eq!(findings(&again), findings(&v));
+    assert_eq!(reads(&again), ["skipped", "full"]);
+    // Asked to read every layer, the missing one is an error naming it.
+    let out = initlint(&["--all-layers", &pushed], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("layer 1/2"), "{stderr}");
 }
 
 #[test]

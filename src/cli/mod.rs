@@ -128,6 +128,13 @@ pub struct Cli {
     #[arg(long = "image-config", value_name = "FILE")]
     pub image_config: Option<PathBuf>,
 
+    /// Image mode: read every layer. By default layers are read from the top down and the
+    /// lower ones are skipped once the layers above settle every path the launch chain looks
+    /// up (they cannot change the answer); with this, every layer is read and its digest
+    /// checked, and a broken lower layer is an error.
+    #[arg(long = "all-layers")]
+    pub all_layers: bool,
+
     /// Image mode: stop reading a layer that expands beyond this many bytes (decompression
     /// bombs). Default 32 GiB.
     #[arg(long = "max-layer-size", value_name = "BYTES")]

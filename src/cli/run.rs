@@ -332,6 +332,7 @@ fn image_options(cli: &Cli, target: &image::ImageTarget) -> image::Options {
     }
     opts.insecure_registries = cli.insecure_registries.clone();
     opts.config = cli.image_config.clone();
+    opts.all_layers = cli.all_layers;
     if let Some(bytes) = cli.max_image_size {
         opts.limits.max_image_bytes = bytes;
     }

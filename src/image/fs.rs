@@ -2,7 +2,7 @@
 //! and paths resolved the way the runtime resolves them — symlinks followed *inside* the
 //! image root (absolute targets and `..` clamped to it), loops detected.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use super::layer::{split, Change, Entry, Kind, LayerIndex};
@@ -38,34 +38,56 @@ pub struct Node {
 #[derive(Debug, Default)]
 pub struct Tree {
     nodes: BTreeMap<String, Node>,
+    /// The lowest layer applied. Above 0 the tree is partial: the layers below are unread,
+    /// so what is absent here may be present there, and a path placed here may land
+    /// elsewhere once a lower layer turns one of its parents into a symlink.
+    floor: usize,
+    /// Partial trees: paths a layer read whited out (their absence is certain).
+    gone: HashSet<String>,
+    /// Partial trees: directories a layer read made opaque (nothing of theirs comes from below).
+    sealed: HashSet<String>,
+    /// Partial trees: paths placed under a parent the layers read do not have, or hard links
+    /// to files they do not have. Resolving through one depends on the unread layers.
+    unsure: HashSet<String>,
 }
 
 /// The outcome of resolving a path.
 #[derive(Debug)]
 pub enum Resolved<'a> {
-    Found { path: String, node: &'a Node },
-    Missing { path: String, why: String },
+    Found {
+        path: String,
+        node: &'a Node,
+    },
+    Missing {
+        path: String,
+        why: String,
+    },
+    /// A partial tree cannot tell: the answer depends on what the unread layers hold at `path`.
+    Unknown {
+        path: String,
+    },
 }
 
 impl Tree {
+    /// A tree of the layers from `floor` up, the ones below unread.
+    pub fn partial(floor: usize) -> Self {
+        Tree {
+            floor,
+            ..Default::default()
+        }
+    }
+
+    /// Whether every layer is in (no answer depends on an unread layer).
+    pub fn complete(&self) -> bool {
+        self.floor == 0
+    }
+
     /// Apply one layer on top of what is there. Whiteouts hide only lower layers, so they are
     /// applied before the layer's own entries.
     pub fn apply(&mut self, layer: usize, idx: LayerIndex) -> Result<(), String> {
         // Two passes over the one list (not a partition into two more: with a million
         // entries, that would hold the layer's entries twice).
-        for change in &idx.changes {
-            match change {
-                Change::Whiteout(path) => {
-                    let path = self.parent_resolved(path);
-                    self.remove_tree(&path, true);
-                }
-                Change::Opaque(dir) => {
-                    let dir = self.parent_resolved(dir);
-                    self.remove_tree(&dir, false);
-                }
-                Change::Add(_) => {}
-            }
-        }
+        self.whiteouts(&idx.changes);
         for change in idx.changes {
             if let Change::Add(entry) = change {
                 self.add(layer, entry)?;
@@ -74,8 +96,47 @@ impl Tree {
         Ok(())
     }
 
+    /// [`Tree::apply`] for a layer whose index is kept for a later, deeper tree.
+    pub fn apply_copy(&mut self, layer: usize, idx: &LayerIndex) -> Result<(), String> {
+        self.whiteouts(&idx.changes);
+        for change in &idx.changes {
+            if let Change::Add(entry) = change {
+                self.add(layer, entry.clone())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn whiteouts(&mut self, changes: &[Change]) {
+        for change in changes {
+            match change {
+                Change::Whiteout(path) => {
+                    let path = self.parent_resolved(path);
+                    self.remove_tree(&path, true);
+                    if !self.complete() {
+                        self.gone.insert(path);
+                    }
+                }
+                Change::Opaque(dir) => {
+                    let dir = self.parent_resolved(dir);
+                    self.remove_tree(&dir, false);
+                    if !self.complete() {
+                        self.sealed.insert(dir);
+                    }
+                }
+                Change::Add(_) => {}
+            }
+        }
+    }
+
     fn add(&mut self, layer: usize, entry: Entry) -> Result<(), String> {
         let path = self.parent_resolved(&entry.path);
+        if !self.complete() {
+            match self.has_parent(&path) {
+                true => self.unsure.remove(&path),
+                false => self.unsure.insert(path.clone()),
+            };
+        }
         let kind = match entry.kind {
             Kind::File {
                 size,
@@ -104,6 +165,20 @@ impl Tree {
                         }
                         n.layer = layer;
                         self.replace(path, n);
+                        return Ok(());
+                    }
+                    // The target is in a layer not read yet: whatever resolves through this
+                    // path waits for that layer.
+                    None if !self.complete() => {
+                        self.unsure.insert(path.clone());
+                        self.replace(
+                            path,
+                            Node {
+                                kind: NodeKind::Special,
+                                mode: entry.mode,
+                                layer,
+                            },
+                        );
                         return Ok(());
                     }
                     None => {
@@ -169,7 +244,21 @@ impl Tree {
             Resolved::Found { path: d, .. } | Resolved::Missing { path: d, .. } => {
                 super::layer::join(&d, base)
             }
+            // Placed as written; `add` marks it unsure.
+            Resolved::Unknown { .. } => path.to_string(),
         }
+    }
+
+    /// Whether the directory `path` is in lives in the tree as a directory (or is the root).
+    fn has_parent(&self, path: &str) -> bool {
+        let (dir, _) = split(path);
+        dir == "/" || matches!(self.nodes.get(dir).map(|n| &n.kind), Some(NodeKind::Dir))
+    }
+
+    /// Partial trees: an absence at `here` that the unread layers cannot undo (whited out, or
+    /// in an opaque directory).
+    fn surely_absent(&self, here: &str) -> bool {
+        self.complete() || self.gone.contains(here) || self.sealed.contains(split(here).0)
     }
 
     fn has_children(&self, path: &str) -> bool {
@@ -192,7 +281,12 @@ impl Tree {
             }
             cur.push(part);
             let here = format!("/{}", cur.join("/"));
-            match self.nodes.get(&here).map(|n| &n.kind) {
+            let node = self.nodes.get(&here);
+            if node.is_some() && self.unsure.contains(&here) {
+                return Resolved::Unknown { path: here };
+            }
+            match node.map(|n| &n.kind) {
+                None if !self.surely_absent(&here) => return Resolved::Unknown { path: here },
                 Some(NodeKind::Symlink(target)) => {
                     hops += 1;
                     if hops > MAX_HOPS {
@@ -413,5 +507,90 @@ mod tests {
             )
             .unwrap_err();
         assert!(err.contains("does not exist"), "{err}");
+    }
+
+    fn dir(path: &str) -> Change {
+        Change::Add(Entry {
+            path: path.into(),
+            kind: Kind::Dir,
+            mode: 0o755,
+        })
+    }
+
+    fn partial(floor: usize, layers: Vec<Vec<Change>>) -> Tree {
+        let mut t = Tree::partial(floor);
+        for (i, changes) in layers.into_iter().enumerate() {
+            let idx = LayerIndex {
+                changes,
+                ..Default::default()
+            };
+            t.apply_copy(floor + i, &idx).unwrap();
+        }
+        t
+    }
+
+    fn unknown_at(t: &Tree, path: &str) -> String {
+        match t.resolve(path) {
+            Resolved::Unknown { path } => path,
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_partial_tree_tells_settled_paths_from_ones_a_lower_layer_may_change() {
+        let t = partial(
+            3,
+            vec![vec![
+                dir("/app"),
+                file("/app/run", "r"),
+                link("/app/sh", "/bin/sh"),
+                Change::Whiteout("/app/old".into()),
+                Change::Opaque("/srv".into()),
+                dir("/srv"),
+            ]],
+        );
+        assert_eq!(body(&t, "/app/run"), "r");
+        // Whited out, or in a directory made opaque: no lower layer can bring it back.
+        assert!(matches!(t.resolve("/app/old"), Resolved::Missing { .. }));
+        assert!(matches!(t.resolve("/srv/x"), Resolved::Missing { .. }));
+        // Not written here: a lower layer may have it.
+        assert_eq!(unknown_at(&t, "/app/other"), "/app/other");
+        assert_eq!(unknown_at(&t, "/app/sh"), "/bin");
+        // A file replaces whatever a lower layer had below its path.
+        assert!(matches!(t.resolve("/app/run/x"), Resolved::Missing { .. }));
+    }
+
+    #[test]
+    fn a_path_placed_under_an_unread_parent_is_not_settled() {
+        // A lower layer may make /usr/local a symlink: /usr/local/bin/x then lands elsewhere.
+        let t = partial(1, vec![vec![file("/usr/local/bin/x", "x")]]);
+        assert_eq!(unknown_at(&t, "/usr/local/bin/x"), "/usr");
+        let t = partial(
+            1,
+            vec![vec![
+                dir("/usr"),
+                dir("/usr/local"),
+                dir("/usr/local/bin"),
+                file("/usr/local/bin/x", "x"),
+            ]],
+        );
+        assert_eq!(body(&t, "/usr/local/bin/x"), "x");
+        // The same layers from the base: nothing is unknown.
+        let full = tree(vec![vec![file("/usr/local/bin/x", "x")]]);
+        assert_eq!(body(&full, "/usr/local/bin/x"), "x");
+        assert!(matches!(full.resolve("/nope"), Resolved::Missing { .. }));
+    }
+
+    #[test]
+    fn a_hard_link_to_an_unread_layer_waits_for_it() {
+        let t = partial(
+            2,
+            vec![vec![Change::Add(Entry {
+                path: "/sh".into(),
+                kind: Kind::Hardlink("/busybox".into()),
+                mode: 0,
+            })]],
+        );
+        assert_eq!(unknown_at(&t, "/sh"), "/sh");
     }
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod daemon;
 pub mod fs;
 pub mod layer;
+pub mod reading;
 pub mod reference;
 pub mod registry;
 pub mod rootfs;
@@ -19,8 +20,7 @@ pub mod store;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -30,6 +30,7 @@ use crate::source::{FileId, Provenance, SourceMap, Text, TextMap};
 use config::ImageConfig;
 use fs::{NodeKind, Resolved, Tree};
 use layer::{Change, Expect, Kind, LayerIndex, Limits, Want};
+use reading::Reading;
 use store::{ArchiveBlobs, Blobs, LayoutBlobs, Platform};
 
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +151,9 @@ pub struct Options {
     pub image_sources: Vec<ImageSource>,
     /// Registry pulls: the deadline for the whole pull.
     pub network_timeout: std::time::Duration,
+    /// Read every layer, even those below the ones that settle the answer: every layer's
+    /// digest is checked and its problems reported.
+    pub all_layers: bool,
 }
 
 impl Default for Options {
@@ -166,6 +170,7 @@ impl Default for Options {
                 ImageSource::Remote,
             ],
             network_timeout: std::time::Duration::from_secs(600),
+            all_layers: false,
         }
     }
 }
@@ -180,6 +185,13 @@ pub struct Image {
     pub manifest_digest: Option<String>,
     pub config: ImageConfig,
     pub view: ImageView,
+}
+
+impl Image {
+    /// Whether every layer is in: no answer from it depends on a layer not read.
+    pub fn complete(&self) -> bool {
+        self.view.tree.complete()
+    }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -197,9 +209,10 @@ fn short(digest: &str) -> String {
 }
 
 /// Open and read an image.
-pub fn load(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Image, ImageError> {
+/// Open an image and start reading it; [`Reading::next`] gives what its layers show.
+pub fn open(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Reading, ImageError> {
     let (blobs, m): (Arc<dyn Blobs>, Manifested) = match target {
-        ImageTarget::Rootfs { dir } => return rootfs::load(dir, shown, opts),
+        ImageTarget::Rootfs { dir } => return rootfs::load(dir, shown, opts).map(Reading::whole),
         ImageTarget::DockerArchive { path, tag } if store::is_compressed(path) => {
             let source = Arc::new(saved::CompressedFile(path.clone()));
             return saved::load(
@@ -209,7 +222,8 @@ pub fn load(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Image, 
                 target.kind(),
                 shown,
                 fresh(opts),
-            );
+            )
+            .map(Reading::whole);
         }
         ImageTarget::DockerArchive { path, tag } => {
             let a = ArchiveBlobs::open_archive(path)?;
@@ -245,15 +259,21 @@ pub fn load(target: &ImageTarget, shown: &str, opts: &Options) -> Result<Image, 
             (Arc::new(b), m)
         }
         ImageTarget::Registry(r) => registry::pull(r, opts, shown)?,
-        ImageTarget::Daemon { engine, name } => return daemon::load(*engine, name, shown, opts),
+        ImageTarget::Daemon { engine, name } => {
+            return daemon::load(*engine, name, shown, opts).map(Reading::whole)
+        }
         ImageTarget::Bare { reference, written } => {
             return bare(reference, written, shown, opts);
         }
     };
-    let want = want_for(&m.config);
-    let limits = fresh(opts);
-    let indexes = index_all(&*blobs, &m.layers, &want, &limits, opts.progress)?;
-    assemble(shown, target.kind(), m, blobs, indexes, limits)
+    Ok(Reading::start(
+        shown,
+        target.kind(),
+        m,
+        blobs,
+        fresh(opts),
+        opts,
+    ))
 }
 
 /// A bare reference: each source in `--image-src` order; the first that has the image reads
@@ -263,7 +283,7 @@ fn bare(
     written: &str,
     shown: &str,
     opts: &Options,
-) -> Result<Image, ImageError> {
+) -> Result<Reading, ImageError> {
     let mut tried = Vec::new();
     for source in &opts.image_sources {
         match source {
@@ -276,14 +296,18 @@ fn bare(
                     }
                 };
                 match daemon.config(written) {
-                    Ok(Some(config)) => return daemon.load(written, &config, shown, opts),
+                    Ok(Some(config)) => {
+                        return daemon
+                            .load(written, &config, shown, opts)
+                            .map(Reading::whole)
+                    }
                     Ok(None) => tried.push(format!("{} has no image {written}", engine.kind())),
                     Err(m) => tried.push(m),
                 }
             }
             ImageSource::Remote => {
                 let target = ImageTarget::Registry(reference.clone());
-                return load(&target, shown, opts).map_err(|e| {
+                return open(&target, shown, opts).map_err(|e| {
                     if tried.is_empty() {
                         return e;
                     }
@@ -386,76 +410,6 @@ pub fn want_for(config: &ImageConfig) -> Want {
     want
 }
 
-/// Index every layer; several at a time, each on its own thread (decompression is the cost).
-fn index_all(
-    blobs: &dyn Blobs,
-    layers: &[LayerRef],
-    want: &Want,
-    limits: &Limits,
-    progress: bool,
-) -> Result<Vec<LayerIndex>, ImageError> {
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(layers.len())
-        .clamp(1, 4);
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<LayerIndex, ImageError>>>> =
-        Mutex::new((0..layers.len()).map(|_| None).collect());
-    let bar = registry::progress_bar(progress, layers.iter().filter_map(|l| l.size).sum());
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(l) = layers.get(i) else { break };
-        let name = layer_name(layers, i);
-        let r = blobs
-            .open(&l.locator)
-            .map_err(|e| ImageError::Layer {
-                layer: name.clone(),
-                message: format!("the manifest names this blob but it cannot be read: {e}"),
-            })
-            .and_then(|blob| {
-                let blob = registry::Progress::wrap(blob, bar.as_ref());
-                layer::index(blob, &name, &l.expect, want, limits.clone())
-            });
-        let failed = r.is_err();
-        if let Ok(mut all) = results.lock() {
-            all[i] = Some(r);
-        }
-        if failed {
-            // Stop handing out work; the first error is reported.
-            next.store(usize::MAX / 2, Ordering::Relaxed);
-        }
-    };
-    if workers == 1 {
-        // One layer (or one core): no thread to start.
-        work();
-    } else {
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(work);
-            }
-        });
-    }
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let all = results
-        .into_inner()
-        .map_err(|_| ImageError::Part("a layer reader panicked".into()))?;
-    let mut out = Vec::with_capacity(all.len());
-    for (i, r) in all.into_iter().enumerate() {
-        match r {
-            Some(r) => out.push(r?),
-            None => {
-                return Err(ImageError::Part(format!(
-                    "{} was not read",
-                    layer_name(layers, i)
-                )))
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// How to get the bytes of a file the first pass did not keep.
 pub enum Reread {
     Blobs {
@@ -473,6 +427,9 @@ pub struct ImageView {
     pub stats: RefCell<Stats>,
     /// Texts already in the source map, by path, so a file is added once.
     texts: RefCell<HashMap<String, FileId>>,
+    /// Paths looked up whose answer depends on layers not read yet (a partial tree).
+    unread: RefCell<Vec<String>>,
+    shell: std::cell::OnceCell<ShellChoice>,
     /// The image as the user named it, for the origin of those texts.
     image: String,
 }
@@ -484,8 +441,22 @@ impl ImageView {
             reread,
             stats: RefCell::new(stats),
             texts: RefCell::new(HashMap::new()),
+            unread: RefCell::new(Vec::new()),
+            shell: std::cell::OnceCell::new(),
             image: String::new(),
         }
+    }
+
+    /// Resolve in the tree, noting where a partial tree could not tell.
+    fn resolve(&self, path: &str) -> Resolved<'_> {
+        let r = self.tree.resolve(path);
+        if let Resolved::Unknown { path } = &r {
+            let mut unread = self.unread.borrow_mut();
+            if !unread.contains(path) {
+                unread.push(path.clone());
+            }
+        }
+        r
     }
 
     fn layer_label(&self, i: usize) -> String {
@@ -623,10 +594,28 @@ impl ImageView {
         }))
     }
 
-    /// Identify `/bin/sh` from the image's real file.
+    /// Identify `/bin/sh` from the image's real file (once: it may cost a layer re-read).
     pub fn shell(&self) -> ShellChoice {
-        let (kind, basis) = match self.tree.resolve("/bin/sh") {
-            Resolved::Missing { why, .. } => (
+        self.shell.get_or_init(|| self.identify_shell()).clone()
+    }
+
+    /// What `/bin/sh` is, for the container: identified now, unless the layers read so far
+    /// cannot tell — then it is left to the launch chain, which asks only if it runs a shell
+    /// (an exec-form static binary never does, and its image's base layer need not be read).
+    fn shell_for_container(&self) -> ShellChoice {
+        match self.tree.resolve("/bin/sh") {
+            Resolved::Unknown { .. } => ShellChoice {
+                kind: ShellKind::Other("not read".into()),
+                basis: "/bin/sh is in a lower layer, not read: the launch never runs it".into(),
+                assumed: true,
+            },
+            _ => self.shell(),
+        }
+    }
+
+    fn identify_shell(&self) -> ShellChoice {
+        let (kind, basis) = match self.resolve("/bin/sh") {
+            Resolved::Missing { why, .. } | Resolved::Unknown { path: why } => (
                 ShellKind::Absent,
                 format!("the image has no /bin/sh ({why})"),
             ),
@@ -689,11 +678,19 @@ fn as_text(b: &[u8]) -> Option<&str> {
 
 impl FileView for ImageView {
     fn stats(&self) -> Option<Stats> {
-        Some(*self.stats.borrow())
+        Some(self.stats.borrow().clone())
+    }
+
+    fn unread(&self) -> Vec<String> {
+        self.unread.borrow().clone()
+    }
+
+    fn shell(&self) -> Option<ShellChoice> {
+        Some(ImageView::shell(self))
     }
 
     fn binary(&self, path: &str) -> Option<Result<Arc<[u8]>, String>> {
-        let Resolved::Found { node, .. } = self.tree.resolve(path) else {
+        let Resolved::Found { node, .. } = self.resolve(path) else {
             return None;
         };
         let NodeKind::File {
@@ -719,8 +716,8 @@ impl FileView for ImageView {
     }
 
     fn lookup(&self, path: &str, sources: &mut SourceMap) -> Lookup {
-        match self.tree.resolve(path) {
-            Resolved::Missing { why, .. } => Lookup::Missing {
+        match self.resolve(path) {
+            Resolved::Missing { why, .. } | Resolved::Unknown { path: why } => Lookup::Missing {
                 why,
                 origin: Origin::Default,
             },
@@ -765,7 +762,7 @@ pub fn container(mut image: Image, sources: &mut SourceMap) -> Container {
         provenance,
         sources,
     );
-    let shell = image.view.shell();
+    let shell = image.view.shell_for_container();
     let workdir = rendered
         .workdir
         .as_ref()

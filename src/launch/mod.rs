@@ -375,7 +375,10 @@ impl Builder<'_> {
     fn shell(&mut self, argv: &[Arg], base: &str, pid1: Place, at: Option<Span>) -> bool {
         let (kind, basis) = match shell::explicit_kind(base) {
             Some(k) => (k.clone(), format!("{} named explicitly", k.name())),
-            None => (self.c.shell.kind.clone(), self.c.shell.basis.clone()),
+            None => {
+                let sh = self.c.files.shell().unwrap_or_else(|| self.c.shell.clone());
+                (sh.kind, sh.basis)
+            }
         };
         let mut i = 1;
         let mut has_c = false;

@@ -103,10 +103,16 @@ fn header(out: &mut String, r: &Report<'_>, style: &Style) {
     }
     if let Some(img) = r.image {
         let mut line = format!("{} {}", img.source, clean(&img.platform));
-        if let Some(st) = img.stats.filter(|s| s.layers > 0) {
+        if let Some(st) = img.stats.as_ref().filter(|s| s.layers > 0) {
+            line.push_str(&format!(", {} layer(s)", st.layers));
+            let skipped = st.skipped();
+            if skipped > 0 {
+                line.push_str(&format!(
+                    ", the lower {skipped} skipped (they cannot change the answer)"
+                ));
+            }
             line.push_str(&format!(
-                ", {} layer(s), {} stored, {} unpacked",
-                st.layers,
+                ", {} stored, {} unpacked",
                 bytes(st.stored_bytes),
                 bytes(st.tar_bytes)
             ));

@@ -19,7 +19,12 @@ pub fn render(r: &Report<'_>) -> Value {
             "stop_signal": c.stop_signal_name(),
         }),
         Some(img) => {
-            let st = img.stats.unwrap_or_default();
+            let st = img.stats.clone().unwrap_or_default();
+            let reads: Vec<Value> = st
+                .reads
+                .iter()
+                .map(|r| json!({"digest": r.digest, "read": r.how.name()}))
+                .collect();
             json!({
                 "kind": "image",
                 "path": r.target,
@@ -30,6 +35,8 @@ pub fn render(r: &Report<'_>) -> Value {
                 "stored_bytes": st.stored_bytes,
                 "uncompressed_bytes": st.tar_bytes,
                 "layer_rereads": st.rereads,
+                "layers_skipped": st.skipped(),
+                "layer_reads": reads,
                 "shell": shell,
                 "stop_signal": c.stop_signal_name(),
             })

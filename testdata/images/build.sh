@@ -323,6 +323,13 @@ new static-stripped; busybox_base static-stripped
 cp "$work/bin/handler-stripped" "$(root static-stripped)/app/handler"; commit static-stripped
 config static-stripped --config.entrypoint /app/handler
 
+# 6. layers read from the top: the static server in the top layer settles every lookup
+# there, so the base layer (with the shell) is never read.
+new static-on-top; busybox_base static-on-top; commit static-on-top
+mkdir -p "$(root static-on-top)/srv"
+cp "$work/bin/handler" "$(root static-on-top)/srv/server"; commit static-on-top
+config static-on-top --config.entrypoint /srv/server
+
 if [ "$have_go" = 1 ]; then
   new go-server; debian_base go-server
   cp "$work/bin/go-server" "$(root go-server)/app/server"; commit go-server

@@ -1,0 +1,371 @@
+//! Layers read from the top down, stopping as soon as the layers below cannot change the
+//! answer.
+//!
+//! The launch chain looks up a few dozen paths. Once every path it looked up is settled by
+//! the layers read so far — found there, whited out, or under a directory they made opaque —
+//! a lower layer cannot change what it finds, and is never inflated (nor, from a registry,
+//! downloaded). Worker threads stream layers top first; the caller judges each partial view
+//! and says which paths it could not settle ([`crate::model::FileView::unread`]); the
+//! reading goes down to the next layer that writes one of them, or to the base.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::Arc;
+
+use indicatif::ProgressBar;
+
+use super::config::ImageConfig;
+use super::fs::Tree;
+use super::layer::{self, Change, LayerIndex, Limits, Want};
+use super::store::Blobs;
+use super::{layer_name, registry, Image, ImageError, ImageView, LayerRef, Manifested, Reread};
+use crate::model::{LayerRead, ReadHow, Stats};
+
+type Indexed = (usize, Result<LayerIndex, ImageError>);
+
+/// An image whose layers are being read.
+pub struct Reading {
+    shown: String,
+    kind: &'static str,
+    manifest_digest: Option<String>,
+    config: ImageConfig,
+    layers: Vec<LayerRef>,
+    blobs: Arc<dyn Blobs>,
+    limits: Limits,
+    /// Read every layer before the first view (`--all-layers`).
+    all: bool,
+    state: State,
+}
+
+enum State {
+    /// An image read in one pass (a `docker save` stream): the whole of it, once.
+    Whole(Option<Box<Image>>),
+    Layered(Layered),
+}
+
+struct Layered {
+    rx: Receiver<Indexed>,
+    got: Vec<Option<Result<LayerIndex, ImageError>>>,
+    /// The lowest layer in the last view (`layers.len()` before the first).
+    floor: usize,
+    /// Tells the workers to stop: set once the answer is settled, or on drop.
+    stop: Arc<AtomicBool>,
+    bar: Option<ProgressBar>,
+}
+
+impl Drop for Layered {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Reading {
+    /// An image read in one pass elsewhere.
+    pub fn whole(image: Image) -> Self {
+        Reading {
+            shown: image.name.clone(),
+            kind: image.kind,
+            manifest_digest: None,
+            config: ImageConfig::default(),
+            layers: Vec::new(),
+            blobs: Arc::new(super::store::NoBlobs),
+            limits: Limits::default(),
+            all: true,
+            state: State::Whole(Some(Box::new(image))),
+        }
+    }
+
+    /// Start reading `m`'s layers from `blobs`, top first.
+    pub fn start(
+        shown: &str,
+        kind: &'static str,
+        m: Manifested,
+        blobs: Arc<dyn Blobs>,
+        limits: Limits,
+        opts: &super::Options,
+    ) -> Self {
+        let want = super::want_for(&m.config);
+        let stop = Arc::new(AtomicBool::new(false));
+        let bar =
+            registry::progress_bar(opts.progress, m.layers.iter().filter_map(|l| l.size).sum());
+        let rx = spawn_workers(&blobs, &m.layers, want, &limits, &stop, bar.clone());
+        Reading {
+            shown: shown.to_string(),
+            kind,
+            manifest_digest: m.manifest_digest,
+            config: m.config,
+            blobs,
+            limits,
+            all: opts.all_layers,
+            state: State::Layered(Layered {
+                rx,
+                got: m.layers.iter().map(|_| None).collect(),
+                floor: m.layers.len(),
+                stop,
+                bar,
+            }),
+            layers: m.layers,
+        }
+    }
+
+    /// The image as the layers read so far show it. The first call gives the top layer; each
+    /// later one goes down to the next layer that writes one of the `unread` paths the
+    /// caller's last view could not settle, or to the base (then the view is complete).
+    pub fn next(&mut self, unread: &[String]) -> Result<Image, ImageError> {
+        let layered = match &mut self.state {
+            State::Whole(image) => {
+                return image.take().map(|i| *i).ok_or_else(|| {
+                    ImageError::Part("internal: the image was already given".into())
+                })
+            }
+            State::Layered(l) => l,
+        };
+        let first = layered.floor == self.layers.len();
+        while let Some(i) = layered.floor.checked_sub(1) {
+            let idx = layered.wait(i, &self.layers)?;
+            let matters = first || touches(idx, unread);
+            layered.floor = i;
+            if i == 0 || (matters && !self.all) {
+                break;
+            }
+        }
+        if layered.floor == 0 {
+            layered.stop.store(true, Ordering::Relaxed);
+            if let Some(b) = layered.bar.take() {
+                b.finish_and_clear();
+            }
+        }
+        self.view()
+    }
+
+    /// The tree of the layers from the floor up, as an image.
+    fn view(&mut self) -> Result<Image, ImageError> {
+        let State::Layered(layered) = &mut self.state else {
+            return Err(ImageError::Part("internal: not a layered image".into()));
+        };
+        let floor = layered.floor;
+        let mut tree = Tree::partial(floor);
+        let mut stats = Stats {
+            layers: self.layers.len(),
+            ..Default::default()
+        };
+        for (i, l) in self.layers.iter().enumerate() {
+            let how = if i < floor {
+                ReadHow::Skipped
+            } else {
+                ReadHow::Full
+            };
+            stats.reads.push(LayerRead {
+                digest: l.digest.clone(),
+                how,
+            });
+        }
+        for i in floor..self.layers.len() {
+            let slot = &mut layered.got[i];
+            // The last view (the base is in) takes the indexes: no later tree needs them.
+            let applied = match (floor, slot) {
+                (0, slot) => match slot.take() {
+                    Some(Ok(idx)) => {
+                        count(&mut stats, &idx);
+                        tree.apply(i, idx)
+                    }
+                    _ => return Err(ImageError::Part(format!("internal: layer {i} not read"))),
+                },
+                (_, Some(Ok(idx))) => {
+                    count(&mut stats, idx);
+                    tree.apply_copy(i, idx)
+                }
+                _ => return Err(ImageError::Part(format!("internal: layer {i} not read"))),
+            };
+            applied.map_err(|message| ImageError::Layer {
+                layer: layer_name(&self.layers, i),
+                message,
+            })?;
+        }
+        Ok(Image {
+            name: self.shown.clone(),
+            kind: self.kind,
+            platform: self.config.platform(),
+            manifest_digest: self.manifest_digest.clone(),
+            config: self.config.clone(),
+            view: ImageView::new(
+                tree,
+                Reread::Blobs {
+                    blobs: self.blobs.clone(),
+                    layers: self.layers.clone(),
+                    limits: self.limits.clone(),
+                },
+                stats,
+            ),
+        })
+    }
+}
+
+fn count(stats: &mut Stats, idx: &LayerIndex) {
+    stats.stored_bytes += idx.stored_bytes;
+    stats.tar_bytes += idx.tar_bytes;
+    stats.files += idx.changes.len();
+}
+
+impl Layered {
+    /// Layer `i`'s index, waiting for its worker; its error if it failed.
+    fn wait(&mut self, i: usize, layers: &[LayerRef]) -> Result<&LayerIndex, ImageError> {
+        while self.got[i].is_none() {
+            let (j, r) = self
+                .rx
+                .recv()
+                .map_err(|_| ImageError::Part(format!("{} was not read", layer_name(layers, i))))?;
+            if let Some(slot) = self.got.get_mut(j) {
+                *slot = Some(r);
+            }
+        }
+        match &self.got[i] {
+            Some(Ok(idx)) => Ok(idx),
+            Some(Err(e)) => Err(clone_error(e)),
+            None => Err(ImageError::Part("internal: layer vanished".into())),
+        }
+    }
+}
+
+/// Errors are not `Clone` (they may wrap I/O errors); the message is what is reported.
+fn clone_error(e: &ImageError) -> ImageError {
+    match e {
+        ImageError::Layer { layer, message } => ImageError::Layer {
+            layer: layer.clone(),
+            message: message.clone(),
+        },
+        ImageError::Other(m) => ImageError::Other(m.clone()),
+        ImageError::Part(m) => ImageError::Part(m.clone()),
+        ImageError::Oversized(m) => ImageError::Oversized(m.clone()),
+    }
+}
+
+/// Whether a layer writes, deletes or hides one of `paths` or a directory on the way to it:
+/// only then can it change how that path resolves.
+fn touches(idx: &LayerIndex, paths: &[String]) -> bool {
+    idx.changes.iter().any(|c| {
+        let at = match c {
+            Change::Add(e) => &e.path,
+            Change::Whiteout(p) | Change::Opaque(p) => p,
+        };
+        paths.iter().any(|p| {
+            p == at
+                || (p.starts_with(at.as_str())
+                    && (at == "/" || p.as_bytes().get(at.len()) == Some(&b'/')))
+        })
+    })
+}
+
+/// Start the workers: each takes the next layer from the top, streams and indexes it, and
+/// sends the result. Up to 4 at a time (decompression is the cost).
+fn spawn_workers(
+    blobs: &Arc<dyn Blobs>,
+    layers: &[LayerRef],
+    want: Want,
+    limits: &Limits,
+    stop: &Arc<AtomicBool>,
+    bar: Option<ProgressBar>,
+) -> Receiver<Indexed> {
+    let (tx, rx) = channel();
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(layers.len())
+        .clamp(1, 4);
+    let taken = Arc::new(AtomicUsize::new(0));
+    let want = Arc::new(want);
+    let layers: Arc<[LayerRef]> = layers.into();
+    for _ in 0..workers {
+        let (tx, taken, want, layers) = (tx.clone(), taken.clone(), want.clone(), layers.clone());
+        let (blobs, limits, stop, bar) = (blobs.clone(), limits.clone(), stop.clone(), bar.clone());
+        std::thread::spawn(move || loop {
+            let n = taken.fetch_add(1, Ordering::Relaxed);
+            if stop.load(Ordering::Relaxed) || n >= layers.len() {
+                break;
+            }
+            let i = layers.len() - 1 - n;
+            let r = read_one(&*blobs, &layers, i, &want, &limits, &stop, bar.as_ref());
+            if r.is_err() {
+                // The layers below an unreadable one can never be used: hand out no more.
+                // (The ones above, taken already, read on.)
+                taken.store(usize::MAX / 2, Ordering::Relaxed);
+            }
+            if tx.send((i, r)).is_err() {
+                break;
+            }
+        });
+    }
+    rx
+}
+
+fn read_one(
+    blobs: &dyn Blobs,
+    layers: &[LayerRef],
+    i: usize,
+    want: &Want,
+    limits: &Limits,
+    stop: &AtomicBool,
+    bar: Option<&ProgressBar>,
+) -> Result<LayerIndex, ImageError> {
+    let l = &layers[i];
+    let name = layer_name(layers, i);
+    let blob = blobs.open(&l.locator).map_err(|e| ImageError::Layer {
+        layer: name.clone(),
+        message: format!("the manifest names this blob but it cannot be read: {e}"),
+    })?;
+    let blob = Stoppable { inner: blob, stop };
+    let blob = registry::Progress::wrap(blob, bar);
+    layer::index(blob, &name, &l.expect, want, limits.clone())
+}
+
+/// A blob that ends early once the reading stops (its layer is no longer needed).
+struct Stoppable<'a, R> {
+    inner: R,
+    stop: &'a AtomicBool,
+}
+
+impl<R: std::io::Read> std::io::Read for Stoppable<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(std::io::Error::other("not needed: reading stopped"));
+        }
+        self.inner.read(buf)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::image::layer::{Entry, Kind};
+
+    fn layer(paths: &[&str]) -> LayerIndex {
+        LayerIndex {
+            changes: paths
+                .iter()
+                .map(|p| match p.strip_prefix('-') {
+                    Some(p) => Change::Whiteout(p.to_string()),
+                    None => Change::Add(Entry {
+                        path: p.to_string(),
+                        kind: Kind::Dir,
+                        mode: 0o755,
+                    }),
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_layer_touches_a_path_it_writes_or_a_directory_on_the_way() {
+        let unread = vec!["/usr/local/bin/python".to_string()];
+        assert!(touches(&layer(&["/usr/local/bin/python"]), &unread));
+        assert!(touches(&layer(&["/usr/local"]), &unread));
+        assert!(touches(&layer(&["-/usr/local/bin"]), &unread));
+        // A sibling, a shorter name: neither changes how the path resolves.
+        assert!(!touches(&layer(&["/usr/local/bin/pip"]), &unread));
+        assert!(!touches(&layer(&["/usr/loc"]), &unread));
+    }
+}
