@@ -211,6 +211,15 @@ fn path_and_name(rest: &str) -> (PathBuf, Option<String>) {
     if Path::new(rest).exists() {
         return (PathBuf::from(rest), None);
     }
+    // The name may hold `:` too (`docker-archive:app.tar:app:dev`, as skopeo writes it): the
+    // shortest prefix that exists is the path.
+    let existing = rest
+        .match_indices(':')
+        .map(|(i, _)| (&rest[..i], &rest[i + 1..]))
+        .find(|(p, n)| !p.is_empty() && !n.is_empty() && Path::new(p).exists());
+    if let Some((p, n)) = existing {
+        return (PathBuf::from(p), Some(n.to_string()));
+    }
     match rest.rsplit_once(':') {
         Some((p, n)) if !n.contains('/') && !p.is_empty() => {
             (PathBuf::from(p), Some(n.to_string()))
@@ -285,5 +294,31 @@ mod subcommand_tests {
         ] {
             assert_eq!(super::misspelt_subcommand(image), None, "{image}");
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod name_tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn an_archive_name_may_hold_colons() {
+        let dir = tempfile::tempdir().unwrap();
+        let tar = dir.path().join("app.tar");
+        std::fs::write(&tar, b"").unwrap();
+        let t = tar.display().to_string();
+        let split = |rest: String| super::path_and_name(&rest);
+        assert_eq!(split(t.clone()), (tar.clone(), None));
+        assert_eq!(split(format!("{t}:dev")), (tar.clone(), Some("dev".into())));
+        assert_eq!(
+            split(format!("{t}:app:dev")),
+            (tar.clone(), Some("app:dev".into()))
+        );
+        // Nothing exists: the last `:` splits, as before.
+        assert_eq!(
+            split("missing.tar:app:dev".into()),
+            (PathBuf::from("missing.tar:app"), Some("dev".into()))
+        );
     }
 }
