@@ -235,6 +235,8 @@ pub struct Stats {
     pub tar_bytes: u64,
     pub files: usize,
     pub rereads: usize,
+    /// Files fetched by range from layers read by table of contents.
+    pub toc_reads: usize,
     /// How each layer was read, base first (empty where the image is not layered).
     pub reads: Vec<LayerRead>,
 }
@@ -260,6 +262,8 @@ pub struct LayerRead {
 pub enum ReadHow {
     /// Streamed whole and applied.
     Full,
+    /// Indexed from its table of contents; only the files the launch chain read were fetched.
+    Toc,
     /// Not read: the layers above settle every path the launch chain looks up.
     Skipped,
 }
@@ -268,6 +272,7 @@ impl ReadHow {
     pub fn name(self) -> &'static str {
         match self {
             ReadHow::Full => "full",
+            ReadHow::Toc => "toc",
             ReadHow::Skipped => "skipped",
         }
     }

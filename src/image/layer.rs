@@ -66,6 +66,8 @@ pub struct LayerIndex {
     pub tar_bytes: u64,
     /// `sha256:…` of the uncompressed tar (its diff_id), when [`Expect::record_tar`] asked.
     pub tar_digest: Option<String>,
+    /// Read by its table of contents: where each file's bytes are (no contents were kept).
+    pub ranges: Option<super::toc::Ranges>,
 }
 
 /// Which file contents to keep while streaming.
@@ -292,16 +294,13 @@ fn walk(stream: &mut impl Read, want: &Want, idx: &mut LayerIndex) -> Result<(),
             .link_name_bytes()
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        let (dir, base) = split(&path);
-        if base == ".wh..wh..opq" {
-            idx.changes.push(Change::Opaque(dir.to_string()));
-            continue;
-        }
-        if let Some(hidden) = base.strip_prefix(".wh.") {
-            if !hidden.starts_with(".wh.") {
-                idx.changes.push(Change::Whiteout(join(dir, hidden)));
+        match whiteout(&path) {
+            Some(Some(change)) => {
+                idx.changes.push(change);
+                continue;
             }
-            continue;
+            Some(None) => continue,
+            None => {}
         }
         let kind = match entry_type {
             tar::EntryType::Directory => Kind::Dir,
@@ -434,6 +433,18 @@ pub fn normalise_entry(raw: &str) -> Result<Option<String>, String> {
         return Ok(None);
     }
     Ok(Some(format!("/{}", parts.join("/"))))
+}
+
+/// An entry whose name makes it a whiteout (`.wh.NAME`) or an opaque marker
+/// (`.wh..wh..opq`): `Some(change)`, or `Some(None)` for other `.wh..wh.` metadata; `None` for
+/// an ordinary entry.
+pub fn whiteout(path: &str) -> Option<Option<Change>> {
+    let (dir, base) = split(path);
+    if base == ".wh..wh..opq" {
+        return Some(Some(Change::Opaque(dir.to_string())));
+    }
+    let hidden = base.strip_prefix(".wh.")?;
+    Some((!hidden.starts_with(".wh.")).then(|| Change::Whiteout(join(dir, hidden))))
 }
 
 pub fn split(path: &str) -> (&str, &str) {

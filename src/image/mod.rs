@@ -16,6 +16,7 @@ pub mod registry;
 pub mod rootfs;
 pub mod saved;
 pub mod store;
+pub mod toc;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -65,6 +66,8 @@ pub struct LayerRef {
     pub digest: String,
     pub size: Option<u64>,
     pub expect: Expect,
+    /// Where its table of contents is (zstd:chunked): it can be read by TOC and ranges.
+    pub toc: Option<toc::TocRef>,
 }
 
 /// What a manifest resolves to.
@@ -369,6 +372,7 @@ fn assemble(
                 blobs,
                 layers: m.layers,
                 limits,
+                ranges: Vec::new(),
             },
             stats,
         ),
@@ -416,6 +420,8 @@ pub enum Reread {
         blobs: Arc<dyn Blobs>,
         layers: Vec<LayerRef>,
         limits: Limits,
+        /// Per layer: where its files are, when it was read by table of contents.
+        ranges: Vec<Option<toc::Ranges>>,
     },
     Dir(PathBuf),
 }
@@ -459,6 +465,11 @@ impl ImageView {
         r
     }
 
+    /// Whether layer `i` was read by its table of contents.
+    fn by_toc(&self, i: usize) -> bool {
+        matches!(&self.reread, Reread::Blobs { ranges, .. } if matches!(ranges.get(i), Some(Some(_))))
+    }
+
     fn layer_label(&self, i: usize) -> String {
         match &self.reread {
             Reread::Blobs { layers, .. } => layer_name(layers, i),
@@ -485,10 +496,15 @@ impl ImageView {
         if *whole || binary {
             return Ok(content.clone());
         }
+        let (layer_i, at) = bytes_where(path, node, bytes_at);
         if *size > layer::MAX_CAPTURE {
+            // Read by table of contents, nothing was kept, not even a binary's head.
+            if content.is_none() && self.by_toc(layer_i) {
+                let head = self.read_again(layer_i, at, layer::HEAD as u64)?;
+                return Ok(head.starts_with(b"\x7fELF").then_some(head));
+            }
             return Ok(None);
         }
-        let (layer_i, at) = bytes_where(path, node, bytes_at);
         self.read_again(layer_i, at, layer::MAX_CAPTURE).map(Some)
     }
 
@@ -501,10 +517,23 @@ impl ImageView {
                 blobs,
                 layers,
                 limits,
+                ranges,
             } => {
                 let l = layers
                     .get(layer_i)
                     .ok_or_else(|| ImageError::Part(format!("internal: no layer {layer_i}")))?;
+                if let Some(Some(files)) = ranges.get(layer_i) {
+                    let range = files.get(path).ok_or_else(|| {
+                        ImageError::Part(format!("{path} is not in its layer's table of contents"))
+                    })?;
+                    self.stats.borrow_mut().toc_reads += 1;
+                    return toc::read_file(&**blobs, &l.locator, path, range, cap).map_err(
+                        |message| ImageError::Layer {
+                            layer: layer_name(layers, layer_i),
+                            message,
+                        },
+                    );
+                }
                 self.stats.borrow_mut().rereads += 1;
                 let mut want = Want {
                     max_capture: cap,

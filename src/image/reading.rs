@@ -18,6 +18,7 @@ use super::config::ImageConfig;
 use super::fs::Tree;
 use super::layer::{self, Change, LayerIndex, Limits, Want};
 use super::store::Blobs;
+use super::toc::{self, Ranges};
 use super::{layer_name, registry, Image, ImageError, ImageView, LayerRef, Manifested, Reread};
 use crate::model::{LayerRead, ReadHow, Stats};
 
@@ -91,7 +92,12 @@ impl Reading {
         let stop = Arc::new(AtomicBool::new(false));
         let bar =
             registry::progress_bar(opts.progress, m.layers.iter().filter_map(|l| l.size).sum());
-        let rx = spawn_workers(&blobs, &m.layers, want, &limits, &stop, bar.clone());
+        let how = How {
+            want,
+            limits: limits.clone(),
+            toc: !opts.all_layers,
+        };
+        let rx = spawn_workers(&blobs, &m.layers, how, &stop, bar.clone());
         Reading {
             shown: shown.to_string(),
             kind,
@@ -152,11 +158,19 @@ impl Reading {
             layers: self.layers.len(),
             ..Default::default()
         };
+        let ranges: Vec<Option<Ranges>> = layered
+            .got
+            .iter()
+            .map(|g| match g {
+                Some(Ok(idx)) => idx.ranges.clone(),
+                _ => None,
+            })
+            .collect();
         for (i, l) in self.layers.iter().enumerate() {
-            let how = if i < floor {
-                ReadHow::Skipped
-            } else {
-                ReadHow::Full
+            let how = match (i < floor, &ranges[i]) {
+                (true, _) => ReadHow::Skipped,
+                (false, Some(_)) => ReadHow::Toc,
+                (false, None) => ReadHow::Full,
             };
             stats.reads.push(LayerRead {
                 digest: l.digest.clone(),
@@ -197,6 +211,7 @@ impl Reading {
                     blobs: self.blobs.clone(),
                     layers: self.layers.clone(),
                     limits: self.limits.clone(),
+                    ranges,
                 },
                 stats,
             ),
@@ -261,11 +276,18 @@ fn touches(idx: &LayerIndex, paths: &[String]) -> bool {
 
 /// Start the workers: each takes the next layer from the top, streams and indexes it, and
 /// sends the result. Up to 4 at a time (decompression is the cost).
+/// What the workers keep, within which limits, and whether a layer with a table of contents
+/// is read by it.
+struct How {
+    want: Want,
+    limits: Limits,
+    toc: bool,
+}
+
 fn spawn_workers(
     blobs: &Arc<dyn Blobs>,
     layers: &[LayerRef],
-    want: Want,
-    limits: &Limits,
+    how: How,
     stop: &Arc<AtomicBool>,
     bar: Option<ProgressBar>,
 ) -> Receiver<Indexed> {
@@ -275,18 +297,18 @@ fn spawn_workers(
         .min(layers.len())
         .clamp(1, 4);
     let taken = Arc::new(AtomicUsize::new(0));
-    let want = Arc::new(want);
+    let how = Arc::new(how);
     let layers: Arc<[LayerRef]> = layers.into();
     for _ in 0..workers {
-        let (tx, taken, want, layers) = (tx.clone(), taken.clone(), want.clone(), layers.clone());
-        let (blobs, limits, stop, bar) = (blobs.clone(), limits.clone(), stop.clone(), bar.clone());
+        let (tx, taken, how, layers) = (tx.clone(), taken.clone(), how.clone(), layers.clone());
+        let (blobs, stop, bar) = (blobs.clone(), stop.clone(), bar.clone());
         std::thread::spawn(move || loop {
             let n = taken.fetch_add(1, Ordering::Relaxed);
             if stop.load(Ordering::Relaxed) || n >= layers.len() {
                 break;
             }
             let i = layers.len() - 1 - n;
-            let r = read_one(&*blobs, &layers, i, &want, &limits, &stop, bar.as_ref());
+            let r = read_one(&*blobs, &layers, i, &how, &stop, bar.as_ref());
             if r.is_err() {
                 // The layers below an unreadable one can never be used: hand out no more.
                 // (The ones above, taken already, read on.)
@@ -304,13 +326,23 @@ fn read_one(
     blobs: &dyn Blobs,
     layers: &[LayerRef],
     i: usize,
-    want: &Want,
-    limits: &Limits,
+    how: &How,
     stop: &AtomicBool,
     bar: Option<&ProgressBar>,
 ) -> Result<LayerIndex, ImageError> {
     let l = &layers[i];
     let name = layer_name(layers, i);
+    if let (Some(toc), true) = (&l.toc, how.toc) {
+        let by_toc = toc::index(blobs, &l.locator, toc).map_err(|message| ImageError::Layer {
+            layer: name.clone(),
+            message,
+        })?;
+        if let Some((mut idx, ranges)) = by_toc {
+            idx.ranges = Some(ranges);
+            return Ok(idx);
+        }
+    }
+    let (want, limits) = (&how.want, &how.limits);
     let blob = blobs.open(&l.locator).map_err(|e| ImageError::Layer {
         layer: name.clone(),
         message: format!("the manifest names this blob but it cannot be read: {e}"),

@@ -283,44 +283,94 @@ impl Blobs for RegistryBlobs {
                     Ok(Err(e)) => break Err(causes(&e)),
                 }
             };
-            let (mut stream, length) = match opened {
-                Ok(s) => s,
+            match opened {
+                Ok((stream, length)) => pump(stream, length, tx, deadline, net).await,
                 Err(e) => {
                     let _ = tx.send(Err(io::Error::other(format!(
                         "{shown}: cannot pull blob {digest}: {e}"
                     ))));
-                    return;
-                }
-            };
-            let mut received = 0u64;
-            loop {
-                let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
-                    Err(_) => Some(Err(io::Error::new(io::ErrorKind::TimedOut, net.expired()))),
-                    Ok(Some(Ok(c))) => {
-                        received += c.len() as u64;
-                        Some(Ok(c))
-                    }
-                    // The connection ended before the length it announced: say so.
-                    Ok(Some(Err(e))) if length.is_some_and(|l| received < l) => {
-                        Some(Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            format!(
-                                "truncated: the registry sent {received} of the blob's {} bytes ({e})",
-                                length.unwrap_or_default()
-                            ),
-                        )))
-                    }
-                    Ok(c) => c,
-                };
-                let Some(chunk) = chunk else { return };
-                let failed = chunk.is_err();
-                // The reader hung up (an error on its side): stop pulling.
-                if tx.send(chunk).is_err() || failed {
-                    return;
                 }
             }
         });
         Ok(Box::new(ChannelReader::new(rx)))
+    }
+
+    /// An HTTP range request. A registry that answers with the whole blob (200, not 206)
+    /// cannot serve parts: `None`, and the caller reads the layer whole.
+    fn open_range(
+        &self,
+        digest: &str,
+        offset: u64,
+        len: u64,
+    ) -> Result<Option<Box<dyn Read + Send + '_>>, ImageError> {
+        let deadline = tokio::time::Instant::from_std(self.net.deadline);
+        let open = self.client.pull_blob_stream_partial(
+            &self.reference,
+            digest,
+            offset,
+            Some(len),
+        );
+        let opened = self
+            .runtime
+            .block_on(async { tokio::time::timeout_at(deadline, open).await });
+        let stream = match opened {
+            Err(_) => return Err(ImageError::Part(self.net.expired())),
+            Ok(Err(e)) => {
+                return Err(ImageError::Part(format!(
+                    "{}: cannot pull bytes {offset}..{} of blob {digest}: {}",
+                    self.shown,
+                    offset + len,
+                    causes(&e)
+                )))
+            }
+            Ok(Ok(oci_client::client::BlobResponse::Full(_))) => return Ok(None),
+            Ok(Ok(oci_client::client::BlobResponse::Partial(s))) => s,
+        };
+        let (tx, rx) = sync_channel::<io::Result<bytes::Bytes>>(16);
+        let net = self.net;
+        self.runtime.spawn(async move {
+            pump(stream.stream, stream.content_length, tx, deadline, net).await;
+        });
+        // At most what was asked for, whatever the registry sends.
+        Ok(Some(Box::new(ChannelReader::new(rx).take(len))))
+    }
+}
+
+/// Forward a blob's body to the reader's thread, chunk by chunk, until it ends, fails, times
+/// out, or the reader hangs up.
+async fn pump(
+    mut stream: futures_util::stream::BoxStream<'static, Result<bytes::Bytes, io::Error>>,
+    length: Option<u64>,
+    tx: std::sync::mpsc::SyncSender<io::Result<bytes::Bytes>>,
+    deadline: tokio::time::Instant,
+    net: Net,
+) {
+    let mut received = 0u64;
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Err(_) => Some(Err(io::Error::new(io::ErrorKind::TimedOut, net.expired()))),
+            Ok(Some(Ok(c))) => {
+                received += c.len() as u64;
+                Some(Ok(c))
+            }
+            // The connection ended before the length it announced: say so.
+            Ok(Some(Err(e))) if length.is_some_and(|l| received < l) => {
+                Some(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "truncated: the registry sent {received} of the blob's {} bytes ({e})",
+                        length.unwrap_or_default()
+                    ),
+                )))
+            }
+            Ok(c) => c,
+        };
+        let Some(chunk) = chunk else { return };
+        let failed = chunk.is_err();
+        // The reader hung up (an error on its side): stop pulling.
+        if tx.send(chunk).is_err() || failed {
+            return;
+        }
     }
 }
 

@@ -20,6 +20,17 @@ pub const MAX_SMALL: u64 = 16 << 20;
 pub trait Blobs: Send + Sync {
     fn open(&self, locator: &str) -> Result<Box<dyn Read + Send + '_>, ImageError>;
 
+    /// Bytes `offset..offset + len` of a blob, when the store can read a part without the
+    /// rest; `None` when it cannot (the caller reads the whole blob).
+    fn open_range(
+        &self,
+        _locator: &str,
+        _offset: u64,
+        _len: u64,
+    ) -> Result<Option<Box<dyn Read + Send + '_>>, ImageError> {
+        Ok(None)
+    }
+
     /// The stored size of a blob, when the store knows it without reading it.
     fn size(&self, _locator: &str) -> Option<u64> {
         None
@@ -164,17 +175,39 @@ impl Blobs for ArchiveBlobs {
     }
 
     fn open(&self, locator: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+        self.member_range(locator, 0, None)
+    }
+
+    fn open_range(
+        &self,
+        locator: &str,
+        offset: u64,
+        len: u64,
+    ) -> Result<Option<Box<dyn Read + Send + '_>>, ImageError> {
+        self.member_range(locator, offset, Some(len)).map(Some)
+    }
+}
+
+impl ArchiveBlobs {
+    /// A member's bytes from `offset`, `len` of them (else to its end), never past its end.
+    fn member_range(
+        &self,
+        locator: &str,
+        offset: u64,
+        len: Option<u64>,
+    ) -> Result<Box<dyn Read + Send + '_>, ImageError> {
         let shown = self.path.display();
-        let (offset, size) = self.member(locator).ok_or_else(|| {
+        let (start, size) = self.member(locator).ok_or_else(|| {
             ImageError::Other(format!(
                 "{shown}: the archive has no member {locator:?} (named by its manifest)"
             ))
         })?;
+        let rest = size.saturating_sub(offset);
         let mut file =
             File::open(&self.path).map_err(|e| ImageError::Other(format!("{shown}: {e}")))?;
-        file.seek(SeekFrom::Start(offset))
+        file.seek(SeekFrom::Start(start + offset.min(size)))
             .map_err(|e| ImageError::Other(format!("{shown}: {e}")))?;
-        Ok(Box::new(file.take(size)))
+        Ok(Box::new(file.take(len.map_or(rest, |l| l.min(rest)))))
     }
 }
 
@@ -196,6 +229,24 @@ pub struct LayoutBlobs {
 
 impl Blobs for LayoutBlobs {
     fn open(&self, locator: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+        Ok(Box::new(self.file(locator)?))
+    }
+
+    fn open_range(
+        &self,
+        locator: &str,
+        offset: u64,
+        len: u64,
+    ) -> Result<Option<Box<dyn Read + Send + '_>>, ImageError> {
+        let mut file = self.file(locator)?;
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| ImageError::Part(format!("blob {locator}: {e}")))?;
+        Ok(Some(Box::new(file.take(len))))
+    }
+}
+
+impl LayoutBlobs {
+    fn file(&self, locator: &str) -> Result<File, ImageError> {
         let path = self.dir.join(locator);
         // A blob is a regular file inside the layout: a symlink out of it would have a host
         // file's bytes read (and quoted in a tar error), a FIFO would block.
@@ -208,9 +259,7 @@ impl Blobs for LayoutBlobs {
                 "blob {locator} is not a regular file inside the layout; initlint does not read it"
             )));
         }
-        let file = File::open(&path)
-            .map_err(|e| ImageError::Part(format!("cannot open blob {locator}: {e}")))?;
-        Ok(Box::new(file))
+        File::open(&path).map_err(|e| ImageError::Part(format!("cannot open blob {locator}: {e}")))
     }
 }
 
@@ -306,6 +355,7 @@ pub fn docker_archive(
                 tar: Some(diff_id),
                 ..Expect::default()
             },
+            toc: None,
         })
         .collect();
     Ok(Manifested {
@@ -513,6 +563,10 @@ pub fn resolve_manifest(
                 }
                 Ok(LayerRef {
                     locator: d.digest.clone(),
+                    toc: d
+                        .annotations
+                        .as_ref()
+                        .and_then(super::toc::TocRef::from_annotations),
                     digest: d.digest.clone(),
                     size: d.size,
                     expect: Expect {

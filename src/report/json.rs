@@ -35,6 +35,7 @@ pub fn render(r: &Report<'_>) -> Value {
                 "stored_bytes": st.stored_bytes,
                 "uncompressed_bytes": st.tar_bytes,
                 "layer_rereads": st.rereads,
+                "toc_file_reads": st.toc_reads,
                 "layers_skipped": st.skipped(),
                 "layer_reads": reads,
                 "shell": shell,
