@@ -21,7 +21,7 @@ pub mod toc;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
@@ -373,6 +373,7 @@ fn assemble(
                 layers: m.layers,
                 limits,
                 ranges: Vec::new(),
+                cache: Reads::default(),
             },
             stats,
         ),
@@ -422,9 +423,15 @@ pub enum Reread {
         limits: Limits,
         /// Per layer: where its files are, when it was read by table of contents.
         ranges: Vec<Option<toc::Ranges>>,
+        /// Files read again so far, shared by every view of the image (the launch chain of
+        /// a deeper view asks for the same files as the one before it).
+        cache: Reads,
     },
     Dir(PathBuf),
 }
+
+/// Bytes read again, by layer and path: the bytes, and whether they are the whole file.
+pub type Reads = Arc<Mutex<HashMap<(usize, String), (Arc<[u8]>, bool)>>>;
 
 /// The merged filesystem as the launch chain sees it.
 pub struct ImageView {
@@ -505,12 +512,60 @@ impl ImageView {
             }
             return Ok(None);
         }
+        // Read by table of contents: the head first, as a full read keeps it (a small file
+        // costs one read whole).
+        if content.is_none() && *size > 64 << 10 && self.by_toc(layer_i) {
+            let head = self.read_again(layer_i, at, layer::HEAD as u64)?;
+            if head.starts_with(b"\x7fELF") {
+                return Ok(Some(head));
+            }
+        }
         self.read_again(layer_i, at, layer::MAX_CAPTURE).map(Some)
+    }
+
+    /// A file's bytes to search for markers (which shell a binary is): whole, up to
+    /// [`layer::MAX_CAPTURE`], even where [`ImageView::bytes`] would give a binary's head.
+    fn searchable(&self, path: &str, node: &fs::Node) -> Option<Arc<[u8]>> {
+        let NodeKind::File {
+            size,
+            content,
+            whole,
+            bytes_at,
+        } = &node.kind
+        else {
+            return None;
+        };
+        if *whole {
+            return content.clone();
+        }
+        if *size > layer::MAX_CAPTURE {
+            return None;
+        }
+        let (layer_i, at) = bytes_where(path, node, bytes_at);
+        self.read_again(layer_i, at, layer::MAX_CAPTURE).ok()
     }
 
     /// The bytes of `path` as layer `layer_i` wrote them, up to `cap`: the rare second read
     /// of a layer (counted), or a read from the unpacked root filesystem.
     fn read_again(&self, layer_i: usize, path: &str, cap: u64) -> Result<Arc<[u8]>, ImageError> {
+        let Reread::Blobs { cache, .. } = &self.reread else {
+            return self.read_uncached(layer_i, path, cap);
+        };
+        let key = (layer_i, path.to_string());
+        if let Some((bytes, whole)) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            if whole || bytes.len() as u64 >= cap {
+                return Ok(bytes);
+            }
+        }
+        let bytes = self.read_uncached(layer_i, path, cap)?;
+        if let Ok(mut c) = cache.lock() {
+            // Less than asked for is all there is.
+            c.insert(key, (bytes.clone(), (bytes.len() as u64) < cap));
+        }
+        Ok(bytes)
+    }
+
+    fn read_uncached(&self, layer_i: usize, path: &str, cap: u64) -> Result<Arc<[u8]>, ImageError> {
         match &self.reread {
             Reread::Dir(root) => rootfs::read_file_capped(root, path, cap),
             Reread::Blobs {
@@ -518,6 +573,7 @@ impl ImageView {
                 layers,
                 limits,
                 ranges,
+                ..
             } => {
                 let l = layers
                     .get(layer_i)
@@ -658,7 +714,7 @@ impl ImageView {
                 };
                 match by_name {
                     Some(k) => (k, format!("{via} in the image")),
-                    None => match self.bytes(&path, node).ok().flatten() {
+                    None => match self.searchable(&path, node) {
                         Some(b) => match shell_from_bytes(&b) {
                             Some((k, marker)) => {
                                 (k, format!("{via} in the image contains {marker:?}"))

@@ -35,6 +35,8 @@ pub struct Reading {
     limits: Limits,
     /// Read every layer before the first view (`--all-layers`).
     all: bool,
+    /// Files read again, kept for the next view.
+    reads: super::Reads,
     state: State,
 }
 
@@ -75,6 +77,7 @@ impl Reading {
             blobs: Arc::new(super::store::NoBlobs),
             limits: Limits::default(),
             all: true,
+            reads: Default::default(),
             state: State::Whole(Some(Box::new(image))),
         }
     }
@@ -106,6 +109,7 @@ impl Reading {
             blobs,
             limits,
             all: opts.all_layers,
+            reads: Default::default(),
             state: State::Layered(Layered {
                 rx,
                 got: m.layers.iter().map(|_| None).collect(),
@@ -212,6 +216,7 @@ impl Reading {
                     layers: self.layers.clone(),
                     limits: self.limits.clone(),
                     ranges,
+                    cache: self.reads.clone(),
                 },
                 stats,
             ),

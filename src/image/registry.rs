@@ -304,12 +304,9 @@ impl Blobs for RegistryBlobs {
         len: u64,
     ) -> Result<Option<Box<dyn Read + Send + '_>>, ImageError> {
         let deadline = tokio::time::Instant::from_std(self.net.deadline);
-        let open = self.client.pull_blob_stream_partial(
-            &self.reference,
-            digest,
-            offset,
-            Some(len),
-        );
+        let open = self
+            .client
+            .pull_blob_stream_partial(&self.reference, digest, offset, Some(len));
         let opened = self
             .runtime
             .block_on(async { tokio::time::timeout_at(deadline, open).await });
@@ -354,15 +351,13 @@ async fn pump(
                 Some(Ok(c))
             }
             // The connection ended before the length it announced: say so.
-            Ok(Some(Err(e))) if length.is_some_and(|l| received < l) => {
-                Some(Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!(
-                        "truncated: the registry sent {received} of the blob's {} bytes ({e})",
-                        length.unwrap_or_default()
-                    ),
-                )))
-            }
+            Ok(Some(Err(e))) if length.is_some_and(|l| received < l) => Some(Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "truncated: the registry sent {received} of the blob's {} bytes ({e})",
+                    length.unwrap_or_default()
+                ),
+            ))),
             Ok(c) => c,
         };
         let Some(chunk) = chunk else { return };

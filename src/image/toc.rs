@@ -33,7 +33,10 @@ pub struct TocRef {
 
 /// The annotation prefixes: containers/image wrote `io.containers.` before it moved to
 /// `io.github.containers.`; both are in registries.
-const PREFIXES: [&str; 2] = ["io.github.containers.zstd-chunked.", "io.containers.zstd-chunked."];
+const PREFIXES: [&str; 2] = [
+    "io.github.containers.zstd-chunked.",
+    "io.containers.zstd-chunked.",
+];
 
 impl TocRef {
     /// `manifest-position` is `OFFSET:LENGTH:UNCOMPRESSED_LENGTH:TYPE`; type 1 is the JSON TOC.
@@ -164,7 +167,8 @@ fn entries(
         if e.kind == "chunk" {
             continue;
         }
-        let path = layer::normalise_entry(&e.name).map_err(|m| format!("TOC entry {:?}: {m}", e.name))?;
+        let path =
+            layer::normalise_entry(&e.name).map_err(|m| format!("TOC entry {:?}: {m}", e.name))?;
         let Some(path) = path else { continue };
         match layer::whiteout(&path) {
             Some(Some(change)) => {
@@ -216,6 +220,33 @@ fn entries(
     Ok((idx, ranges))
 }
 
+/// Compressed bytes fetched for a file's head before its whole range.
+const HEAD_FETCH: u64 = 64 << 10;
+
+/// Up to `want` bytes inflated from `len` stored bytes at `offset` (a truncated range gives
+/// what it holds, then an error).
+fn inflate(
+    blobs: &dyn Blobs,
+    locator: &str,
+    path: &str,
+    offset: u64,
+    len: u64,
+    want: u64,
+) -> Result<Vec<u8>, String> {
+    let part = blobs
+        .open_range(locator, offset, len)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{path}: the store no longer serves ranges"))?;
+    let mut bytes = Vec::new();
+    let mut decoder = zstd::stream::read::Decoder::new(part).map_err(|e| e.to_string())?;
+    let read = decoder.by_ref().take(want).read_to_end(&mut bytes);
+    match read {
+        Ok(_) => Ok(bytes),
+        Err(_) if bytes.len() as u64 >= want => Ok(bytes),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Up to `cap` bytes of a file read by its range, checked against the TOC's digest when the
 /// whole file was read.
 pub fn read_file(
@@ -228,15 +259,17 @@ pub fn read_file(
     if range.size == 0 {
         return Ok(Arc::from(&[][..]));
     }
-    let part = blobs
-        .open_range(locator, range.offset, range.end - range.offset)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{path}: the store no longer serves ranges"))?;
-    let mut bytes = Vec::new();
-    zstd::stream::read::Decoder::new(part)
-        .map_err(|e| format!("{path}: {e}"))?
-        .take(cap.min(range.size))
-        .read_to_end(&mut bytes)
+    // A head (is it an ELF binary?) is in the first compressed block: fetch a little first.
+    if cap <= HEAD_FETCH {
+        let len = (range.end - range.offset).min(HEAD_FETCH);
+        if let Ok(bytes) = inflate(blobs, locator, path, range.offset, len, cap.min(range.size)) {
+            if bytes.len() as u64 == cap.min(range.size) {
+                return Ok(bytes.into());
+            }
+        }
+    }
+    let len = range.end - range.offset;
+    let bytes = inflate(blobs, locator, path, range.offset, len, cap.min(range.size))
         .map_err(|e| format!("{path}: its compressed bytes do not inflate: {e}"))?;
     if bytes.len() as u64 == range.size {
         if let Some(want) = &range.digest {
@@ -266,8 +299,14 @@ mod tests {
     fn both_annotation_spellings_give_the_position() {
         for prefix in PREFIXES {
             let a: HashMap<String, String> = [
-                (format!("{prefix}manifest-position"), "1736064:4157:16513:1".to_string()),
-                (format!("{prefix}manifest-checksum"), "sha256:41".to_string()),
+                (
+                    format!("{prefix}manifest-position"),
+                    "1736064:4157:16513:1".to_string(),
+                ),
+                (
+                    format!("{prefix}manifest-checksum"),
+                    "sha256:41".to_string(),
+                ),
             ]
             .into_iter()
             .collect();
