@@ -9,6 +9,9 @@
 # static server of the top layer, so the layers below it cannot change the answer and are
 # skipped (initlint reads layers top down).
 #
+# The same image is then pushed to a local registry as zstd:chunked and read by its tables of
+# contents, with the bytes the registry sends counted.
+#
 # usage: bench/image.sh [SIZE_MB=600] [LAYERS=5] [RUNS=3]   (BENCH_REUSE=1 keeps the image)
 # needs: tar, gzip, python3, /usr/bin/time (Debian package `time`), a release build.
 set -euo pipefail
@@ -163,6 +166,69 @@ for name, what, target in (("script", "entrypoint script -> perl in the base lay
 t1, rss1, _ = run("script1")
 print(f"script pinned to one core: {t1:.2f} s, {t1 / fl:.2f}x the floor, peak RSS {rss1:.1f} MiB")
 EOF
+
+# A table-of-contents image in a local registry: the same image pushed as zstd:chunked, read
+# through a proxy that counts the bytes the registry sends (bench/count-proxy.py). Needs
+# docker-registry and skopeo (Debian packages).
+if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
+  reg=$(mktemp -d)
+  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+  rport=$(free_port); pport=$(free_port)
+  printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s/data\nhttp:\n  addr: 127.0.0.1:%s\n  secret: bench\n' \
+    "$reg" "$rport" >"$reg/config.yml"
+  docker-registry serve "$reg/config.yml" >"$reg/log" 2>&1 &
+  regpid=$!
+  python3 bench/count-proxy.py "$pport" "$rport" "$reg/count" &
+  proxypid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$rport/v2/" >/dev/null && break; sleep 0.1; done
+  echo 0 >"$reg/count"
+  # skopeo 1.9 fails ("short write") converting this docker-archive to zstd:chunked in one
+  # step; through an OCI layout it works.
+  if [ ! -f "$out/chunked/index.json" ]; then
+    rm -rf "$out/gzip-oci" "$out/chunked"
+    for tag in latest static; do
+      skopeo copy -q "docker-archive:$out/image.tar:bench:$tag" "oci:$out/gzip-oci:$tag"
+      skopeo copy -q --dest-compress-format zstd:chunked "oci:$out/gzip-oci:$tag" "oci:$out/chunked:$tag"
+    done
+  fi
+  # The same gzip layers in an OCI layout: only the stored (compressed) digest is checked,
+  # where a docker-archive's layers are checked by their uncompressed diff_ids.
+  best_of oci "$bin" --format json "oci:$out/gzip-oci:latest" >"$out/oci"
+  python3 - "$out" <<'EOF'
+import sys
+out = sys.argv[1]
+fl = float(open(f"{out}/floor").read().split()[0])
+t, rss = open(f"{out}/oci").read().split()
+print(f"script, OCI layout of the same gzip layers: {float(t):.2f} s: {float(t) / fl:.2f}x the floor "
+      f"(target <= 1.2x), peak RSS {int(rss) / 1024:.1f} MiB")
+EOF
+  for tag in latest static; do
+    skopeo copy -q --dest-tls-verify=false "oci:$out/chunked:$tag" "docker://127.0.0.1:$rport/bench:$tag-chunked"
+  done
+  skopeo copy -q --dest-tls-verify=false "docker-archive:$out/image.tar:bench:latest" \
+    "docker://127.0.0.1:$rport/bench:latest-gzip"
+  for tag in latest-chunked static-chunked latest-gzip; do
+    before=$(cat "$reg/count")
+    /usr/bin/time -f "%e %M" -o "$out/t.reg" "$bin" --format json "127.0.0.1:$pport/bench:$tag" >"$out/reg.json" || true
+    sleep 0.5  # the proxy writes its count when the connections close
+    after=$(cat "$reg/count")
+    stored=$(skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$rport/bench:$tag" |
+      python3 -c 'import json,sys; print(sum(l["size"] for l in json.load(sys.stdin)["layers"]))')
+    python3 - "$tag" "$((after - before))" "$stored" "$out/reg.json" "$(tail -1 "$out/t.reg")" <<'EOF'
+import json, sys
+tag, sent, stored, t = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[5].split()
+r = json.load(open(sys.argv[4]))["target"]
+reads = " ".join(l["read"] for l in r["layer_reads"])
+print(f"registry bench:{tag}: {sent / 2**20:.2f} MiB transferred of {stored / 2**20:.1f} MiB stored "
+      f"({100 * sent / stored:.1f} %; TOC target <= 10 %), {t[0]} s, peak RSS {int(t[1]) / 1024:.1f} MiB")
+print(f"  layers base first: {reads}; files fetched by range: {r['toc_file_reads']}")
+EOF
+  done
+  kill "$proxypid" "$regpid" 2>/dev/null || true
+  rm -rf "$reg"
+else
+  echo "registry run skipped: needs docker-registry and skopeo (apt-get install docker-registry skopeo)"
+fi
 
 # The local daemon: `initlint docker-daemon:bench` against `docker save bench > /dev/null`
 # (the export alone), on a private dockerd. Skipped without dockerd (Debian docker.io).

@@ -128,10 +128,11 @@ pub struct Cli {
     #[arg(long = "image-config", value_name = "FILE")]
     pub image_config: Option<PathBuf>,
 
-    /// Image mode: read every layer. By default layers are read from the top down and the
+    /// Image mode: read every layer whole. By default layers are read from the top down, the
     /// lower ones are skipped once the layers above settle every path the launch chain looks
-    /// up (they cannot change the answer); with this, every layer is read and its digest
-    /// checked, and a broken lower layer is an error.
+    /// up (they cannot change the answer), and a zstd:chunked layer is read by its table of
+    /// contents; with this, every layer is streamed whole and its digest checked, and a
+    /// broken lower layer is an error.
     #[arg(long = "all-layers")]
     pub all_layers: bool,
 

@@ -34,7 +34,7 @@ use layer::{Change, Expect, Kind, LayerIndex, Limits, Want};
 use reading::Reading;
 use store::{ArchiveBlobs, Blobs, LayoutBlobs, Platform};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ImageError {
     /// A layer that cannot be read, by its digest and position.
     #[error("{layer}: {message}")]

@@ -244,22 +244,9 @@ impl Layered {
         }
         match &self.got[i] {
             Some(Ok(idx)) => Ok(idx),
-            Some(Err(e)) => Err(clone_error(e)),
+            Some(Err(e)) => Err(e.clone()),
             None => Err(ImageError::Part("internal: layer vanished".into())),
         }
-    }
-}
-
-/// Errors are not `Clone` (they may wrap I/O errors); the message is what is reported.
-fn clone_error(e: &ImageError) -> ImageError {
-    match e {
-        ImageError::Layer { layer, message } => ImageError::Layer {
-            layer: layer.clone(),
-            message: message.clone(),
-        },
-        ImageError::Other(m) => ImageError::Other(m.clone()),
-        ImageError::Part(m) => ImageError::Part(m.clone()),
-        ImageError::Oversized(m) => ImageError::Oversized(m.clone()),
     }
 }
 
