@@ -3,6 +3,7 @@
 //! image root (absolute targets and `..` clamped to it), loops detected.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::ops::Bound;
 use std::sync::Arc;
 
 use super::layer::{split, Change, Entry, Kind, LayerIndex};
@@ -31,13 +32,14 @@ pub enum NodeKind {
 pub struct Node {
     pub kind: NodeKind,
     pub mode: u32,
-    /// Index of the layer that last wrote it.
-    pub layer: usize,
+    /// Index of the layer that last wrote it (u32: a node is one of a million).
+    pub layer: u32,
 }
 
 #[derive(Debug, Default)]
 pub struct Tree {
-    nodes: BTreeMap<String, Node>,
+    /// Boxed keys: a `String`'s capacity word, times a million files, is 8 MB.
+    nodes: BTreeMap<Box<str>, Node>,
     /// The lowest layer applied. Above 0 the tree is partial: the layers below are unread,
     /// so what is absent here may be present there, and a path placed here may land
     /// elsewhere once a lower layer turns one of its parents into a symlink.
@@ -88,9 +90,16 @@ impl Tree {
         // Two passes over the one list (not a partition into two more: with a million
         // entries, that would hold the layer's entries twice).
         self.whiteouts(&idx.changes);
-        for change in idx.changes {
+        // Taken from the end of the reversed list, which gives its memory back as it empties:
+        // the tree grows by about as much as the list shrinks.
+        let mut changes = idx.changes;
+        changes.reverse();
+        while let Some(change) = changes.pop() {
             if let Change::Add(entry) = change {
                 self.add(layer, entry)?;
+            }
+            if changes.capacity() > 4096 && changes.len() < changes.capacity() / 2 {
+                changes.shrink_to_fit();
             }
         }
         Ok(())
@@ -130,6 +139,7 @@ impl Tree {
     }
 
     fn add(&mut self, layer: usize, entry: Entry) -> Result<(), String> {
+        let layer = u32::try_from(layer).map_err(|_| "more layers than initlint reads")?;
         let path = self.parent_resolved(&entry.path);
         if !self.complete() {
             match self.has_parent(&path) {
@@ -146,7 +156,8 @@ impl Tree {
                 size,
                 content,
                 whole,
-                bytes_at: (entry.path != path).then(|| Box::new((layer, entry.path.clone()))),
+                bytes_at: (entry.path != path)
+                    .then(|| Box::new((layer as usize, entry.path.clone()))),
             },
             Kind::Dir => NodeKind::Dir,
             Kind::Symlink(t) => NodeKind::Symlink(t),
@@ -154,13 +165,13 @@ impl Tree {
             Kind::Hardlink(target) => {
                 // Like link(2): parents are resolved, the last component is not followed.
                 let target = self.parent_resolved(&target);
-                match self.nodes.get(&target) {
+                match self.nodes.get(target.as_str()) {
                     Some(n) => {
                         let mut n = n.clone();
                         // The bytes stay where the target's are.
                         if let NodeKind::File { bytes_at, .. } = &mut n.kind {
                             if bytes_at.is_none() {
-                                *bytes_at = Some(Box::new((n.layer, target.clone())));
+                                *bytes_at = Some(Box::new((n.layer as usize, target.clone())));
                             }
                         }
                         n.layer = layer;
@@ -204,13 +215,13 @@ impl Tree {
     fn replace(&mut self, path: String, node: Node) {
         let keeps_children = matches!(node.kind, NodeKind::Dir)
             && matches!(
-                self.nodes.get(&path).map(|n| &n.kind),
+                self.nodes.get(path.as_str()).map(|n| &n.kind),
                 Some(NodeKind::Dir) | None
             );
         if !keeps_children {
             self.remove_tree(&path, false);
         }
-        self.nodes.insert(path, node);
+        self.nodes.insert(path.into_boxed_str(), node);
     }
 
     /// Remove everything below `path`, and `path` itself when `this` is set.
@@ -223,12 +234,7 @@ impl Tree {
         } else {
             format!("{path}/")
         };
-        let doomed: Vec<String> = self
-            .nodes
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let doomed: Vec<Box<str>> = self.below(&prefix).cloned().collect();
         for k in doomed {
             self.nodes.remove(&k);
         }
@@ -262,11 +268,15 @@ impl Tree {
     }
 
     fn has_children(&self, path: &str) -> bool {
-        let prefix = format!("{path}/");
+        self.below(&format!("{path}/")).next().is_some()
+    }
+
+    /// The paths that start with `prefix`, in order.
+    fn below<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Box<str>> + 'a {
         self.nodes
-            .range(prefix.clone()..)
-            .next()
-            .is_some_and(|(k, _)| k.starts_with(&prefix))
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .map(|(k, _)| k)
+            .take_while(move |k| k.starts_with(prefix))
     }
 
     /// Resolve a path as `execve`/`open` would: every symlink followed, inside the root.
@@ -281,7 +291,7 @@ impl Tree {
             }
             cur.push(part);
             let here = format!("/{}", cur.join("/"));
-            let node = self.nodes.get(&here);
+            let node = self.nodes.get(here.as_str());
             if node.is_some() && self.unsure.contains(&here) {
                 return Resolved::Unknown { path: here };
             }
@@ -322,7 +332,7 @@ impl Tree {
             }
         }
         let here = format!("/{}", cur.join("/"));
-        match self.nodes.get(&here) {
+        match self.nodes.get(here.as_str()) {
             Some(node) => Resolved::Found { path: here, node },
             // An implicit directory (only its children are in the layers), or the root.
             None => Resolved::Missing {

@@ -630,7 +630,7 @@ impl ImageView {
     }
 
     fn entry(&self, path: &str, node: &fs::Node, sources: &mut SourceMap) -> Lookup {
-        let from = self.layer_label(node.layer);
+        let from = self.layer_label(node.layer as usize);
         let bytes = match self.bytes(path, node) {
             Ok(b) => b,
             Err(e) => {
@@ -830,7 +830,7 @@ fn bytes_where<'a>(
 ) -> (usize, &'a str) {
     match bytes_at {
         Some(at) => (at.0, at.1.as_str()),
-        None => (node.layer, path),
+        None => (node.layer as usize, path),
     }
 }
 
