@@ -329,4 +329,116 @@ mod tests {
         .collect();
         assert_eq!(TocRef::from_annotations(&a), None);
     }
+
+    /// A blob in memory that serves ranges, as a layout does.
+    struct Mem(Vec<u8>);
+
+    impl Blobs for Mem {
+        fn open(&self, _: &str) -> Result<Box<dyn Read + Send + '_>, crate::image::ImageError> {
+            Ok(Box::new(&self.0[..]))
+        }
+
+        fn open_range(
+            &self,
+            _: &str,
+            offset: u64,
+            len: u64,
+        ) -> Result<Option<Box<dyn Read + Send + '_>>, crate::image::ImageError> {
+            let start = (offset as usize).min(self.0.len());
+            let end = (start + len as usize).min(self.0.len());
+            Ok(Some(Box::new(&self.0[start..end])))
+        }
+    }
+
+    /// A blob holding one file's compressed bytes, then a TOC naming `entries` (the file's
+    /// range is filled in for an entry whose offset is 0).
+    fn blob(body: &[u8], entries: serde_json::Value) -> (Mem, TocRef) {
+        let file = zstd::encode_all(body, 3).unwrap();
+        let mut entries = entries;
+        for e in entries.as_array_mut().unwrap() {
+            if e["type"] == "reg" && e.get("offset").is_none() {
+                e["offset"] = 0.into();
+                e["endOffset"] = file.len().into();
+                e["size"] = body.len().into();
+                e["digest"] = format!("sha256:{}", crate::image::sha256_hex(body)).into();
+            }
+        }
+        let json =
+            serde_json::to_vec(&serde_json::json!({"version": 1, "entries": entries})).unwrap();
+        let toc = zstd::encode_all(&json[..], 3).unwrap();
+        let at = TocRef {
+            offset: file.len() as u64,
+            length: toc.len() as u64,
+            uncompressed: json.len() as u64,
+            checksum: Some(format!("sha256:{}", crate::image::sha256_hex(&toc))),
+        };
+        (Mem([file, toc].concat()), at)
+    }
+
+    #[test]
+    fn a_toc_indexes_the_layer_and_a_file_is_read_by_its_range() {
+        let (mem, at) = blob(
+            b"#!/bin/sh\nexec app\n",
+            serde_json::json!([
+                {"type": "dir", "name": "./", "mode": 493},
+                {"type": "reg", "name": "entrypoint.sh", "mode": 493},
+                {"type": "symlink", "name": "bin", "linkName": "usr/bin"},
+                {"type": "reg", "name": "etc/.wh.passwd", "size": 0},
+                {"type": "reg", "name": "srv/.wh..wh..opq", "size": 0},
+            ]),
+        );
+        let (idx, ranges) = index(&mem, "x", &at).unwrap().unwrap();
+        let paths: Vec<String> = idx
+            .changes
+            .iter()
+            .map(|c| match c {
+                Change::Add(e) => e.path.clone(),
+                Change::Whiteout(p) => format!("-{p}"),
+                Change::Opaque(p) => format!("opaque {p}"),
+            })
+            .collect();
+        assert_eq!(
+            paths,
+            ["/entrypoint.sh", "/bin", "-/etc/passwd", "opaque /srv"]
+        );
+        let r = &ranges["/entrypoint.sh"];
+        let bytes = read_file(&mem, "x", "/entrypoint.sh", r, 1 << 20).unwrap();
+        assert_eq!(&bytes[..], b"#!/bin/sh\nexec app\n");
+        // The head only.
+        let head = read_file(&mem, "x", "/entrypoint.sh", r, 4).unwrap();
+        assert_eq!(&head[..], b"#!/b");
+    }
+
+    #[test]
+    fn a_hostile_toc_is_refused_with_the_reason() {
+        let entries = serde_json::json!([{"type": "reg", "name": "app"}]);
+        // The manifest's checksum does not match the TOC.
+        let (mem, mut at) = blob(b"x", entries.clone());
+        at.checksum = Some(format!("sha256:{}", "0".repeat(64)));
+        let e = index(&mem, "x", &at).unwrap_err();
+        assert!(e.contains("digest"), "{e}");
+        // A name that climbs out of the root.
+        let (mem, at) = blob(
+            b"x",
+            serde_json::json!([{"type": "reg", "name": "../../etc/x"}]),
+        );
+        let e = index(&mem, "x", &at).unwrap_err();
+        assert!(e.contains("climbs out"), "{e}");
+        // A TOC bigger than initlint reads, by the manifest's word: not fetched at all.
+        let (mem, mut at) = blob(b"x", entries.clone());
+        at.uncompressed = u64::MAX;
+        assert!(index(&mem, "x", &at).unwrap_err().contains("more than"));
+        // A file whose bytes are not what the TOC says.
+        let (mem, at) = blob(b"the real bytes", entries);
+        let (_, ranges) = index(&mem, "x", &at).unwrap().unwrap();
+        let mut r = ranges["/app"].clone();
+        r.digest = Some(format!("sha256:{}", "1".repeat(64)));
+        let e = read_file(&mem, "x", "/app", &r, 1 << 20).unwrap_err();
+        assert!(e.contains("digest"), "{e}");
+        // A range that is not one.
+        let mut bad = ranges["/app"].clone();
+        bad.offset = 1 << 40;
+        bad.end = (1 << 40) + 10;
+        assert!(read_file(&mem, "x", "/app", &bad, 1 << 20).is_err());
+    }
 }
