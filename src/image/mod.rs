@@ -504,21 +504,16 @@ impl ImageView {
             return Ok(content.clone());
         }
         let (layer_i, at) = bytes_where(path, node, bytes_at);
-        if *size > layer::MAX_CAPTURE {
-            // Read by table of contents, nothing was kept, not even a binary's head.
-            if content.is_none() && self.by_toc(layer_i) {
-                let head = self.read_again(layer_i, at, layer::HEAD as u64)?;
-                return Ok(head.starts_with(b"\x7fELF").then_some(head));
-            }
-            return Ok(None);
-        }
-        // Read by table of contents: the head first, as a full read keeps it (a small file
-        // costs one read whole).
+        // Read by table of contents, nothing was kept, not even a binary's head: fetch the
+        // head first, as a full read keeps it (a small file costs one read whole).
         if content.is_none() && *size > 64 << 10 && self.by_toc(layer_i) {
             let head = self.read_again(layer_i, at, layer::HEAD as u64)?;
             if head.starts_with(b"\x7fELF") {
                 return Ok(Some(head));
             }
+        }
+        if *size > layer::MAX_CAPTURE {
+            return Ok(None);
         }
         self.read_again(layer_i, at, layer::MAX_CAPTURE).map(Some)
     }
