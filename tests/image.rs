@@ -302,9 +302,25 @@ fn the_real_bin_sh_decides_shell_form() {
     assert!(busybox["target"]["shell"]["basis"]
         .as_str()
         .unwrap()
-        .contains("BusyBox v"));
+        .contains("hard link to /bin/busybox"));
     // Every file the chain needed was kept on the first pass: each layer read once.
     assert_eq!(dash["target"]["layer_rereads"], 0);
+    // A shell under another name, a plain file: known by the version string in its binary.
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("bin")).unwrap();
+    std::fs::copy("/bin/bash", root.path().join("bin/sh")).unwrap();
+    let cfg = root.path().join("config.json");
+    std::fs::write(&cfg, r#"{"Cmd": ["/bin/sh", "-c", "sleep 1"]}"#).unwrap();
+    let bash = json_of(
+        &format!("dir:{}", root.path().display()),
+        &["--image-config", cfg.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(bash["target"]["shell"]["kind"], "bash", "{bash:#}");
+    assert!(bash["target"]["shell"]["basis"]
+        .as_str()
+        .unwrap()
+        .contains("GNU bash, version"));
 }
 
 #[test]

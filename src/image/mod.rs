@@ -701,14 +701,28 @@ impl ImageView {
             ),
             Resolved::Found { path, node } => {
                 let name = path.rsplit('/').next().unwrap_or("");
-                let by_name = crate::shell::explicit_kind(name);
                 let via = if path == "/bin/sh" {
                     "/bin/sh".to_string()
                 } else {
                     format!("/bin/sh → {path}")
                 };
-                match by_name {
-                    Some(k) => (k, format!("{via} in the image")),
+                // A hard link is named by the file it links to (`/bin/sh` = `/bin/busybox`):
+                // no need to read the binary for its version string.
+                let linked = match &node.kind {
+                    NodeKind::File {
+                        bytes_at: Some(at), ..
+                    } => Some(at.1.as_str()).filter(|p| basename(p) != name),
+                    _ => None,
+                };
+                let by_link = linked.and_then(|p| {
+                    crate::shell::explicit_kind(basename(p))
+                        .map(|k| (k, format!("{via} in the image is a hard link to {p}")))
+                });
+                match crate::shell::explicit_kind(name)
+                    .map(|k| (k, format!("{via} in the image")))
+                    .or(by_link)
+                {
+                    Some(found) => found,
                     None => match self.searchable(&path, node) {
                         Some(b) => match shell_from_bytes(&b) {
                             Some((k, marker)) => {
@@ -746,6 +760,10 @@ fn shell_from_bytes(b: &[u8]) -> Option<(ShellKind, &'static str)> {
         .iter()
         .find(|(m, _)| b.windows(m.len()).any(|w| w == m.as_bytes()))
         .map(|(m, k)| (k.clone(), *m))
+}
+
+fn basename(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// Text if it is UTF-8 without NUL bytes (a script), else `None` (a binary).
