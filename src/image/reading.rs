@@ -25,7 +25,15 @@ use crate::model::{LayerRead, ReadHow, Stats};
 type Indexed = (usize, Result<LayerIndex, ImageError>);
 
 /// An image whose layers are being read.
-pub struct Reading {
+pub struct Reading(State);
+
+enum State {
+    /// An image read in one pass (a `docker save` stream): the whole of it, once.
+    Whole(Option<Box<Image>>),
+    Layered(Box<Layered>),
+}
+
+struct Layered {
     shown: String,
     kind: &'static str,
     manifest_digest: Option<String>,
@@ -37,16 +45,6 @@ pub struct Reading {
     all: bool,
     /// Files read again, kept for the next view.
     reads: super::Reads,
-    state: State,
-}
-
-enum State {
-    /// An image read in one pass (a `docker save` stream): the whole of it, once.
-    Whole(Option<Box<Image>>),
-    Layered(Layered),
-}
-
-struct Layered {
     rx: Receiver<Indexed>,
     got: Vec<Option<Result<LayerIndex, ImageError>>>,
     /// The lowest layer in the last view (`layers.len()` before the first).
@@ -68,18 +66,7 @@ impl Drop for Layered {
 impl Reading {
     /// An image read in one pass elsewhere.
     pub fn whole(image: Image) -> Self {
-        Reading {
-            shown: image.name.clone(),
-            kind: image.kind,
-            manifest_digest: None,
-            config: ImageConfig::default(),
-            layers: Vec::new(),
-            blobs: Arc::new(super::store::NoBlobs),
-            limits: Limits::default(),
-            all: true,
-            reads: Default::default(),
-            state: State::Whole(Some(Box::new(image))),
-        }
+        Reading(State::Whole(Some(Box::new(image))))
     }
 
     /// Start reading `m`'s layers from `blobs`, top first.
@@ -101,7 +88,7 @@ impl Reading {
             toc: !opts.all_layers,
         };
         let rx = spawn_workers(&blobs, &m.layers, how, &stop, bar.clone());
-        Reading {
+        Reading(State::Layered(Box::new(Layered {
             shown: shown.to_string(),
             kind,
             manifest_digest: m.manifest_digest,
@@ -110,41 +97,43 @@ impl Reading {
             limits,
             all: opts.all_layers,
             reads: Default::default(),
-            state: State::Layered(Layered {
-                rx,
-                got: m.layers.iter().map(|_| None).collect(),
-                floor: m.layers.len(),
-                stop,
-                bar,
-            }),
+            rx,
+            got: m.layers.iter().map(|_| None).collect(),
+            floor: m.layers.len(),
+            stop,
+            bar,
             layers: m.layers,
-        }
+        })))
     }
 
     /// The image as the layers read so far show it. The first call gives the top layer; each
     /// later one goes down to the next layer that writes one of the `unread` paths the
     /// caller's last view could not settle, or to the base (then the view is complete).
     pub fn next(&mut self, unread: &[String]) -> Result<Image, ImageError> {
-        let layered = match &mut self.state {
-            State::Whole(image) => {
-                return image.take().map(|i| *i).ok_or_else(|| {
-                    ImageError::Part("internal: the image was already given".into())
-                })
-            }
-            State::Layered(l) => l,
-        };
-        let first = layered.floor == self.layers.len();
-        while let Some(i) = layered.floor.checked_sub(1) {
-            let idx = layered.wait(i, &self.layers)?;
+        match &mut self.0 {
+            State::Whole(image) => image
+                .take()
+                .map(|i| *i)
+                .ok_or_else(|| ImageError::Part("internal: the image was already given".into())),
+            State::Layered(layered) => layered.next(unread),
+        }
+    }
+}
+
+impl Layered {
+    fn next(&mut self, unread: &[String]) -> Result<Image, ImageError> {
+        let first = self.floor == self.layers.len();
+        while let Some(i) = self.floor.checked_sub(1) {
+            let idx = self.wait(i)?;
             let matters = first || touches(idx, unread);
-            layered.floor = i;
+            self.floor = i;
             if i == 0 || (matters && !self.all) {
                 break;
             }
         }
-        if layered.floor == 0 {
-            layered.stop.store(true, Ordering::Relaxed);
-            if let Some(b) = layered.bar.take() {
+        if self.floor == 0 {
+            self.stop.store(true, Ordering::Relaxed);
+            if let Some(b) = self.bar.take() {
                 b.finish_and_clear();
             }
         }
@@ -153,16 +142,13 @@ impl Reading {
 
     /// The tree of the layers from the floor up, as an image.
     fn view(&mut self) -> Result<Image, ImageError> {
-        let State::Layered(layered) = &mut self.state else {
-            return Err(ImageError::Part("internal: not a layered image".into()));
-        };
-        let floor = layered.floor;
+        let floor = self.floor;
         let mut tree = Tree::partial(floor);
         let mut stats = Stats {
             layers: self.layers.len(),
             ..Default::default()
         };
-        let ranges: Vec<Option<Ranges>> = layered
+        let ranges: Vec<Option<Ranges>> = self
             .got
             .iter()
             .map(|g| match g {
@@ -182,7 +168,7 @@ impl Reading {
             });
         }
         for i in floor..self.layers.len() {
-            let slot = &mut layered.got[i];
+            let slot = &mut self.got[i];
             // The last view (the base is in) takes the indexes: no later tree needs them.
             let applied = match (floor, slot) {
                 (0, slot) => match slot.take() {
@@ -222,17 +208,10 @@ impl Reading {
             ),
         })
     }
-}
 
-fn count(stats: &mut Stats, idx: &LayerIndex) {
-    stats.stored_bytes += idx.stored_bytes;
-    stats.tar_bytes += idx.tar_bytes;
-    stats.files += idx.changes.len();
-}
-
-impl Layered {
     /// Layer `i`'s index, waiting for its worker; its error if it failed.
-    fn wait(&mut self, i: usize, layers: &[LayerRef]) -> Result<&LayerIndex, ImageError> {
+    fn wait(&mut self, i: usize) -> Result<&LayerIndex, ImageError> {
+        let layers = &self.layers;
         while self.got[i].is_none() {
             let (j, r) = self
                 .rx
@@ -248,6 +227,12 @@ impl Layered {
             None => Err(ImageError::Part("internal: layer vanished".into())),
         }
     }
+}
+
+fn count(stats: &mut Stats, idx: &LayerIndex) {
+    stats.stored_bytes += idx.stored_bytes;
+    stats.tar_bytes += idx.tar_bytes;
+    stats.files += idx.changes.len();
 }
 
 /// Whether a layer writes, deletes or hides one of `paths` or a directory on the way to it:

@@ -211,17 +211,6 @@ impl ArchiveBlobs {
     }
 }
 
-/// No blobs: an image read whole in one pass has nothing to open again.
-pub struct NoBlobs;
-
-impl Blobs for NoBlobs {
-    fn open(&self, locator: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
-        Err(ImageError::Part(format!(
-            "internal: no blob store to open {locator}"
-        )))
-    }
-}
-
 /// An OCI image layout directory.
 pub struct LayoutBlobs {
     pub dir: PathBuf,
