@@ -51,6 +51,9 @@ const CASES: &[(&str, bool)] = &[
     ("su-dash-handler", true),
     ("su-bash-handler", true),
     ("runuser-handler", true),
+    // Judged from its top layer alone (the base, with the shell, is skipped): the answer
+    // read from part of the image must be what the whole image does.
+    ("static-on-top", true),
 ];
 
 fn unshare_works() -> Result<(), String> {
@@ -246,7 +249,7 @@ fn verdicts_match_what_happens_in_a_real_pid_namespace() {
         table.join("\n")
     );
     assert!(
-        decided >= 31,
+        decided >= 32,
         "only {decided} decided cases:\n{}",
         table.join("\n")
     );
