@@ -9,8 +9,8 @@
 # static server of the top layer, so the layers below it cannot change the answer and are
 # skipped (initlint reads layers top down).
 #
-# The same image is then pushed to a local registry as zstd:chunked and read by its tables of
-# contents, with the bytes the registry sends counted.
+# The same image is then pushed to a local registry as zstd:chunked and as eStargz and read by
+# its tables of contents, with the bytes the registry sends counted.
 #
 # usage: bench/image.sh [SIZE_MB=600] [LAYERS=5] [RUNS=3]   (BENCH_REUSE=1 keeps the image)
 # needs: tar, gzip, python3, /usr/bin/time (Debian package `time`), a release build.
@@ -167,9 +167,10 @@ t1, rss1, _ = run("script1")
 print(f"script pinned to one core: {t1:.2f} s, {t1 / fl:.2f}x the floor, peak RSS {rss1:.1f} MiB")
 EOF
 
-# A table-of-contents image in a local registry: the same image pushed as zstd:chunked, read
-# through a proxy that counts the bytes the registry sends (bench/count-proxy.py). Needs
-# docker-registry and skopeo (Debian packages).
+# A table-of-contents image in a local registry: the same image pushed as zstd:chunked and as
+# eStargz (converted by testdata/images/estargz.py), read through a proxy that counts the
+# bytes the registry sends (bench/count-proxy.py). Needs docker-registry and skopeo (Debian
+# packages).
 if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
   reg=$(mktemp -d)
   free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -191,6 +192,10 @@ if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
       skopeo copy -q --dest-compress-format zstd:chunked "oci:$out/gzip-oci:$tag" "oci:$out/chunked:$tag"
     done
   fi
+  # eStargz: no tool here writes it; the fixtures' converter does, with the real 4 MiB chunks.
+  if [ ! -f "$out/estargz/index.json" ]; then
+    python3 testdata/images/estargz.py "$out/gzip-oci" "$out/estargz" $((4 << 20)) >/dev/null
+  fi
   # The same gzip layers in an OCI layout: only the stored (compressed) digest is checked,
   # where a docker-archive's layers are checked by their uncompressed diff_ids.
   best_of oci "$bin" --format json "oci:$out/gzip-oci:latest" >"$out/oci"
@@ -204,10 +209,11 @@ print(f"script, OCI layout of the same gzip layers: {float(t):.2f} s: {float(t) 
 EOF
   for tag in latest static; do
     skopeo copy -q --dest-tls-verify=false "oci:$out/chunked:$tag" "docker://127.0.0.1:$rport/bench:$tag-chunked"
+    skopeo copy -q --dest-tls-verify=false "oci:$out/estargz:$tag" "docker://127.0.0.1:$rport/bench:$tag-estargz"
   done
   skopeo copy -q --dest-tls-verify=false "docker-archive:$out/image.tar:bench:latest" \
     "docker://127.0.0.1:$rport/bench:latest-gzip"
-  for tag in latest-chunked static-chunked latest-gzip; do
+  for tag in latest-chunked static-chunked latest-estargz static-estargz latest-gzip; do
     before=$(cat "$reg/count")
     /usr/bin/time -f "%e %M" -o "$out/t.reg" "$bin" --format json "127.0.0.1:$pport/bench:$tag" >"$out/reg.json" || true
     sleep 0.5  # the proxy writes its count when the connections close

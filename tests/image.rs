@@ -725,7 +725,6 @@ fn counting_proxy(upstream: u16) -> Counting {
 
 #[test]
 fn a_layer_with_a_table_of_contents_is_read_by_ranges() {
-    use std::sync::atomic::Ordering;
     let fx = fixtures();
     let registry = Registry::start(None);
     let proxy = counting_proxy(registry.port);
@@ -736,32 +735,65 @@ fn a_layer_with_a_table_of_contents_is_read_by_ranges() {
             &format!("{name}:chunked"),
             &["--dest-compress-format", "zstd:chunked"],
         );
-        let via_proxy = pushed.replace(
-            &format!(":{}/", registry.port),
-            &format!(":{}/", proxy.port),
-        );
-        let before = proxy.sent.load(Ordering::Relaxed);
-        let v = json_of(&via_proxy, &[], &[]);
-        let sent = proxy.sent.load(Ordering::Relaxed) - before;
-        assert_eq!(codes(&v), *expected, "{name}: {v:#}");
-        assert!(
-            reads(&v).iter().all(|r| r == "toc" || r == "skipped"),
-            "{name}: {v:#}"
-        );
-        // Every layer whole, digests checked: the same answer.
-        let all = json_of(&via_proxy, &["--all-layers"], &[]);
-        assert_eq!(findings(&all), findings(&v), "{name}");
-        if v["target"]["shell"]["kind"] != "not read" {
-            assert_eq!(all["target"]["shell"], v["target"]["shell"], "{name}");
-        }
-        assert_eq!(all["verdict"], v["verdict"], "{name}");
-        assert!(reads(&all).iter().all(|r| r == "full"), "{name}");
-        let stored: u64 = all["target"]["stored_bytes"].as_u64().unwrap();
-        eprintln!("{name}: {sent} bytes from the registry by TOC, layers {stored} bytes stored");
-        if *name == "python-handler" {
-            // Python's standard library is in the layer; the chain reads the app and a few
-            // files of it.
-            assert!(sent * 10 < stored, "{name}: {sent} of {stored} bytes");
-        }
+        read_by_toc(&proxy, registry.port, &pushed, name, expected);
     }
+}
+
+/// The fixtures converted to eStargz by testdata/images/estargz.py, read from a registry by
+/// ranges and from the layout by seeks.
+#[test]
+fn an_estargz_layer_is_read_by_its_table_of_contents() {
+    let fx = fixtures();
+    let registry = Registry::start(None);
+    let proxy = counting_proxy(registry.port);
+    for (name, expected) in IMAGES {
+        let layout = format!("oci:{}:{name}", fx.join("estargz").display());
+        let local = json_of(&layout, &[], &[]);
+        assert_eq!(codes(&local), *expected, "{name}: {local:#}");
+        assert!(
+            reads(&local).iter().all(|r| r == "toc" || r == "skipped"),
+            "{name}: {local:#}"
+        );
+        // Copied as it is: the blobs and their annotations are the layout's.
+        let pushed = registry.push(&layout, &format!("{name}:estargz"), &[]);
+        let v = read_by_toc(&proxy, registry.port, &pushed, name, expected);
+        assert_eq!(findings(&local), findings(&v), "{name}");
+    }
+}
+
+/// Read `pushed` through the counting proxy: by TOC, with the answer `--all-layers` gives;
+/// the report.
+fn read_by_toc(
+    proxy: &Counting,
+    port: u16,
+    pushed: &str,
+    name: &str,
+    expected: &[&str],
+) -> serde_json::Value {
+    use std::sync::atomic::Ordering;
+    let via_proxy = pushed.replace(&format!(":{port}/"), &format!(":{}/", proxy.port));
+    let before = proxy.sent.load(Ordering::Relaxed);
+    let v = json_of(&via_proxy, &[], &[]);
+    let sent = proxy.sent.load(Ordering::Relaxed) - before;
+    assert_eq!(codes(&v), *expected, "{name}: {v:#}");
+    assert!(
+        reads(&v).iter().all(|r| r == "toc" || r == "skipped"),
+        "{name}: {v:#}"
+    );
+    // Every layer whole, digests checked: the same answer.
+    let all = json_of(&via_proxy, &["--all-layers"], &[]);
+    assert_eq!(findings(&all), findings(&v), "{name}");
+    if v["target"]["shell"]["kind"] != "not read" {
+        assert_eq!(all["target"]["shell"], v["target"]["shell"], "{name}");
+    }
+    assert_eq!(all["verdict"], v["verdict"], "{name}");
+    assert!(reads(&all).iter().all(|r| r == "full"), "{name}");
+    let stored: u64 = all["target"]["stored_bytes"].as_u64().unwrap();
+    eprintln!("{pushed}: {sent} bytes from the registry by TOC, layers {stored} bytes stored");
+    if name == "python-handler" {
+        // Python's standard library is in the layer; the chain reads the app and a few
+        // files of it.
+        assert!(sent * 10 < stored, "{name}: {sent} of {stored} bytes");
+    }
+    v
 }

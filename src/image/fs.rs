@@ -1,15 +1,44 @@
 //! The merged filesystem of an image: layers applied in order with OCI whiteout semantics,
 //! and paths resolved the way the runtime resolves them — symlinks followed *inside* the
 //! image root (absolute targets and `..` clamped to it), loops detected.
+//!
+//! Stored as an arena of path components, so that its size follows the number of files
+//! and not the length of their paths: a node is 32 bytes (its name an offset into one
+//! buffer of names, its parent, first child and next sibling u32 numbers), and a hash table
+//! of node numbers finds a child by (parent, name). What few nodes carry more (a file's
+//! kept bytes, a symlink's target, a file over 4 GiB) keep it in a side table.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
-use std::ops::Bound;
+use std::collections::{HashSet, VecDeque};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use super::layer::{split, Change, Entry, Kind, LayerIndex};
+use hashbrown::HashTable;
+
+use super::changes::Changes;
+use super::layer::{join, split, Change, Entry, Kind};
 
 /// Linux gives up after 40 symlinks (MAXSYMLINKS): ELOOP.
 const MAX_HOPS: usize = 40;
+
+/// No node: the end of a list of children, or no side-table entry.
+const NONE: u32 = u32::MAX;
+const ROOT: u32 = 0;
+
+/// What a node is. `IMPLICIT` is a directory no layer wrote, there only because something
+/// below it was: it has children, always (it goes when its last child goes).
+const IMPLICIT: u8 = 0;
+const FILE: u8 = 1;
+const DIR: u8 = 2;
+const SYMLINK: u8 = 3;
+const SPECIAL: u8 = 4;
+/// Removed; on the free list.
+const FREE: u8 = 5;
+
+/// Partial trees: resolving through this node depends on the unread layers (it was placed
+/// under a parent they may turn into a symlink, or is a hard link to a file in them).
+const UNSURE: u8 = 1;
+/// A file whose `content` is the whole file.
+const WHOLE: u8 = 2;
 
 #[derive(Debug, Clone)]
 pub enum NodeKind {
@@ -19,8 +48,7 @@ pub enum NodeKind {
         /// `content` is the whole file (else its first bytes only).
         whole: bool,
         /// Layer and path whose bytes this is, when not the node's own layer and path (a hard
-        /// link shares its target's bytes; a path written through a symlinked parent). Boxed
-        /// and absent for almost every file: it would cost a second copy of every path.
+        /// link shares its target's bytes; a path written through a symlinked parent).
         bytes_at: Option<Box<(usize, String)>>,
     },
     Dir,
@@ -28,18 +56,71 @@ pub enum NodeKind {
     Special,
 }
 
+/// A node as the rest of initlint sees it (unpacked from the arena).
 #[derive(Debug, Clone)]
 pub struct Node {
     pub kind: NodeKind,
     pub mode: u32,
-    /// Index of the layer that last wrote it (u32: a node is one of a million).
+    /// Index of the layer that last wrote it.
     pub layer: u32,
 }
 
-#[derive(Debug, Default)]
+/// One path component in the arena.
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    /// Offset of its name in [`Tree::names`].
+    name: u32,
+    parent: u32,
+    child: u32,
+    next: u32,
+    /// Its entry in [`Tree::extra`], or [`NONE`].
+    data: u32,
+    /// A file's size, when it has no side-table entry.
+    size: u32,
+    name_len: u16,
+    mode: u16,
+    layer: u16,
+    kind: u8,
+    flags: u8,
+}
+
+/// What a node carries beyond its record.
+#[derive(Debug, Clone)]
+enum Extra {
+    File {
+        size: u64,
+        content: Option<Arc<[u8]>>,
+        bytes_at: Option<Box<(usize, String)>>,
+    },
+    Symlink(Box<str>),
+    Unused,
+}
+
+/// The directory the last entry was placed in. Tar lists a directory's entries together,
+/// so most entries reuse it instead of resolving their parents again; anything other than
+/// a file or device added to the tree forgets it.
+#[derive(Debug)]
+struct Parent {
+    /// As the layer wrote it.
+    written: String,
+    /// Resolved through symlinks (as written when a partial tree cannot tell).
+    resolved: String,
+    /// Its node, once it has one.
+    id: Option<u32>,
+    /// It is a directory in the tree (or the root).
+    dir: bool,
+}
+
 pub struct Tree {
-    /// Boxed keys: a `String`'s capacity word, times a million files, is 8 MB.
-    nodes: BTreeMap<Box<str>, Node>,
+    recs: Vec<Rec>,
+    names: Vec<u8>,
+    /// Node numbers, by hash of (parent, name).
+    index: HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
+    extra: Vec<Extra>,
+    free: Vec<u32>,
+    free_extra: Vec<u32>,
+    last: Option<Parent>,
     /// The lowest layer applied. Above 0 the tree is partial: the layers below are unread,
     /// so what is absent here may be present there, and a path placed here may land
     /// elsewhere once a lower layer turns one of its parents into a symlink.
@@ -48,17 +129,29 @@ pub struct Tree {
     gone: HashSet<String>,
     /// Partial trees: directories a layer read made opaque (nothing of theirs comes from below).
     sealed: HashSet<String>,
-    /// Partial trees: paths placed under a parent the layers read do not have, or hard links
-    /// to files they do not have. Resolving through one depends on the unread layers.
-    unsure: HashSet<String>,
+}
+
+impl std::fmt::Debug for Tree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tree")
+            .field("nodes", &(self.recs.len() - self.free.len()))
+            .field("floor", &self.floor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Tree::partial(0)
+    }
 }
 
 /// The outcome of resolving a path.
 #[derive(Debug)]
-pub enum Resolved<'a> {
+pub enum Resolved {
     Found {
         path: String,
-        node: &'a Node,
+        node: Node,
     },
     Missing {
         path: String,
@@ -70,12 +163,41 @@ pub enum Resolved<'a> {
     },
 }
 
+/// [`Resolved`], with the node by number (nothing unpacked).
+enum Walk {
+    Found { path: String, id: u32 },
+    Missing { path: String, why: String },
+    Unknown { path: String },
+}
+
 impl Tree {
     /// A tree of the layers from `floor` up, the ones below unread.
     pub fn partial(floor: usize) -> Self {
+        let root = Rec {
+            name: 0,
+            parent: NONE,
+            child: NONE,
+            next: NONE,
+            data: NONE,
+            size: 0,
+            name_len: 0,
+            mode: 0o755,
+            layer: 0,
+            kind: DIR,
+            flags: 0,
+        };
         Tree {
+            recs: vec![root],
+            names: Vec::new(),
+            index: HashTable::new(),
+            hasher: Default::default(),
+            extra: Vec::new(),
+            free: Vec::new(),
+            free_extra: Vec::new(),
+            last: None,
             floor,
-            ..Default::default()
+            gone: HashSet::new(),
+            sealed: HashSet::new(),
         }
     }
 
@@ -86,48 +208,33 @@ impl Tree {
 
     /// Apply one layer on top of what is there. Whiteouts hide only lower layers, so they are
     /// applied before the layer's own entries.
-    pub fn apply(&mut self, layer: usize, idx: LayerIndex) -> Result<(), String> {
-        // Two passes over the one list (not a partition into two more: with a million
-        // entries, that would hold the layer's entries twice).
-        self.whiteouts(&idx.changes);
-        // Taken from the end of the reversed list, which gives its memory back as it empties:
-        // the tree grows by about as much as the list shrinks.
-        let mut changes = idx.changes;
-        changes.reverse();
-        while let Some(change) = changes.pop() {
+    pub fn apply(&mut self, layer: usize, changes: &Changes) -> Result<(), String> {
+        let layer = u16::try_from(layer).map_err(|_| "more layers than initlint reads")?;
+        if changes.removes() {
+            self.whiteouts(changes.iter());
+        }
+        for change in changes.iter() {
             if let Change::Add(entry) = change {
                 self.add(layer, entry)?;
             }
-            if changes.capacity() > 4096 && changes.len() < changes.capacity() / 2 {
-                changes.shrink_to_fit();
-            }
         }
+        self.last = None;
         Ok(())
     }
 
-    /// [`Tree::apply`] for a layer whose index is kept for a later, deeper tree.
-    pub fn apply_copy(&mut self, layer: usize, idx: &LayerIndex) -> Result<(), String> {
-        self.whiteouts(&idx.changes);
-        for change in &idx.changes {
-            if let Change::Add(entry) = change {
-                self.add(layer, entry.clone())?;
-            }
-        }
-        Ok(())
-    }
-
-    fn whiteouts(&mut self, changes: &[Change]) {
+    fn whiteouts(&mut self, changes: impl Iterator<Item = Change>) {
+        self.last = None;
         for change in changes {
             match change {
                 Change::Whiteout(path) => {
-                    let path = self.parent_resolved(path);
+                    let path = self.parent_resolved(&path);
                     self.remove_tree(&path, true);
                     if !self.complete() {
                         self.gone.insert(path);
                     }
                 }
                 Change::Opaque(dir) => {
-                    let dir = self.parent_resolved(dir);
+                    let dir = self.parent_resolved(&dir);
                     self.remove_tree(&dir, false);
                     if !self.complete() {
                         self.sealed.insert(dir);
@@ -138,16 +245,13 @@ impl Tree {
         }
     }
 
-    fn add(&mut self, layer: usize, entry: Entry) -> Result<(), String> {
-        let layer = u32::try_from(layer).map_err(|_| "more layers than initlint reads")?;
-        let path = self.parent_resolved(&entry.path);
-        if !self.complete() {
-            match self.has_parent(&path) {
-                true => self.unsure.remove(&path),
-                false => self.unsure.insert(path.clone()),
-            };
-        }
-        let kind = match entry.kind {
+    fn add(&mut self, layer: u16, entry: Entry) -> Result<(), String> {
+        let complete = self.complete();
+        let (dir, base) = split(&entry.path);
+        let parent = self.parent(dir);
+        let path = join(&parent.resolved, base);
+        let (under, unsure) = (parent.id, !parent.dir && !complete);
+        let node = match entry.kind {
             Kind::File {
                 size,
                 content,
@@ -157,86 +261,107 @@ impl Tree {
                 content,
                 whole,
                 bytes_at: (entry.path != path)
-                    .then(|| Box::new((layer as usize, entry.path.clone()))),
+                    .then(|| Box::new((usize::from(layer), entry.path.clone()))),
             },
             Kind::Dir => NodeKind::Dir,
             Kind::Symlink(t) => NodeKind::Symlink(t),
             Kind::Special => NodeKind::Special,
             Kind::Hardlink(target) => {
-                // Like link(2): parents are resolved, the last component is not followed.
-                let target = self.parent_resolved(&target);
-                match self.nodes.get(target.as_str()) {
-                    Some(n) => {
-                        let mut n = n.clone();
-                        // The bytes stay where the target's are.
-                        if let NodeKind::File { bytes_at, .. } = &mut n.kind {
-                            if bytes_at.is_none() {
-                                *bytes_at = Some(Box::new((n.layer as usize, target.clone())));
-                            }
-                        }
-                        n.layer = layer;
-                        self.replace(path, n);
-                        return Ok(());
-                    }
-                    // The target is in a layer not read yet: whatever resolves through this
-                    // path waits for that layer.
-                    None if !self.complete() => {
-                        self.unsure.insert(path.clone());
-                        self.replace(
-                            path,
-                            Node {
-                                kind: NodeKind::Special,
-                                mode: entry.mode,
-                                layer,
-                            },
-                        );
-                        return Ok(());
-                    }
-                    None => {
-                        return Err(format!(
-                            "hard link {} points to {target}, which does not exist in this or a lower layer; the runtime fails to unpack it",
-                            entry.path
-                        ))
-                    }
-                }
+                return self.hard_link(layer, &entry.path, path, &target, entry.mode)
             }
         };
-        self.replace(
-            path,
+        let id = match under {
+            Some(p) => self.place_under(p, base)?,
+            None => {
+                let id = self.place(&path)?;
+                // The next entry of this directory finds it by number.
+                let made = self.recs[id as usize].parent;
+                if let Some(last) = self.last.as_mut().filter(|l| l.written == dir) {
+                    last.id = Some(made);
+                }
+                id
+            }
+        };
+        self.store(
+            id,
             Node {
-                kind,
+                kind: node,
                 mode: entry.mode,
-                layer,
+                layer: u32::from(layer),
             },
+            unsure,
         );
         Ok(())
     }
 
-    fn replace(&mut self, path: String, node: Node) {
-        let keeps_children = matches!(node.kind, NodeKind::Dir)
-            && matches!(
-                self.nodes.get(path.as_str()).map(|n| &n.kind),
-                Some(NodeKind::Dir) | None
-            );
-        if !keeps_children {
-            self.remove_tree(&path, false);
+    fn hard_link(
+        &mut self,
+        layer: u16,
+        written: &str,
+        path: String,
+        target: &str,
+        mode: u32,
+    ) -> Result<(), String> {
+        // Like link(2): parents are resolved, the last component is not followed.
+        let target = self.parent_resolved(target);
+        let unsure = !self.complete() && !self.has_parent(&path);
+        match self.find(&target).filter(|&id| self.real(id)) {
+            Some(t) => {
+                let mut n = self.node(t);
+                // The bytes stay where the target's are.
+                if let NodeKind::File { bytes_at, .. } = &mut n.kind {
+                    if bytes_at.is_none() {
+                        *bytes_at = Some(Box::new((n.layer as usize, target.clone())));
+                    }
+                }
+                n.layer = u32::from(layer);
+                let id = self.place(&path)?;
+                self.store(id, n, unsure);
+                Ok(())
+            }
+            // The target is in a layer not read yet: whatever resolves through this path
+            // waits for that layer.
+            None if !self.complete() => {
+                let id = self.place(&path)?;
+                let n = Node {
+                    kind: NodeKind::Special,
+                    mode,
+                    layer: u32::from(layer),
+                };
+                self.store(id, n, true);
+                Ok(())
+            }
+            None => Err(format!(
+                "hard link {written} points to {target}, which does not exist in this or a lower layer; the runtime fails to unpack it"
+            )),
         }
-        self.nodes.insert(path.into_boxed_str(), node);
     }
 
-    /// Remove everything below `path`, and `path` itself when `this` is set.
-    fn remove_tree(&mut self, path: &str, this: bool) {
-        if this {
-            self.nodes.remove(path);
+    /// The directory `dir` (as a layer wrote it) resolved, from the last entry's when it is
+    /// the same.
+    fn parent(&mut self, dir: &str) -> &Parent {
+        if self.last.as_ref().is_none_or(|p| p.written != dir) {
+            let resolved = self.dir_resolved(dir);
+            let id = self.find(&resolved);
+            let dir_node = id.is_some_and(|i| self.recs[i as usize].kind == DIR);
+            self.last = Some(Parent {
+                written: dir.to_string(),
+                resolved,
+                id,
+                dir: dir_node,
+            });
         }
-        let prefix = if path == "/" {
-            "/".to_string()
-        } else {
-            format!("{path}/")
-        };
-        let doomed: Vec<Box<str>> = self.below(&prefix).cloned().collect();
-        for k in doomed {
-            self.nodes.remove(&k);
+        match &self.last {
+            Some(p) => p,
+            None => unreachable!("set above"),
+        }
+    }
+
+    /// The directory `dir` resolved through symlinks.
+    fn dir_resolved(&self, dir: &str) -> String {
+        match self.walk(dir) {
+            Walk::Found { path, .. } | Walk::Missing { path, .. } => path,
+            Walk::Unknown { .. } => dir.to_string(),
         }
     }
 
@@ -246,19 +371,14 @@ impl Tree {
         if dir == "/" {
             return path.to_string();
         }
-        match self.resolve(dir) {
-            Resolved::Found { path: d, .. } | Resolved::Missing { path: d, .. } => {
-                super::layer::join(&d, base)
-            }
-            // Placed as written; `add` marks it unsure.
-            Resolved::Unknown { .. } => path.to_string(),
-        }
+        join(&self.dir_resolved(dir), base)
     }
 
     /// Whether the directory `path` is in lives in the tree as a directory (or is the root).
     fn has_parent(&self, path: &str) -> bool {
         let (dir, _) = split(path);
-        dir == "/" || matches!(self.nodes.get(dir).map(|n| &n.kind), Some(NodeKind::Dir))
+        self.find(dir)
+            .is_some_and(|i| self.recs[i as usize].kind == DIR)
     }
 
     /// Partial trees: an absence at `here` that the unread layers cannot undo (whited out, or
@@ -267,77 +387,397 @@ impl Tree {
         self.complete() || self.gone.contains(here) || self.sealed.contains(split(here).0)
     }
 
-    fn has_children(&self, path: &str) -> bool {
-        self.below(&format!("{path}/")).next().is_some()
+    fn real(&self, id: u32) -> bool {
+        !matches!(self.recs[id as usize].kind, IMPLICIT | FREE)
     }
 
-    /// The paths that start with `prefix`, in order.
-    fn below<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Box<str>> + 'a {
-        self.nodes
-            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-            .map(|(k, _)| k)
-            .take_while(move |k| k.starts_with(prefix))
+    fn name(&self, id: u32) -> &[u8] {
+        let r = &self.recs[id as usize];
+        &self.names[r.name as usize..r.name as usize + usize::from(r.name_len)]
+    }
+
+    fn child(&self, parent: u32, name: &[u8]) -> Option<u32> {
+        let hash = self.hasher.hash_one((parent, name));
+        self.index
+            .find(hash, |&id| {
+                self.recs[id as usize].parent == parent && self.name(id) == name
+            })
+            .copied()
+    }
+
+    /// The node at `path` exactly (no symlink followed), implicit directories included.
+    fn find(&self, path: &str) -> Option<u32> {
+        path.split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .try_fold(ROOT, |at, part| self.child(at, part.as_bytes()))
+    }
+
+    /// The node at `path`, made (with implicit directories on the way) if it is not there.
+    fn place(&mut self, path: &str) -> Result<u32, String> {
+        let mut at = ROOT;
+        for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+            at = match part {
+                ".." => match self.recs[at as usize].parent {
+                    NONE => ROOT,
+                    p => p,
+                },
+                _ => self.place_under(at, part)?,
+            };
+        }
+        Ok(at)
+    }
+
+    fn place_under(&mut self, parent: u32, name: &str) -> Result<u32, String> {
+        match self.child(parent, name.as_bytes()) {
+            Some(id) => Ok(id),
+            None => self.alloc(parent, name),
+        }
+    }
+
+    /// A new, implicit node `name` under `parent`.
+    fn alloc(&mut self, parent: u32, name: &str) -> Result<u32, String> {
+        let name_len = u16::try_from(name.len())
+            .map_err(|_| format!("a path component of {} bytes is too long", name.len()))?;
+        let at = u32::try_from(self.names.len())
+            .ok()
+            .filter(|a| a.checked_add(u32::from(name_len)).is_some())
+            .ok_or("more path bytes than initlint indexes (4 GiB)")?;
+        self.names.extend_from_slice(name.as_bytes());
+        let rec = Rec {
+            name: at,
+            parent,
+            child: NONE,
+            next: self.recs[parent as usize].child,
+            data: NONE,
+            size: 0,
+            name_len,
+            mode: 0o755,
+            layer: 0,
+            kind: IMPLICIT,
+            flags: 0,
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.recs[id as usize] = rec;
+                id
+            }
+            None => {
+                let id = u32::try_from(self.recs.len())
+                    .ok()
+                    .filter(|&i| i != NONE)
+                    .ok_or("more files than initlint indexes")?;
+                self.recs.push(rec);
+                id
+            }
+        };
+        self.recs[parent as usize].child = id;
+        let Tree {
+            index,
+            recs,
+            names,
+            hasher,
+            ..
+        } = self;
+        let hash = hasher.hash_one((parent, name.as_bytes()));
+        index.insert_unique(hash, id, |&i| {
+            let r = &recs[i as usize];
+            let n = &names[r.name as usize..r.name as usize + usize::from(r.name_len)];
+            hasher.hash_one((r.parent, n))
+        });
+        Ok(id)
+    }
+
+    /// Write `node` at `id`, as a layer entry replaces what was there: a directory over a
+    /// directory keeps its children, anything else drops them.
+    fn store(&mut self, id: u32, node: Node, unsure: bool) {
+        let was = self.recs[id as usize].kind;
+        let keeps_children = matches!(node.kind, NodeKind::Dir) && matches!(was, DIR | IMPLICIT);
+        if !keeps_children {
+            self.drop_children(id);
+        }
+        if !matches!(node.kind, NodeKind::File { .. } | NodeKind::Special) {
+            // A directory or symlink may change how later parents resolve.
+            self.last = None;
+        }
+        let (kind, flags, size, extra) = match node.kind {
+            NodeKind::File {
+                size,
+                content,
+                whole,
+                bytes_at,
+            } => {
+                let flags = if whole { WHOLE } else { 0 };
+                match (content, bytes_at, u32::try_from(size)) {
+                    (None, None, Ok(small)) if small != NONE => (FILE, flags, small, None),
+                    (content, bytes_at, _) => (
+                        FILE,
+                        flags,
+                        0,
+                        Some(Extra::File {
+                            size,
+                            content,
+                            bytes_at,
+                        }),
+                    ),
+                }
+            }
+            NodeKind::Dir => (DIR, 0, 0, None),
+            NodeKind::Symlink(t) => (SYMLINK, 0, 0, Some(Extra::Symlink(t.into_boxed_str()))),
+            NodeKind::Special => (SPECIAL, 0, 0, None),
+        };
+        let data = self.set_extra(self.recs[id as usize].data, extra);
+        let r = &mut self.recs[id as usize];
+        r.kind = kind;
+        r.flags = flags | if unsure { UNSURE } else { 0 };
+        r.size = size;
+        r.data = data;
+        r.mode = (node.mode & 0o7777) as u16;
+        r.layer = u16::try_from(node.layer).unwrap_or(u16::MAX);
+    }
+
+    /// Put `extra` in the side table (in the slot `old`, if there is one); the slot used.
+    fn set_extra(&mut self, old: u32, extra: Option<Extra>) -> u32 {
+        match (old, extra) {
+            (NONE, None) => NONE,
+            (old, None) => {
+                self.extra[old as usize] = Extra::Unused;
+                self.free_extra.push(old);
+                NONE
+            }
+            (NONE, Some(e)) => match self.free_extra.pop() {
+                Some(slot) => {
+                    self.extra[slot as usize] = e;
+                    slot
+                }
+                None => {
+                    self.extra.push(e);
+                    (self.extra.len() - 1) as u32
+                }
+            },
+            (old, Some(e)) => {
+                self.extra[old as usize] = e;
+                old
+            }
+        }
+    }
+
+    /// The node `id`, unpacked.
+    fn node(&self, id: u32) -> Node {
+        let r = &self.recs[id as usize];
+        let extra = self.extra.get(r.data as usize);
+        let kind = match (r.kind, extra) {
+            (
+                FILE,
+                Some(Extra::File {
+                    size,
+                    content,
+                    bytes_at,
+                }),
+            ) => NodeKind::File {
+                size: *size,
+                content: content.clone(),
+                whole: r.flags & WHOLE != 0,
+                bytes_at: bytes_at.clone(),
+            },
+            (FILE, _) => NodeKind::File {
+                size: u64::from(r.size),
+                content: None,
+                whole: r.flags & WHOLE != 0,
+                bytes_at: None,
+            },
+            (SYMLINK, Some(Extra::Symlink(t))) => NodeKind::Symlink(t.to_string()),
+            (SPECIAL | SYMLINK, _) => NodeKind::Special,
+            _ => NodeKind::Dir,
+        };
+        Node {
+            kind,
+            mode: u32::from(r.mode),
+            layer: u32::from(r.layer),
+        }
+    }
+
+    /// Remove `path` and what is below it (`this`), or only what is below it.
+    fn remove_tree(&mut self, path: &str, this: bool) {
+        let Some(id) = self.find(path) else { return };
+        self.last = None;
+        if this && id != ROOT {
+            self.drop_children(id);
+            self.unlink(id);
+        } else {
+            self.drop_children(id);
+            self.unlink_if_empty(id);
+        }
+    }
+
+    /// Free everything below `id`.
+    fn drop_children(&mut self, id: u32) {
+        let first = self.recs[id as usize].child;
+        if first == NONE {
+            return;
+        }
+        self.last = None;
+        self.recs[id as usize].child = NONE;
+        let mut todo = vec![first];
+        while let Some(mut at) = todo.pop() {
+            while at != NONE {
+                let r = self.recs[at as usize];
+                if r.child != NONE {
+                    todo.push(r.child);
+                }
+                self.release(at);
+                at = r.next;
+            }
+        }
+    }
+
+    /// Take `id` out of its parent's children and free it; then its parent, if that was an
+    /// implicit directory and `id` its last child, and so on up.
+    fn unlink(&mut self, mut id: u32) {
+        loop {
+            let parent = self.recs[id as usize].parent;
+            let next = self.recs[id as usize].next;
+            if self.recs[parent as usize].child == id {
+                self.recs[parent as usize].child = next;
+            } else {
+                let mut at = self.recs[parent as usize].child;
+                while at != NONE {
+                    if self.recs[at as usize].next == id {
+                        self.recs[at as usize].next = next;
+                        break;
+                    }
+                    at = self.recs[at as usize].next;
+                }
+            }
+            self.release(id);
+            if !self.empty_implicit(parent) {
+                return;
+            }
+            id = parent;
+        }
+    }
+
+    fn empty_implicit(&self, id: u32) -> bool {
+        let r = &self.recs[id as usize];
+        id != ROOT && r.kind == IMPLICIT && r.child == NONE
+    }
+
+    fn unlink_if_empty(&mut self, id: u32) {
+        if self.empty_implicit(id) {
+            self.unlink(id);
+        }
+    }
+
+    /// Free the node `id` (not its children, nor its place among its siblings).
+    fn release(&mut self, id: u32) {
+        let hash = self
+            .hasher
+            .hash_one((self.recs[id as usize].parent, self.name(id)));
+        if let Ok(e) = self.index.find_entry(hash, |&i| i == id) {
+            e.remove();
+        }
+        let data = self.recs[id as usize].data;
+        self.set_extra(data, None);
+        let r = &mut self.recs[id as usize];
+        r.kind = FREE;
+        r.data = NONE;
+        r.child = NONE;
+        self.free.push(id);
+    }
+
+    /// Nodes in use, and slots the arena holds (used or free).
+    #[cfg(test)]
+    fn counts(&self) -> (usize, usize) {
+        (self.recs.len() - self.free.len(), self.recs.len())
     }
 
     /// Resolve a path as `execve`/`open` would: every symlink followed, inside the root.
-    pub fn resolve(&self, path: &str) -> Resolved<'_> {
+    pub fn resolve(&self, path: &str) -> Resolved {
+        match self.walk(path) {
+            Walk::Found { path, id } => Resolved::Found {
+                node: self.node(id),
+                path,
+            },
+            Walk::Missing { path, why } => Resolved::Missing { path, why },
+            Walk::Unknown { path } => Resolved::Unknown { path },
+        }
+    }
+
+    /// [`Tree::resolve`], by node number. The path walked so far is built as it goes (a
+    /// hostile path may have a hundred thousand components).
+    fn walk(&self, path: &str) -> Walk {
         let mut todo: VecDeque<String> = components(path);
-        let mut cur: Vec<String> = Vec::new();
+        // The nodes walked, each with the length of `here` before it.
+        let mut cur: Vec<(u32, usize)> = Vec::new();
+        let mut here = String::new();
         let mut hops = 0;
         while let Some(part) = todo.pop_front() {
             if part == ".." {
-                cur.pop();
+                if let Some((_, len)) = cur.pop() {
+                    here.truncate(len);
+                }
                 continue;
             }
-            cur.push(part);
-            let here = format!("/{}", cur.join("/"));
-            let node = self.nodes.get(here.as_str());
-            if node.is_some() && self.unsure.contains(&here) {
-                return Resolved::Unknown { path: here };
+            let parent = cur.last().map_or(ROOT, |c| c.0);
+            let id = self.child(parent, part.as_bytes());
+            cur.push((id.unwrap_or(NONE), here.len()));
+            here.push('/');
+            here.push_str(&part);
+            let rec = id.map(|i| self.recs[i as usize]);
+            let kind = rec.map_or(IMPLICIT, |r| r.kind);
+            if rec.is_some_and(|r| r.kind != IMPLICIT && r.flags & UNSURE != 0) {
+                return Walk::Unknown { path: here };
             }
-            match node.map(|n| &n.kind) {
-                None if !self.surely_absent(&here) => return Resolved::Unknown { path: here },
-                Some(NodeKind::Symlink(target)) => {
+            match kind {
+                IMPLICIT if !self.surely_absent(&here) => return Walk::Unknown { path: here },
+                SYMLINK => {
                     hops += 1;
                     if hops > MAX_HOPS {
-                        return Resolved::Missing {
+                        return Walk::Missing {
                             path: path.to_string(),
                             why: format!(
                                 "resolving {path} follows more than {MAX_HOPS} symbolic links (a symlink loop at {here}); execve fails with ELOOP"
                             ),
                         };
                     }
-                    cur.pop();
+                    let target = match id.map(|i| self.node(i).kind) {
+                        Some(NodeKind::Symlink(t)) => t,
+                        _ => String::new(),
+                    };
+                    if let Some((_, len)) = cur.pop() {
+                        here.truncate(len);
+                    }
                     if target.starts_with('/') {
                         cur.clear();
+                        here.clear();
                     }
-                    for (i, p) in components(target).into_iter().enumerate() {
+                    for (i, p) in components(&target).into_iter().enumerate() {
                         todo.insert(i, p);
                     }
                 }
-                Some(NodeKind::File { .. } | NodeKind::Special) if !todo.is_empty() => {
-                    return Resolved::Missing {
+                FILE | SPECIAL if !todo.is_empty() => {
+                    return Walk::Missing {
                         path: path.to_string(),
                         why: format!("{here} is a file, not a directory"),
                     };
                 }
-                Some(_) => {}
-                None if todo.is_empty() || !self.has_children(&here) => {
-                    return Resolved::Missing {
-                        path: format!("/{}", join_rest(&cur, &todo)),
-                        why: format!("{here} does not exist in the image"),
-                    };
+                // No node, or an implicit directory at the end of the path: not there.
+                IMPLICIT if todo.is_empty() || id.is_none() => {
+                    let why = format!("{here} does not exist in the image");
+                    for rest in &todo {
+                        here.push('/');
+                        here.push_str(rest);
+                    }
+                    return Walk::Missing { path: here, why };
                 }
-                None => {}
+                _ => {}
             }
         }
-        let here = format!("/{}", cur.join("/"));
-        match self.nodes.get(here.as_str()) {
-            Some(node) => Resolved::Found { path: here, node },
-            // An implicit directory (only its children are in the layers), or the root.
-            None => Resolved::Missing {
-                why: format!("{here} is a directory"),
-                path: here,
+        match cur.last() {
+            Some(&(id, _)) if self.real(id) => Walk::Found { path: here, id },
+            // The root.
+            _ => Walk::Missing {
+                why: "/ is a directory".into(),
+                path: "/".into(),
             },
         }
     }
@@ -348,14 +788,6 @@ fn components(path: &str) -> VecDeque<String> {
         .filter(|p| !p.is_empty() && *p != ".")
         .map(str::to_string)
         .collect()
-}
-
-fn join_rest(cur: &[String], todo: &VecDeque<String>) -> String {
-    cur.iter()
-        .chain(todo.iter())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]
@@ -386,14 +818,7 @@ mod tests {
     fn tree(layers: Vec<Vec<Change>>) -> Tree {
         let mut t = Tree::default();
         for (i, changes) in layers.into_iter().enumerate() {
-            t.apply(
-                i,
-                LayerIndex {
-                    changes,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+            t.apply(i, &changes.into_iter().collect()).unwrap();
         }
         t
     }
@@ -410,7 +835,7 @@ mod tests {
                         ..
                     },
                 ..
-            } => String::from_utf8_lossy(c).into_owned(),
+            } => String::from_utf8_lossy(&c).into_owned(),
             other => format!("{other:?}"),
         }
     }
@@ -506,14 +931,13 @@ mod tests {
         let err = t
             .apply(
                 0,
-                LayerIndex {
-                    changes: vec![Change::Add(Entry {
-                        path: "/x".into(),
-                        kind: Kind::Hardlink("/missing".into()),
-                        mode: 0,
-                    })],
-                    ..Default::default()
-                },
+                &[Change::Add(Entry {
+                    path: "/x".into(),
+                    kind: Kind::Hardlink("/missing".into()),
+                    mode: 0,
+                })]
+                .into_iter()
+                .collect(),
             )
             .unwrap_err();
         assert!(err.contains("does not exist"), "{err}");
@@ -530,11 +954,7 @@ mod tests {
     fn partial(floor: usize, layers: Vec<Vec<Change>>) -> Tree {
         let mut t = Tree::partial(floor);
         for (i, changes) in layers.into_iter().enumerate() {
-            let idx = LayerIndex {
-                changes,
-                ..Default::default()
-            };
-            t.apply_copy(floor + i, &idx).unwrap();
+            t.apply(floor + i, &changes.into_iter().collect()).unwrap();
         }
         t
     }
@@ -602,5 +1022,116 @@ mod tests {
             })]],
         );
         assert_eq!(unknown_at(&t, "/sh"), "/sh");
+    }
+
+    fn missing_why(t: &Tree, path: &str) -> String {
+        match t.resolve(path) {
+            Resolved::Missing { why, .. } => why,
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn implicit_directories_go_with_their_last_entry() {
+        let mut t = tree(vec![vec![file("/a/b/c/x", "x"), file("/a/y", "y")]]);
+        assert_eq!(t.counts().0, 6, "root, a, b, c, x, y");
+        t.apply(
+            1,
+            &[Change::Whiteout("/a/b/c/x".into())].into_iter().collect(),
+        )
+        .unwrap();
+        // /a/b and /a/b/c were there only for x.
+        assert!(missing_why(&t, "/a/b").contains("does not exist"));
+        assert_eq!(body(&t, "/a/y"), "y");
+        assert_eq!(t.counts().0, 3);
+        // Their slots are used again.
+        let slots = t.counts().1;
+        t.apply(2, &[file("/a/z/w", "w")].into_iter().collect())
+            .unwrap();
+        assert_eq!(t.counts().1, slots);
+        assert_eq!(body(&t, "/a/z/w"), "w");
+    }
+
+    #[test]
+    fn a_file_over_a_directory_drops_its_children_a_directory_keeps_them() {
+        let t = tree(vec![vec![dir("/d"), file("/d/x", "x")], vec![dir("/d")]]);
+        assert_eq!(body(&t, "/d/x"), "x");
+        let t = tree(vec![
+            vec![dir("/d"), file("/d/x", "x")],
+            vec![file("/d", "now a file")],
+        ]);
+        assert!(missing_why(&t, "/d/x").contains("is a file"));
+        let t = tree(vec![
+            vec![dir("/d"), file("/d/x", "x")],
+            vec![file("/d", "f")],
+            vec![dir("/d")],
+        ]);
+        assert!(missing_why(&t, "/d/x").contains("does not exist"));
+    }
+
+    #[test]
+    fn the_same_name_in_many_directories_is_kept_apart() {
+        let layer: Vec<Change> = (0..200)
+            .flat_map(|i| {
+                vec![
+                    dir(&format!("/node_modules/p{i}")),
+                    file(&format!("/node_modules/p{i}/index.js"), &format!("{i}")),
+                ]
+            })
+            .collect();
+        let t = tree(vec![layer]);
+        for i in [0, 7, 199] {
+            assert_eq!(
+                body(&t, &format!("/node_modules/p{i}/index.js")),
+                i.to_string()
+            );
+        }
+        assert!(matches!(
+            t.resolve("/node_modules/p200/index.js"),
+            Resolved::Missing { .. }
+        ));
+    }
+
+    #[test]
+    fn an_opaque_root_hides_every_lower_entry() {
+        let t = tree(vec![
+            vec![file("/x", "x"), file("/etc/y", "y")],
+            vec![Change::Opaque("/".into()), file("/z", "z")],
+        ]);
+        assert!(matches!(t.resolve("/x"), Resolved::Missing { .. }));
+        assert!(matches!(t.resolve("/etc/y"), Resolved::Missing { .. }));
+        assert_eq!(body(&t, "/z"), "z");
+    }
+
+    #[test]
+    fn a_deep_path_is_placed_and_removed_without_deep_recursion() {
+        let deep = format!("{}/f", "/d".repeat(100_000));
+        let mut t = tree(vec![vec![file(&deep, "deep")]]);
+        assert_eq!(body(&t, &deep), "deep");
+        t.apply(1, &[Change::Whiteout(deep.clone())].into_iter().collect())
+            .unwrap();
+        assert_eq!(t.counts().0, 1, "only the root is left");
+        t.apply(2, &[Change::Whiteout("/d".into())].into_iter().collect())
+            .unwrap();
+    }
+
+    #[test]
+    fn sizes_past_4_gib_and_modes_are_kept() {
+        let t = tree(vec![vec![Change::Add(Entry {
+            path: "/big".into(),
+            kind: Kind::File {
+                size: 5 << 30,
+                content: None,
+                whole: false,
+            },
+            mode: 0o4755,
+        })]]);
+        match t.resolve("/big") {
+            Resolved::Found { node, .. } => {
+                assert!(matches!(node.kind, NodeKind::File { size, .. } if size == 5 << 30));
+                assert_eq!(node.mode, 0o4755);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -61,7 +61,7 @@ pub enum Change {
 
 #[derive(Debug, Default, Clone)]
 pub struct LayerIndex {
-    pub changes: Vec<Change>,
+    pub changes: super::changes::Changes,
     pub stored_bytes: u64,
     pub tar_bytes: u64,
     /// `sha256:…` of the uncompressed tar (its diff_id), when [`Expect::record_tar`] asked.
@@ -329,6 +329,7 @@ fn walk(stream: &mut impl Read, want: &Want, idx: &mut LayerIndex) -> Result<(),
         };
         idx.changes.push(Change::Add(Entry { path, kind, mode }));
     }
+    idx.changes.shrink();
     Ok(())
 }
 
@@ -632,7 +633,7 @@ mod tests {
                     path,
                     kind: Kind::File { content, whole, .. },
                     ..
-                }) if path == "/entrypoint.sh" => Some((content.clone(), *whole)),
+                }) if path == "/entrypoint.sh" => Some((content.clone(), whole)),
                 _ => None,
             });
             let (content, whole) = script.unwrap();

@@ -6,6 +6,7 @@
 //! and shells by name, and small `#!` scripts. A file needed later that was not kept makes
 //! its layer be read again; the view counts those re-reads so the benchmark can show them.
 
+pub mod changes;
 pub mod config;
 pub mod daemon;
 pub mod fs;
@@ -355,10 +356,11 @@ fn assemble(
         stats.stored_bytes += idx.stored_bytes;
         stats.tar_bytes += idx.tar_bytes;
         stats.files += idx.changes.len();
-        tree.apply(i, idx).map_err(|message| ImageError::Layer {
-            layer: layer_name(&m.layers, i),
-            message,
-        })?;
+        tree.apply(i, &idx.changes)
+            .map_err(|message| ImageError::Layer {
+                layer: layer_name(&m.layers, i),
+                message,
+            })?;
     }
     Ok(Image {
         name: shown.to_string(),
@@ -461,7 +463,7 @@ impl ImageView {
     }
 
     /// Resolve in the tree, noting where a partial tree could not tell.
-    fn resolve(&self, path: &str) -> Resolved<'_> {
+    fn resolve(&self, path: &str) -> Resolved {
         let r = self.tree.resolve(path);
         if let Resolved::Unknown { path } = &r {
             let mut unread = self.unread.borrow_mut();
@@ -600,7 +602,7 @@ impl ImageView {
                     limits.clone(),
                 )?;
                 idx.changes
-                    .into_iter()
+                    .iter()
                     .find_map(|c| match c {
                         Change::Add(layer::Entry {
                             path: p,
@@ -723,7 +725,7 @@ impl ImageView {
                     .or(by_link)
                 {
                     Some(found) => found,
-                    None => match self.searchable(&path, node) {
+                    None => match self.searchable(&path, &node) {
                         Some(b) => match shell_from_bytes(&b) {
                             Some((k, marker)) => {
                                 (k, format!("{via} in the image contains {marker:?}"))
@@ -810,7 +812,7 @@ impl FileView for ImageView {
                 crate::elf::MAX_ELF >> 20
             )));
         }
-        Some(self.whole_bytes(path, node).map_err(|e| e.to_string()))
+        Some(self.whole_bytes(path, &node).map_err(|e| e.to_string()))
     }
 
     fn lookup(&self, path: &str, sources: &mut SourceMap) -> Lookup {
@@ -820,7 +822,7 @@ impl FileView for ImageView {
                 origin: Origin::Default,
             },
             Resolved::Found { path: real, node } => match &node.kind {
-                NodeKind::File { .. } => self.entry(&real, node, sources),
+                NodeKind::File { .. } => self.entry(&real, &node, sources),
                 NodeKind::Dir => Lookup::Missing {
                     why: format!("{real} is a directory"),
                     origin: Origin::Default,

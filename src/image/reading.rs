@@ -169,18 +169,18 @@ impl Layered {
         }
         for i in floor..self.layers.len() {
             let slot = &mut self.got[i];
-            // The last view (the base is in) takes the indexes: no later tree needs them.
             let applied = match (floor, slot) {
+                // The last view (the base is in) takes the indexes: no later tree needs them.
                 (0, slot) => match slot.take() {
                     Some(Ok(idx)) => {
                         count(&mut stats, &idx);
-                        tree.apply(i, idx)
+                        tree.apply(i, &idx.changes)
                     }
                     _ => return Err(ImageError::Part(format!("internal: layer {i} not read"))),
                 },
                 (_, Some(Ok(idx))) => {
                     count(&mut stats, idx);
-                    tree.apply_copy(i, idx)
+                    tree.apply(i, &idx.changes)
                 }
                 _ => return Err(ImageError::Part(format!("internal: layer {i} not read"))),
             };
@@ -240,11 +240,11 @@ fn count(stats: &mut Stats, idx: &LayerIndex) {
 fn touches(idx: &LayerIndex, paths: &[String]) -> bool {
     idx.changes.iter().any(|c| {
         let at = match c {
-            Change::Add(e) => &e.path,
+            Change::Add(e) => e.path,
             Change::Whiteout(p) | Change::Opaque(p) => p,
         };
         paths.iter().any(|p| {
-            p == at
+            *p == at
                 || (p.starts_with(at.as_str())
                     && (at == "/" || p.as_bytes().get(at.len()) == Some(&b'/')))
         })

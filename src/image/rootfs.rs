@@ -7,9 +7,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::changes::Changes;
 use super::config::{ImageConfig, RunConfig};
 use super::fs::Tree;
-use super::layer::{Change, Entry, Kind, LayerIndex};
+use super::layer::{Change, Entry, Kind};
 use super::{Image, ImageError, ImageView, Options, Reread, Stats};
 
 pub fn load(dir: &Path, shown: &str, opts: &Options) -> Result<Image, ImageError> {
@@ -30,18 +31,12 @@ pub fn load(dir: &Path, shown: &str, opts: &Options) -> Result<Image, ImageError
     let bytes = fs::read(&config_path)
         .map_err(|e| err(format!("{}: cannot read: {e}", config_path.display())))?;
     let config = parse_config(&bytes, &config_path.display().to_string()).map_err(err)?;
-    let mut changes = Vec::new();
+    let mut changes = Changes::default();
     walk(&root, &root, &mut changes, 0).map_err(err)?;
     let mut tree = Tree::default();
+    changes.shrink();
     let files = changes.len();
-    tree.apply(
-        0,
-        LayerIndex {
-            changes,
-            ..Default::default()
-        },
-    )
-    .map_err(err)?;
+    tree.apply(0, &changes).map_err(err)?;
     Ok(Image {
         name: shown.to_string(),
         kind: "dir",
@@ -91,7 +86,7 @@ fn parse_config(bytes: &[u8], what: &str) -> Result<ImageConfig, String> {
 
 const MAX_DEPTH: usize = 64;
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<Change>, depth: usize) -> Result<(), String> {
+fn walk(root: &Path, dir: &Path, out: &mut Changes, depth: usize) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err(format!("{} is nested too deeply", dir.display()));
     }

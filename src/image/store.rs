@@ -555,7 +555,7 @@ pub fn resolve_manifest(
                     toc: d
                         .annotations
                         .as_ref()
-                        .and_then(super::toc::TocRef::from_annotations),
+                        .and_then(|a| super::toc::TocRef::from_descriptor(a, d.size)),
                     digest: d.digest.clone(),
                     size: d.size,
                     expect: Expect {

@@ -21,14 +21,23 @@ use super::store::Blobs;
 const MAX_TOC: u64 = 64 << 20;
 const MAX_TOC_JSON: u64 = 512 << 20;
 
-/// Where a layer's TOC is, from its descriptor's annotations.
+/// Where a layer's TOC is and what it must hash to, from its descriptor. A layer is read by
+/// its TOC only when the manifest (which is digest-checked) pins the TOC's digest: the blob's
+/// own digest cannot be checked without reading all of it, so an unpinned TOC could say
+/// anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TocRef {
-    pub offset: u64,
-    pub length: u64,
-    pub uncompressed: u64,
-    /// `sha256:…` of the TOC's stored (compressed) bytes.
-    pub checksum: Option<String>,
+pub enum TocRef {
+    /// zstd:chunked: the annotations give the TOC's position and its stored bytes' digest.
+    ZstdChunked {
+        offset: u64,
+        length: u64,
+        uncompressed: u64,
+        /// `sha256:…` of the TOC's stored (compressed) bytes.
+        checksum: String,
+    },
+    /// eStargz: the blob's last 51 bytes say where the TOC is; the annotation gives the
+    /// digest of its JSON.
+    Estargz { toc_digest: String, blob_size: u64 },
 }
 
 /// The annotation prefixes: containers/image wrote `io.containers.` before it moved to
@@ -38,9 +47,30 @@ const PREFIXES: [&str; 2] = [
     "io.containers.zstd-chunked.",
 ];
 
+/// eStargz's annotation: the digest of the TOC JSON (stargz-snapshotter, estargz/types.go).
+const ESTARGZ_TOC_DIGEST: &str = "containerd.io/snapshot/stargz/toc.digest";
+
+/// An eStargz blob ends with an empty gzip member whose extra field says where the TOC is.
+const ESTARGZ_FOOTER: u64 = 51;
+/// The tar entry that holds the TOC JSON in an eStargz blob.
+const ESTARGZ_TOC_NAME: &str = "stargz.index.json";
+
 impl TocRef {
+    /// The TOC a layer descriptor points to, if it pins one.
+    pub fn from_descriptor(
+        annotations: &HashMap<String, String>,
+        size: Option<u64>,
+    ) -> Option<TocRef> {
+        Self::zstd_chunked(annotations).or_else(|| {
+            Some(TocRef::Estargz {
+                toc_digest: annotations.get(ESTARGZ_TOC_DIGEST)?.clone(),
+                blob_size: size?,
+            })
+        })
+    }
+
     /// `manifest-position` is `OFFSET:LENGTH:UNCOMPRESSED_LENGTH:TYPE`; type 1 is the JSON TOC.
-    pub fn from_annotations(annotations: &HashMap<String, String>) -> Option<TocRef> {
+    fn zstd_chunked(annotations: &HashMap<String, String>) -> Option<TocRef> {
         PREFIXES.iter().find_map(|prefix| {
             let position = annotations.get(&format!("{prefix}manifest-position"))?;
             let n: Vec<u64> = position
@@ -50,16 +80,26 @@ impl TocRef {
             let [offset, length, uncompressed, 1] = n[..] else {
                 return None;
             };
-            Some(TocRef {
+            Some(TocRef::ZstdChunked {
                 offset,
                 length,
                 uncompressed,
                 checksum: annotations
-                    .get(&format!("{prefix}manifest-checksum"))
-                    .cloned(),
+                    .get(&format!("{prefix}manifest-checksum"))?
+                    .clone(),
             })
         })
     }
+}
+
+/// How a layer's file contents are compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    /// One zstd frame per file (zstd:chunked).
+    Zstd,
+    /// gzip members (eStargz): a file's data starts a member, and may share it with the
+    /// files after it (at `inner` bytes in).
+    Gzip,
 }
 
 /// Where a file's compressed bytes are in the blob, and what they must hash to.
@@ -67,8 +107,11 @@ impl TocRef {
 pub struct FileRange {
     pub offset: u64,
     pub end: u64,
+    /// Uncompressed bytes before the file's own, from `offset`.
+    pub inner: u64,
     pub size: u64,
     pub digest: Option<String>,
+    pub codec: Codec,
 }
 
 /// Each layer's file ranges, by path (layers not read by TOC have none).
@@ -83,6 +126,8 @@ struct TocJson {
 struct TocEntry {
     #[serde(rename = "type")]
     kind: String,
+    /// The root directory's is empty; a writer may leave it out.
+    #[serde(default)]
     name: String,
     #[serde(default, rename = "linkName")]
     link_name: String,
@@ -94,8 +139,19 @@ struct TocEntry {
     offset: u64,
     #[serde(default, rename = "endOffset")]
     end_offset: u64,
+    #[serde(default, rename = "innerOffset")]
+    inner_offset: u64,
     #[serde(default)]
     digest: Option<String>,
+}
+
+/// A TOC's JSON, fetched and checked, with what it took to fetch it.
+struct Fetched {
+    json: Vec<u8>,
+    stored: u64,
+    codec: Codec,
+    /// Where file data ends (the TOC's own offset): the end of the last file's range.
+    data_end: u64,
 }
 
 /// Index a layer from its TOC: the index (no contents) and the ranges of its files. `None`
@@ -105,68 +161,209 @@ pub fn index(
     locator: &str,
     toc: &TocRef,
 ) -> Result<Option<(LayerIndex, Ranges)>, String> {
-    if toc.length > MAX_TOC || toc.uncompressed > MAX_TOC_JSON {
-        return Err(format!(
-            "its table of contents claims {} bytes ({} unpacked), more than initlint reads",
-            toc.length, toc.uncompressed
-        ));
-    }
-    let Some(mut part) = blobs
-        .open_range(locator, toc.offset, toc.length)
-        .map_err(|e| e.to_string())?
-    else {
+    let fetched = match toc {
+        TocRef::ZstdChunked {
+            offset,
+            length,
+            uncompressed,
+            checksum,
+        } => zstd_toc(blobs, locator, *offset, *length, *uncompressed, checksum)?,
+        TocRef::Estargz {
+            toc_digest,
+            blob_size,
+        } => estargz_toc(blobs, locator, toc_digest, *blob_size)?,
+    };
+    let Some(fetched) = fetched else {
         return Ok(None);
     };
-    let mut stored = Vec::new();
-    part.read_to_end(&mut stored)
-        .map_err(|e| format!("reading its table of contents: {e}"))?;
-    if stored.len() as u64 != toc.length {
-        return Err(format!(
-            "its table of contents is {} bytes, the manifest says {}",
-            stored.len(),
-            toc.length
-        ));
-    }
-    if let Some(want) = &toc.checksum {
-        let got = format!("sha256:{}", super::sha256_hex(&stored));
-        if &got != want {
-            return Err(format!(
-                "its table of contents has digest {got}, the manifest says {want}"
-            ));
-        }
-    }
-    let mut json = Vec::new();
-    zstd::stream::read::Decoder::new(&stored[..])
-        .map_err(|e| format!("its table of contents: {e}"))?
-        .take(toc.uncompressed + 1)
-        .read_to_end(&mut json)
-        .map_err(|e| format!("its table of contents is not zstd: {e}"))?;
-    let parsed: TocJson = serde_json::from_slice(&json).map_err(|e| {
+    let parsed: TocJson = serde_json::from_slice(&fetched.json).map_err(|e| {
         format!(
             "its table of contents is not valid JSON (line {}, column {}): {e}",
             e.line(),
             e.column()
         )
     })?;
-    let (index, ranges) = entries(parsed.entries, stored.len() as u64)?;
+    let (index, ranges) = entries(parsed.entries, &fetched)?;
     Ok(Some((index, Arc::new(ranges))))
+}
+
+/// `len` bytes of the blob at `offset`; `None` when the store cannot read parts of it.
+fn fetch(
+    blobs: &dyn Blobs,
+    locator: &str,
+    offset: u64,
+    len: u64,
+    what: &str,
+) -> Result<Option<Vec<u8>>, String> {
+    let Some(part) = blobs
+        .open_range(locator, offset, len)
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    part.take(len + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("reading its {what}: {e}"))?;
+    if bytes.len() as u64 != len {
+        return Err(format!(
+            "its {what} is {} bytes, where {len} were asked for at offset {offset}",
+            bytes.len()
+        ));
+    }
+    Ok(Some(bytes))
+}
+
+fn too_big(stored: u64, unpacked: u64) -> Result<(), String> {
+    if stored > MAX_TOC || unpacked > MAX_TOC_JSON {
+        return Err(format!(
+            "its table of contents claims {stored} bytes ({unpacked} unpacked), more than initlint reads"
+        ));
+    }
+    Ok(())
+}
+
+fn zstd_toc(
+    blobs: &dyn Blobs,
+    locator: &str,
+    offset: u64,
+    length: u64,
+    uncompressed: u64,
+    checksum: &str,
+) -> Result<Option<Fetched>, String> {
+    too_big(length, uncompressed)?;
+    let Some(stored) = fetch(blobs, locator, offset, length, "table of contents")? else {
+        return Ok(None);
+    };
+    let got = format!("sha256:{}", super::sha256_hex(&stored));
+    if got != checksum {
+        return Err(format!(
+            "its table of contents has digest {got}, the manifest says {checksum}"
+        ));
+    }
+    let mut json = Vec::new();
+    zstd::stream::read::Decoder::new(&stored[..])
+        .map_err(|e| format!("its table of contents: {e}"))?
+        .take(uncompressed + 1)
+        .read_to_end(&mut json)
+        .map_err(|e| format!("its table of contents is not zstd: {e}"))?;
+    Ok(Some(Fetched {
+        json,
+        stored: length,
+        codec: Codec::Zstd,
+        data_end: offset,
+    }))
+}
+
+fn estargz_toc(
+    blobs: &dyn Blobs,
+    locator: &str,
+    toc_digest: &str,
+    size: u64,
+) -> Result<Option<Fetched>, String> {
+    let Some(body) = size.checked_sub(ESTARGZ_FOOTER) else {
+        return Err(format!(
+            "it is {size} bytes, too short to end with an eStargz footer"
+        ));
+    };
+    let Some(footer) = fetch(blobs, locator, body, ESTARGZ_FOOTER, "eStargz footer")? else {
+        return Ok(None);
+    };
+    let offset = footer_offset(&footer)?;
+    let Some(length) = body.checked_sub(offset).filter(|_| offset > 0) else {
+        return Err(format!(
+            "its eStargz footer puts the table of contents at offset {offset}, outside the blob's {size} bytes"
+        ));
+    };
+    too_big(length, 0)?;
+    let Some(stored) = fetch(blobs, locator, offset, length, "table of contents")? else {
+        return Ok(None);
+    };
+    let json = toc_from_tar(&stored)?;
+    let got = format!("sha256:{}", super::sha256_hex(&json));
+    if got != toc_digest {
+        return Err(format!(
+            "its table of contents has digest {got}, the manifest says {toc_digest}"
+        ));
+    }
+    Ok(Some(Fetched {
+        json,
+        stored: length + ESTARGZ_FOOTER,
+        codec: Codec::Gzip,
+        data_end: offset,
+    }))
+}
+
+/// The TOC offset in an eStargz footer: a gzip header whose extra field is the subfield
+/// `SG`, 22 bytes long, holding `%016x` of the offset and `STARGZ`.
+fn footer_offset(footer: &[u8]) -> Result<u64, String> {
+    let bad =
+        |why: &str| format!("its last {ESTARGZ_FOOTER} bytes are not an eStargz footer: {why}");
+    if footer.len() < 38 || footer[..3] != [0x1f, 0x8b, 8] || footer[3] & 4 == 0 {
+        return Err(bad("no gzip header with an extra field"));
+    }
+    if footer[10..16] != [26, 0, b'S', b'G', 22, 0] || &footer[32..38] != b"STARGZ" {
+        return Err(bad(
+            "its extra field is not an SG subfield ending in STARGZ",
+        ));
+    }
+    std::str::from_utf8(&footer[16..32])
+        .ok()
+        .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+        .ok_or_else(|| bad("the offset is not 16 hex digits"))
+}
+
+/// The JSON of an eStargz TOC: a gzip member holding a tar whose first entry is
+/// `stargz.index.json`.
+fn toc_from_tar(stored: &[u8]) -> Result<Vec<u8>, String> {
+    let bad = |e: std::io::Error| format!("its table of contents is not a gzip tar: {e}");
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(stored));
+    let mut entry = archive
+        .entries()
+        .map_err(bad)?
+        .next()
+        .ok_or("its table of contents is an empty tar")?
+        .map_err(bad)?;
+    let name = entry.path_bytes().into_owned();
+    if name != ESTARGZ_TOC_NAME.as_bytes() {
+        return Err(format!(
+            "its table of contents holds {:?}, not {ESTARGZ_TOC_NAME}",
+            String::from_utf8_lossy(&name)
+        ));
+    }
+    too_big(0, entry.size())?;
+    let mut json = Vec::new();
+    entry
+        .by_ref()
+        .take(MAX_TOC_JSON + 1)
+        .read_to_end(&mut json)
+        .map_err(bad)?;
+    Ok(json)
 }
 
 fn entries(
     list: Vec<TocEntry>,
-    stored: u64,
+    fetched: &Fetched,
 ) -> Result<(LayerIndex, HashMap<String, FileRange>), String> {
     let mut idx = LayerIndex {
-        stored_bytes: stored,
+        stored_bytes: fetched.stored,
         ..Default::default()
     };
+    let ends = data_ends(&list, fetched);
     let mut ranges = HashMap::new();
-    for e in list {
-        // Chunks are parts of the file before them, for deduplication; the file's own range
-        // covers them.
+    // The file whose chunks follow (eStargz): its range runs to the end of its last one.
+    let mut open: Option<String> = None;
+    for (e, end) in list.into_iter().zip(ends) {
         if e.kind == "chunk" {
+            if let Some(r) = open.as_ref().and_then(|p| ranges.get_mut(p)) {
+                let r: &mut FileRange = r;
+                if fetched.codec == Codec::Gzip {
+                    r.end = r.end.max(end);
+                }
+            }
             continue;
         }
+        open = None;
         let path =
             layer::normalise_entry(&e.name).map_err(|m| format!("TOC entry {:?}: {m}", e.name))?;
         let Some(path) = path else { continue };
@@ -186,21 +383,25 @@ fn entries(
                 Err(m) => return Err(format!("hard link {path} → {:?}: {m}", e.link_name)),
             },
             "reg" => {
-                if e.size > 0 && e.end_offset <= e.offset {
+                let range = FileRange {
+                    offset: e.offset,
+                    end: match fetched.codec {
+                        Codec::Zstd => e.end_offset,
+                        Codec::Gzip => end,
+                    },
+                    inner: e.inner_offset,
+                    size: e.size,
+                    digest: e.digest,
+                    codec: fetched.codec,
+                };
+                if e.size > 0 && (range.end <= range.offset || range.end > fetched.data_end) {
                     return Err(format!(
-                        "TOC entry {path}: its bytes {}..{} are not a range of the blob",
-                        e.offset, e.end_offset
+                        "TOC entry {path}: its bytes {}..{} are not a range of the blob's file data",
+                        range.offset, range.end
                     ));
                 }
-                ranges.insert(
-                    path.clone(),
-                    FileRange {
-                        offset: e.offset,
-                        end: e.end_offset,
-                        size: e.size,
-                        digest: e.digest,
-                    },
-                );
+                ranges.insert(path.clone(), range);
+                open = Some(path.clone());
                 Kind::File {
                     size: e.size,
                     content: None,
@@ -216,29 +417,61 @@ fn entries(
             mode: e.mode & 0o7777,
         }));
     }
+    idx.changes.shrink();
     idx.tar_bytes = ranges.values().map(|r| r.size).sum();
     Ok((idx, ranges))
+}
+
+/// eStargz: where each data entry's compressed bytes end — at the next member a later entry
+/// starts (one sharing a member, at an inner offset, does not end it), or at the TOC.
+fn data_ends(list: &[TocEntry], fetched: &Fetched) -> Vec<u64> {
+    let mut ends = vec![0; list.len()];
+    let mut next = fetched.data_end;
+    for (i, e) in list.iter().enumerate().rev() {
+        if e.kind == "reg" || e.kind == "chunk" {
+            ends[i] = next;
+        }
+        if e.offset != 0 && e.inner_offset == 0 {
+            next = e.offset;
+        }
+    }
+    ends
 }
 
 /// Compressed bytes fetched for a file's head before its whole range.
 const HEAD_FETCH: u64 = 64 << 10;
 
-/// Up to `want` bytes inflated from `len` stored bytes at `offset` (a truncated range gives
-/// what it holds, then an error).
+/// Up to `want` bytes of a file, inflated from `len` of its stored bytes (a truncated range
+/// gives what it holds, then an error).
 fn inflate(
     blobs: &dyn Blobs,
     locator: &str,
     path: &str,
-    offset: u64,
+    range: &FileRange,
     len: u64,
     want: u64,
 ) -> Result<Vec<u8>, String> {
     let part = blobs
-        .open_range(locator, offset, len)
+        .open_range(locator, range.offset, len)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{path}: the store no longer serves ranges"))?;
+    let mut decoder: Box<dyn Read> = match range.codec {
+        Codec::Zstd => Box::new(zstd::stream::read::Decoder::new(part).map_err(|e| e.to_string())?),
+        // A file split in chunks spans members.
+        Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(part)),
+    };
+    let skipped = std::io::copy(
+        &mut decoder.by_ref().take(range.inner),
+        &mut std::io::sink(),
+    )
+    .map_err(|e| e.to_string())?;
+    if skipped < range.inner {
+        return Err(format!(
+            "its member ends {skipped} bytes in, before the file starts at {}",
+            range.inner
+        ));
+    }
     let mut bytes = Vec::new();
-    let mut decoder = zstd::stream::read::Decoder::new(part).map_err(|e| e.to_string())?;
     let read = decoder.by_ref().take(want).read_to_end(&mut bytes);
     match read {
         Ok(_) => Ok(bytes),
@@ -262,14 +495,14 @@ pub fn read_file(
     // A head (is it an ELF binary?) is in the first compressed block: fetch a little first.
     if cap <= HEAD_FETCH {
         let len = (range.end - range.offset).min(HEAD_FETCH);
-        if let Ok(bytes) = inflate(blobs, locator, path, range.offset, len, cap.min(range.size)) {
+        if let Ok(bytes) = inflate(blobs, locator, path, range, len, cap.min(range.size)) {
             if bytes.len() as u64 == cap.min(range.size) {
                 return Ok(bytes.into());
             }
         }
     }
     let len = range.end - range.offset;
-    let bytes = inflate(blobs, locator, path, range.offset, len, cap.min(range.size))
+    let bytes = inflate(blobs, locator, path, range, len, cap.min(range.size))
         .map_err(|e| format!("{path}: its compressed bytes do not inflate: {e}"))?;
     if bytes.len() as u64 == range.size {
         if let Some(want) = &range.digest {
@@ -311,23 +544,43 @@ mod tests {
             .into_iter()
             .collect();
             assert_eq!(
-                TocRef::from_annotations(&a),
-                Some(TocRef {
+                TocRef::from_descriptor(&a, Some(1 << 20)),
+                Some(TocRef::ZstdChunked {
                     offset: 1736064,
                     length: 4157,
                     uncompressed: 16513,
-                    checksum: Some("sha256:41".into())
+                    checksum: "sha256:41".into()
                 })
             );
         }
-        // Another TOC type, or garbage: not read by TOC.
-        let a: HashMap<String, String> = [(
-            format!("{}manifest-position", PREFIXES[0]),
-            "1:2:3:2".to_string(),
-        )]
-        .into_iter()
-        .collect();
-        assert_eq!(TocRef::from_annotations(&a), None);
+        // Another TOC type, garbage, or no checksum to pin it: not read by TOC.
+        for (position, checksum) in [("1:2:3:2", true), ("1:2:x:1", true), ("1:2:3:1", false)] {
+            let mut a: HashMap<String, String> = [(
+                format!("{}manifest-position", PREFIXES[0]),
+                position.to_string(),
+            )]
+            .into_iter()
+            .collect();
+            if checksum {
+                a.insert(
+                    format!("{}manifest-checksum", PREFIXES[0]),
+                    "sha256:41".into(),
+                );
+            }
+            assert_eq!(TocRef::from_descriptor(&a, Some(1 << 20)), None, "{a:?}");
+        }
+        // eStargz: the TOC's digest, and the blob's size to find its footer by.
+        let a: HashMap<String, String> = [(ESTARGZ_TOC_DIGEST.to_string(), "sha256:42".into())]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            TocRef::from_descriptor(&a, Some(99)),
+            Some(TocRef::Estargz {
+                toc_digest: "sha256:42".into(),
+                blob_size: 99
+            })
+        );
+        assert_eq!(TocRef::from_descriptor(&a, None), None);
     }
 
     /// A blob in memory that serves ranges, as a layout does.
@@ -366,11 +619,11 @@ mod tests {
         let json =
             serde_json::to_vec(&serde_json::json!({"version": 1, "entries": entries})).unwrap();
         let toc = zstd::encode_all(&json[..], 3).unwrap();
-        let at = TocRef {
+        let at = TocRef::ZstdChunked {
             offset: file.len() as u64,
             length: toc.len() as u64,
             uncompressed: json.len() as u64,
-            checksum: Some(format!("sha256:{}", crate::image::sha256_hex(&toc))),
+            checksum: format!("sha256:{}", crate::image::sha256_hex(&toc)),
         };
         (Mem([file, toc].concat()), at)
     }
@@ -414,7 +667,9 @@ mod tests {
         let entries = serde_json::json!([{"type": "reg", "name": "app"}]);
         // The manifest's checksum does not match the TOC.
         let (mem, mut at) = blob(b"x", entries.clone());
-        at.checksum = Some(format!("sha256:{}", "0".repeat(64)));
+        if let TocRef::ZstdChunked { checksum, .. } = &mut at {
+            *checksum = format!("sha256:{}", "0".repeat(64));
+        }
         let e = index(&mem, "x", &at).unwrap_err();
         assert!(e.contains("digest"), "{e}");
         // A name that climbs out of the root.
@@ -426,7 +681,9 @@ mod tests {
         assert!(e.contains("climbs out"), "{e}");
         // A TOC bigger than initlint reads, by the manifest's word: not fetched at all.
         let (mem, mut at) = blob(b"x", entries.clone());
-        at.uncompressed = u64::MAX;
+        if let TocRef::ZstdChunked { uncompressed, .. } = &mut at {
+            *uncompressed = u64::MAX;
+        }
         assert!(index(&mem, "x", &at).unwrap_err().contains("more than"));
         // A file whose bytes are not what the TOC says.
         let (mem, at) = blob(b"the real bytes", entries);
@@ -440,5 +697,125 @@ mod tests {
         bad.offset = 1 << 40;
         bad.end = (1 << 40) + 10;
         assert!(read_file(&mem, "x", "/app", &bad, 1 << 20).is_err());
+    }
+
+    /// An eStargz blob as stargz-snapshotter writes it (and testdata/images/estargz.py): a
+    /// gzip member per file's data (and per `chunk` bytes of it), headers in the members
+    /// between, the TOC in a tar in a member of its own, then the 51-byte footer.
+    fn estargz(files: &[(&str, &[u8])], chunk: usize) -> (Mem, TocRef) {
+        use flate2::{write::GzEncoder, Compression};
+        use std::io::Write;
+        fn header(name: &str, size: usize) -> Vec<u8> {
+            let mut h = tar::Header::new_gnu();
+            h.set_path(name).unwrap();
+            h.set_size(size as u64);
+            h.set_mode(0o755);
+            h.set_cksum();
+            h.as_bytes().to_vec()
+        }
+        let mut blob: Vec<u8> = Vec::new();
+        let mut member = GzEncoder::new(Vec::new(), Compression::default());
+        let mut entries = Vec::new();
+        for (name, body) in files {
+            member.write_all(&header(name, body.len())).unwrap();
+            let mut ent = serde_json::json!({"type": "reg", "name": name, "size": body.len(),
+                "mode": 493, "digest": format!("sha256:{}", crate::image::sha256_hex(body))});
+            for (i, part) in body.chunks(chunk).enumerate() {
+                blob.extend(member.finish().unwrap());
+                member = GzEncoder::new(Vec::new(), Compression::default());
+                if i > 0 {
+                    ent = serde_json::json!({"type": "chunk", "name": name,
+                        "chunkOffset": i * chunk});
+                }
+                ent["offset"] = blob.len().into();
+                member.write_all(part).unwrap();
+                entries.push(ent.clone());
+            }
+            member
+                .write_all(&vec![0; (512 - body.len() % 512) % 512])
+                .unwrap();
+        }
+        blob.extend(member.finish().unwrap());
+        let toc_at = blob.len();
+        let json =
+            serde_json::to_vec(&serde_json::json!({"version": 1, "entries": entries})).unwrap();
+        let mut toc = GzEncoder::new(Vec::new(), Compression::default());
+        toc.write_all(&header(ESTARGZ_TOC_NAME, json.len()))
+            .unwrap();
+        toc.write_all(&json).unwrap();
+        toc.write_all(&vec![0; (512 - json.len() % 512) % 512 + 1024])
+            .unwrap();
+        blob.extend(toc.finish().unwrap());
+        let mut footer = vec![
+            0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 255, 26, 0, b'S', b'G', 22, 0,
+        ];
+        footer.extend(format!("{toc_at:016x}STARGZ").bytes());
+        footer.extend([1, 0, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0]);
+        blob.extend(footer);
+        let at = TocRef::Estargz {
+            toc_digest: format!("sha256:{}", crate::image::sha256_hex(&json)),
+            blob_size: blob.len() as u64,
+        };
+        (Mem(blob), at)
+    }
+
+    #[test]
+    fn an_estargz_layer_is_indexed_from_its_footer_and_a_chunked_file_read_whole() {
+        let big: Vec<u8> = (0..100_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let (mem, at) = estargz(
+            &[("app/run.sh", b"#!/bin/sh\nexec app\n"), ("app/big", &big)],
+            64 << 10,
+        );
+        let (idx, ranges) = index(&mem, "x", &at).unwrap().unwrap();
+        assert_eq!(idx.changes.len(), 2);
+        // The whole layer is not read: the footer and the TOC are.
+        assert!(idx.stored_bytes < 2048, "{}", idx.stored_bytes);
+        let script = read_file(&mem, "x", "/app/run.sh", &ranges["/app/run.sh"], 1 << 20).unwrap();
+        assert_eq!(&script[..], b"#!/bin/sh\nexec app\n");
+        // Seven chunks, read across their members and checked against the file's digest.
+        let r = &ranges["/app/big"];
+        let all = read_file(&mem, "x", "/app/big", r, 8 << 20).unwrap();
+        assert_eq!(&all[..], &big[..]);
+        let head = read_file(&mem, "x", "/app/big", r, 64).unwrap();
+        assert_eq!(&head[..], &big[..64]);
+    }
+
+    #[test]
+    fn a_hostile_estargz_layer_is_refused_with_the_reason() {
+        let files: &[(&str, &[u8])] = &[("app", b"x")];
+        // The manifest pins another TOC.
+        let (mem, at) = estargz(files, 1024);
+        let TocRef::Estargz { blob_size, .. } = at else {
+            unreachable!()
+        };
+        let other = TocRef::Estargz {
+            toc_digest: format!("sha256:{}", "0".repeat(64)),
+            blob_size,
+        };
+        assert!(index(&mem, "x", &other).unwrap_err().contains("digest"));
+        // The descriptor's size is not the blob's: the footer is not where it says.
+        let short = TocRef::Estargz {
+            toc_digest: String::new(),
+            blob_size: blob_size - 1,
+        };
+        assert!(index(&mem, "x", &short).unwrap_err().contains("footer"));
+        let tiny = TocRef::Estargz {
+            toc_digest: String::new(),
+            blob_size: 10,
+        };
+        assert!(index(&mem, "x", &tiny).unwrap_err().contains("too short"));
+        // A footer that points past the blob.
+        let (Mem(mut bytes), at) = estargz(files, 1024);
+        let n = bytes.len();
+        bytes[n - 51 + 16..n - 51 + 32].copy_from_slice(b"0000000fffffffff");
+        let e = index(&Mem(bytes), "x", &at).unwrap_err();
+        assert!(e.contains("outside"), "{e}");
+        // A file whose range reaches into the TOC.
+        let (Mem(bytes), at) = estargz(files, 1024);
+        let (_, ranges) = index(&Mem(bytes.clone()), "x", &at).unwrap().unwrap();
+        let mut r = ranges["/app"].clone();
+        r.inner = 1 << 20;
+        let e = read_file(&Mem(bytes), "x", "/app", &r, 1 << 20).unwrap_err();
+        assert!(e.contains("before the file starts"), "{e}");
     }
 }

@@ -5,6 +5,7 @@
 #   - layers made by umoci (init/new/unpack/repack/config), whiteouts included,
 #   - each image written as an OCI layout (OUT/oci:NAME), a docker-archive (OUT/NAME.tar)
 #     and an oci-archive (OUT/NAME.oci.tar) by skopeo,
+#   - every image again with eStargz layers by estargz.py (OUT/estargz:NAME),
 #   - hostile images written byte by byte by hostile.py (no tool would make them).
 # Usage: testdata/images/build.sh [OUT]   (default: target/fixture-images)
 set -euo pipefail
@@ -347,6 +348,10 @@ done
 # A multi-platform index: amd64 runs dash-shell-form, arm64 runs exec-form-ok.
 python3 "$here/index.py" "$layout" multi \
   dash-shell-form=linux/amd64 exec-form-ok=linux/arm64/v8
+
+# Every image again with eStargz layers, in a layout of its own (no tool here writes eStargz).
+rm -rf "$out/estargz"
+python3 "$here/estargz.py" "$layout" "$out/estargz"
 
 python3 "$here/hostile.py" "$out/hostile"
 rm -rf "$work"
