@@ -3,11 +3,15 @@
 # paths like real node_modules ones), plus a small top layer with an entrypoint script, as a
 # docker-archive; then `initlint docker-archive:…`, timed, with its peak RSS.
 #
-# usage: bench/many-files.sh [FILES=1000000] [RUNS=1]   (BENCH_REUSE=1 keeps the image)
-# needs: python3, /usr/bin/time (Debian package `time`), a release build.
+# usage: bench/many-files.sh [FILES=1000000] [RUNS=1] [FORMAT=gzip]   (BENCH_REUSE=1 keeps the image)
+#   FORMAT gzip: the docker-archive as built; zstd-chunked or estargz: its layers converted
+#   (skopeo; testdata/images/estargz.py) into an OCI layout, read by their tables of contents.
+# needs: python3, /usr/bin/time (Debian package `time`), a release build; skopeo for the
+# TOC formats.
 set -euo pipefail
 files=${1:-1000000}
 runs=${2:-1}
+format=${3:-gzip}
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 bin=$PWD/target/release/initlint
@@ -61,8 +65,26 @@ with tarfile.open(os.path.join(out, "image.tar"), "w") as t:
 print(f"{n} files in one layer; image {os.path.getsize(os.path.join(out, 'image.tar')) >> 20} MiB")
 PY
 fi
+target="docker-archive:$out/image.tar"
+case "$format" in
+  gzip) ;;
+  zstd-chunked)
+    [ -f "$out/chunked/index.json" ] || {
+      skopeo copy -q "docker-archive:$out/image.tar" "oci:$out/gzip-oci:many"
+      skopeo copy -q --dest-compress-format zstd:chunked "oci:$out/gzip-oci:many" "oci:$out/chunked:many"
+    }
+    target="oci:$out/chunked:many" ;;
+  estargz)
+    [ -f "$out/estargz/index.json" ] || {
+      [ -f "$out/gzip-oci/index.json" ] || skopeo copy -q "docker-archive:$out/image.tar" "oci:$out/gzip-oci:many"
+      python3 testdata/images/estargz.py "$out/gzip-oci" "$out/estargz" $((4 << 20)) >/dev/null
+    }
+    target="oci:$out/estargz:many" ;;
+  *) echo "bench/many-files.sh: FORMAT is gzip, zstd-chunked or estargz" >&2; exit 2 ;;
+esac
+echo "reading $target"
 for r in $(seq 1 "$runs"); do
-  /usr/bin/time -f "%e %M" -o "$out/t" "$bin" --format json "docker-archive:$out/image.tar" >"$out/report.json" || true
+  /usr/bin/time -f "%e %M" -o "$out/t" "$bin" --format json "$target" >"$out/report.json" || true
   tail -1 "$out/t"
 done | sort -n | head -1 >"$out/best"
 read -r secs rss <"$out/best"
@@ -71,5 +93,6 @@ import json, sys
 secs, rss, n = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 r = json.load(open(sys.argv[4]))
 print(f"initlint: {secs:.2f} s, peak RSS {rss / 1024:.1f} MiB ({rss * 1024 / n:.0f} bytes per file); target < 100 MiB at 1,000,000 files")
-print(f"verdict: {r['verdict']['stop_signal']}; findings: {[f['code'] for f in r['findings']]}")
+print(f"verdict: {r['verdict']['stop_signal']}; findings: {[f['code'] for f in r['findings']]}; "
+      f"layers: {[l['read'] for l in r['target']['layer_reads']]}")
 PY

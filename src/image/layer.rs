@@ -465,7 +465,7 @@ pub fn join(dir: &str, name: &str) -> String {
 }
 
 /// A reader that hashes what passes through it.
-struct Hashing<R> {
+pub(super) struct Hashing<R> {
     inner: R,
     hasher: Option<Sha256>,
     bytes: u64,
@@ -474,7 +474,7 @@ struct Hashing<R> {
 }
 
 impl<R> Hashing<R> {
-    fn new(inner: R, hash: bool) -> Self {
+    pub(super) fn new(inner: R, hash: bool) -> Self {
         Hashing {
             inner,
             hasher: hash.then(Sha256::new),
@@ -483,7 +483,8 @@ impl<R> Hashing<R> {
         }
     }
 
-    fn finish(&mut self) -> String {
+    /// The SHA-256 of what was read, in hex.
+    pub(super) fn finish(&mut self) -> String {
         self.hasher
             .take()
             .map(|h| {

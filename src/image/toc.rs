@@ -9,9 +9,11 @@
 //! The blob's own digest cannot be checked without reading it all (`--all-layers` does).
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::io::Read;
 use std::sync::Arc;
 
+use hashbrown::HashTable;
 use serde::Deserialize;
 
 use super::layer::{self, Change, Entry, Kind, LayerIndex};
@@ -105,22 +107,61 @@ pub enum Codec {
 /// Where a file's compressed bytes are in the blob, and what they must hash to.
 #[derive(Debug, Clone)]
 pub struct FileRange {
+    /// A keyed 128-bit hash of its path: its key in [`RangeTable`].
+    key: [u64; 2],
     pub offset: u64,
     pub end: u64,
-    /// Uncompressed bytes before the file's own, from `offset`.
-    pub inner: u64,
     pub size: u64,
-    pub digest: Option<String>,
+    /// Uncompressed bytes before the file's own, from `offset`.
+    pub inner: u32,
+    /// SHA-256 of the whole file.
+    pub digest: Option<[u8; 32]>,
     pub codec: Codec,
 }
 
-/// Each layer's file ranges, by path (layers not read by TOC have none).
-pub type Ranges = Arc<HashMap<String, FileRange>>;
-
-#[derive(Deserialize)]
-struct TocJson {
-    entries: Vec<TocEntry>,
+/// A layer's file ranges, found by path. The paths are not kept (a layer of a million files
+/// would hold each path again, next to the tree's): a file is found by a 128-bit hash of its
+/// path keyed with random keys, which no layer can aim a collision at.
+#[derive(Debug, Default)]
+pub struct RangeTable {
+    index: HashTable<u32>,
+    ranges: Vec<FileRange>,
+    keys: [std::hash::RandomState; 2],
 }
+
+impl RangeTable {
+    fn key(&self, path: &str) -> [u64; 2] {
+        [self.keys[0].hash_one(path), self.keys[1].hash_one(path)]
+    }
+
+    pub fn get(&self, path: &str) -> Option<&FileRange> {
+        let key = self.key(path);
+        let ranges = &self.ranges;
+        self.index
+            .find(key[0], |&i| ranges[i as usize].key == key)
+            .map(|&i| &ranges[i as usize])
+    }
+
+    /// Add `range` for `path` (a later entry for the same path replaces it, as in a tar);
+    /// its number.
+    fn insert(&mut self, path: &str, mut range: FileRange) -> usize {
+        range.key = self.key(path);
+        let key = range.key;
+        let ranges = &mut self.ranges;
+        if let Some(&i) = self.index.find(key[0], |&i| ranges[i as usize].key == key) {
+            ranges[i as usize] = range;
+            return i as usize;
+        }
+        let i = ranges.len();
+        ranges.push(range);
+        self.index
+            .insert_unique(key[0], i as u32, |&j| ranges[j as usize].key[0]);
+        i
+    }
+}
+
+/// Each layer's file ranges (layers not read by TOC have none).
+pub type Ranges = Arc<RangeTable>;
 
 #[derive(Deserialize)]
 struct TocEntry {
@@ -145,9 +186,9 @@ struct TocEntry {
     digest: Option<String>,
 }
 
-/// A TOC's JSON, fetched and checked, with what it took to fetch it.
-struct Fetched {
-    json: Vec<u8>,
+/// What a TOC says about the blob it is in.
+struct Layout {
+    /// Bytes fetched to read the TOC.
     stored: u64,
     codec: Codec,
     /// Where file data ends (the TOC's own offset): the end of the last file's range.
@@ -161,7 +202,7 @@ pub fn index(
     locator: &str,
     toc: &TocRef,
 ) -> Result<Option<(LayerIndex, Ranges)>, String> {
-    let fetched = match toc {
+    let parsed = match toc {
         TocRef::ZstdChunked {
             offset,
             length,
@@ -173,18 +214,7 @@ pub fn index(
             blob_size,
         } => estargz_toc(blobs, locator, toc_digest, *blob_size)?,
     };
-    let Some(fetched) = fetched else {
-        return Ok(None);
-    };
-    let parsed: TocJson = serde_json::from_slice(&fetched.json).map_err(|e| {
-        format!(
-            "its table of contents is not valid JSON (line {}, column {}): {e}",
-            e.line(),
-            e.column()
-        )
-    })?;
-    let (index, ranges) = entries(parsed.entries, &fetched)?;
-    Ok(Some((index, Arc::new(ranges))))
+    Ok(parsed.map(|(idx, ranges)| (idx, Arc::new(ranges))))
 }
 
 /// `len` bytes of the blob at `offset`; `None` when the store cannot read parts of it.
@@ -230,7 +260,7 @@ fn zstd_toc(
     length: u64,
     uncompressed: u64,
     checksum: &str,
-) -> Result<Option<Fetched>, String> {
+) -> Result<Option<(LayerIndex, RangeTable)>, String> {
     too_big(length, uncompressed)?;
     let Some(stored) = fetch(blobs, locator, offset, length, "table of contents")? else {
         return Ok(None);
@@ -241,18 +271,15 @@ fn zstd_toc(
             "its table of contents has digest {got}, the manifest says {checksum}"
         ));
     }
-    let mut json = Vec::new();
-    zstd::stream::read::Decoder::new(&stored[..])
+    let json = zstd::stream::read::Decoder::new(&stored[..])
         .map_err(|e| format!("its table of contents: {e}"))?
-        .take(uncompressed + 1)
-        .read_to_end(&mut json)
-        .map_err(|e| format!("its table of contents is not zstd: {e}"))?;
-    Ok(Some(Fetched {
-        json,
+        .take(uncompressed + 1);
+    let layout = Layout {
         stored: length,
         codec: Codec::Zstd,
         data_end: offset,
-    }))
+    };
+    parse(json, &layout).map(Some)
 }
 
 fn estargz_toc(
@@ -260,7 +287,7 @@ fn estargz_toc(
     locator: &str,
     toc_digest: &str,
     size: u64,
-) -> Result<Option<Fetched>, String> {
+) -> Result<Option<(LayerIndex, RangeTable)>, String> {
     let Some(body) = size.checked_sub(ESTARGZ_FOOTER) else {
         return Err(format!(
             "it is {size} bytes, too short to end with an eStargz footer"
@@ -279,19 +306,12 @@ fn estargz_toc(
     let Some(stored) = fetch(blobs, locator, offset, length, "table of contents")? else {
         return Ok(None);
     };
-    let json = toc_from_tar(&stored)?;
-    let got = format!("sha256:{}", super::sha256_hex(&json));
-    if got != toc_digest {
-        return Err(format!(
-            "its table of contents has digest {got}, the manifest says {toc_digest}"
-        ));
-    }
-    Ok(Some(Fetched {
-        json,
+    let layout = Layout {
         stored: length + ESTARGZ_FOOTER,
         codec: Codec::Gzip,
         data_end: offset,
-    }))
+    };
+    parse_tar(&stored, toc_digest, &layout).map(Some)
 }
 
 /// The TOC offset in an eStargz footer: a gzip header whose extra field is the subfield
@@ -313,9 +333,13 @@ fn footer_offset(footer: &[u8]) -> Result<u64, String> {
         .ok_or_else(|| bad("the offset is not 16 hex digits"))
 }
 
-/// The JSON of an eStargz TOC: a gzip member holding a tar whose first entry is
-/// `stargz.index.json`.
-fn toc_from_tar(stored: &[u8]) -> Result<Vec<u8>, String> {
+/// An eStargz TOC: a gzip member holding a tar whose first entry is `stargz.index.json`,
+/// parsed as it inflates and checked against the digest the manifest pins.
+fn parse_tar(
+    stored: &[u8],
+    toc_digest: &str,
+    layout: &Layout,
+) -> Result<(LayerIndex, RangeTable), String> {
     let bad = |e: std::io::Error| format!("its table of contents is not a gzip tar: {e}");
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(stored));
     let mut entry = archive
@@ -332,48 +356,151 @@ fn toc_from_tar(stored: &[u8]) -> Result<Vec<u8>, String> {
         ));
     }
     too_big(0, entry.size())?;
-    let mut json = Vec::new();
-    entry
-        .by_ref()
-        .take(MAX_TOC_JSON + 1)
-        .read_to_end(&mut json)
-        .map_err(bad)?;
-    Ok(json)
+    let mut json = layer::Hashing::new(entry.by_ref().take(MAX_TOC_JSON + 1), true);
+    let parsed = parse(&mut json, layout);
+    // Every byte is hashed, also after a parse error: a TOC that is not the one the manifest
+    // pins is reported as that, whatever else is wrong with it.
+    std::io::copy(&mut json, &mut std::io::sink()).map_err(bad)?;
+    let got = format!("sha256:{}", json.finish());
+    if got != toc_digest {
+        return Err(format!(
+            "its table of contents has digest {got}, the manifest says {toc_digest}"
+        ));
+    }
+    parsed
 }
 
-fn entries(
-    list: Vec<TocEntry>,
-    fetched: &Fetched,
-) -> Result<(LayerIndex, HashMap<String, FileRange>), String> {
-    let mut idx = LayerIndex {
-        stored_bytes: fetched.stored,
-        ..Default::default()
-    };
-    let ends = data_ends(&list, fetched);
-    let mut ranges = HashMap::new();
-    // The file whose chunks follow (eStargz): its range runs to the end of its last one.
-    let mut open: Option<String> = None;
-    for (e, end) in list.into_iter().zip(ends) {
-        if e.kind == "chunk" {
-            if let Some(r) = open.as_ref().and_then(|p| ranges.get_mut(p)) {
-                let r: &mut FileRange = r;
-                if fetched.codec == Codec::Gzip {
-                    r.end = r.end.max(end);
-                }
+/// Parse a TOC's JSON as it streams (a million entries are never held at once) into the
+/// layer's index and its files' ranges.
+fn parse(json: impl Read, layout: &Layout) -> Result<(LayerIndex, RangeTable), String> {
+    let mut builder = Builder::new(layout);
+    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(json));
+    let read = serde::de::DeserializeSeed::deserialize(TocSeed(&mut builder), &mut de)
+        .and_then(|()| de.end());
+    if let Some(e) = builder.error.take() {
+        return Err(e);
+    }
+    read.map_err(|e| {
+        format!(
+            "its table of contents is not valid JSON (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        )
+    })?;
+    builder.finish()
+}
+
+/// The TOC object: its `entries`, each handed to the builder as it is read; the rest skipped.
+struct TocSeed<'a, 'b>(&'a mut Builder<'b>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for TocSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TocSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a table of contents object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "entries" {
+                map.next_value_seed(Entries(&mut *self.0))?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
-            continue;
         }
-        open = None;
+        Ok(())
+    }
+}
+
+struct Entries<'a, 'b>(&'a mut Builder<'b>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Entries<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Entries<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of entries")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(e) = seq.next_element::<TocEntry>()? {
+            if let Err(message) = self.0.entry(e) {
+                // Reported as it is, not as a JSON error (see `parse`).
+                self.0.error = Some(message);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The index and ranges, built entry by entry.
+struct Builder<'a> {
+    layout: &'a Layout,
+    idx: LayerIndex,
+    ranges: RangeTable,
+    /// eStargz: the regular file whose chunks may follow.
+    open: Option<usize>,
+    /// eStargz: ranges that end where the next gzip member starts.
+    pending: Vec<usize>,
+    error: Option<String>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(layout: &'a Layout) -> Self {
+        Builder {
+            layout,
+            idx: LayerIndex {
+                stored_bytes: layout.stored,
+                ..Default::default()
+            },
+            ranges: RangeTable::default(),
+            open: None,
+            pending: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn entry(&mut self, e: TocEntry) -> Result<(), String> {
+        let gzip = self.layout.codec == Codec::Gzip;
+        // A member starts here: the data before it ends here. (An entry at an inner offset
+        // shares the member before it.)
+        if gzip && e.offset != 0 && e.inner_offset == 0 {
+            for i in self.pending.drain(..) {
+                self.ranges.ranges[i].end = e.offset;
+            }
+        }
+        if e.kind == "chunk" {
+            // A chunk continues the file before it: its range runs on to the chunk's end.
+            if let (true, Some(i)) = (gzip, self.open) {
+                self.pending.push(i);
+            }
+            return Ok(());
+        }
+        self.open = None;
         let path =
             layer::normalise_entry(&e.name).map_err(|m| format!("TOC entry {:?}: {m}", e.name))?;
-        let Some(path) = path else { continue };
-        match layer::whiteout(&path) {
-            Some(Some(change)) => {
-                idx.changes.push(change);
-                continue;
+        let Some(path) = path else { return Ok(()) };
+        if let Some(whiteout) = layer::whiteout(&path) {
+            if let Some(change) = whiteout {
+                self.idx.changes.push(change);
             }
-            Some(None) => continue,
-            None => {}
+            return Ok(());
         }
         let kind = match e.kind.as_str() {
             "dir" => Kind::Dir,
@@ -383,25 +510,12 @@ fn entries(
                 Err(m) => return Err(format!("hard link {path} → {:?}: {m}", e.link_name)),
             },
             "reg" => {
-                let range = FileRange {
-                    offset: e.offset,
-                    end: match fetched.codec {
-                        Codec::Zstd => e.end_offset,
-                        Codec::Gzip => end,
-                    },
-                    inner: e.inner_offset,
-                    size: e.size,
-                    digest: e.digest,
-                    codec: fetched.codec,
-                };
-                if e.size > 0 && (range.end <= range.offset || range.end > fetched.data_end) {
-                    return Err(format!(
-                        "TOC entry {path}: its bytes {}..{} are not a range of the blob's file data",
-                        range.offset, range.end
-                    ));
+                let range = self.range(&path, &e)?;
+                let i = self.ranges.insert(&path, range);
+                if gzip {
+                    self.open = Some(i);
+                    self.pending.push(i);
                 }
-                ranges.insert(path.clone(), range);
-                open = Some(path.clone());
                 Kind::File {
                     size: e.size,
                     content: None,
@@ -409,33 +523,79 @@ fn entries(
                 }
             }
             "char" | "block" | "fifo" => Kind::Special,
-            _ => continue,
+            _ => return Ok(()),
         };
-        idx.changes.push(Change::Add(Entry {
+        self.idx.changes.push(Change::Add(Entry {
             path,
             kind,
             mode: e.mode & 0o7777,
         }));
+        Ok(())
     }
-    idx.changes.shrink();
-    idx.tar_bytes = ranges.values().map(|r| r.size).sum();
-    Ok((idx, ranges))
+
+    fn range(&self, path: &str, e: &TocEntry) -> Result<FileRange, String> {
+        let digest = match &e.digest {
+            Some(d) => Some(
+                parse_digest(d)
+                    .ok_or_else(|| format!("TOC entry {path}: {d:?} is not a SHA-256"))?,
+            ),
+            None => None,
+        };
+        let inner = u32::try_from(e.inner_offset).map_err(|_| {
+            format!(
+                "TOC entry {path}: inner offset {} is past any gzip member",
+                e.inner_offset
+            )
+        })?;
+        Ok(FileRange {
+            key: [0; 2],
+            offset: e.offset,
+            // eStargz: where the next member starts, once it is seen.
+            end: e.end_offset,
+            size: e.size,
+            inner,
+            digest,
+            codec: self.layout.codec,
+        })
+    }
+
+    fn finish(mut self) -> Result<(LayerIndex, RangeTable), String> {
+        for i in self.pending.drain(..) {
+            self.ranges.ranges[i].end = self.layout.data_end;
+        }
+        let data_end = self.layout.data_end;
+        if let Some(r) = self
+            .ranges
+            .ranges
+            .iter()
+            .find(|r| r.size > 0 && (r.end <= r.offset || r.end > data_end))
+        {
+            return Err(format!(
+                "its table of contents gives a file of {} bytes the blob's bytes {}..{}, not a range of its file data (which ends at {data_end})",
+                r.size, r.offset, r.end
+            ));
+        }
+        self.idx.changes.shrink();
+        self.idx.tar_bytes = self.ranges.ranges.iter().map(|r| r.size).sum();
+        Ok((self.idx, self.ranges))
+    }
 }
 
-/// eStargz: where each data entry's compressed bytes end — at the next member a later entry
-/// starts (one sharing a member, at an inner offset, does not end it), or at the TOC.
-fn data_ends(list: &[TocEntry], fetched: &Fetched) -> Vec<u64> {
-    let mut ends = vec![0; list.len()];
-    let mut next = fetched.data_end;
-    for (i, e) in list.iter().enumerate().rev() {
-        if e.kind == "reg" || e.kind == "chunk" {
-            ends[i] = next;
-        }
-        if e.offset != 0 && e.inner_offset == 0 {
-            next = e.offset;
-        }
+/// `sha256:` and 64 hex digits, as bytes.
+fn parse_digest(d: &str) -> Option<[u8; 32]> {
+    let hex = d.strip_prefix("sha256:")?;
+    if hex.len() != 64 || !hex.is_ascii() {
+        return None;
     }
-    ends
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Compressed bytes fetched for a file's head before its whole range.
@@ -461,11 +621,11 @@ fn inflate(
         Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(part)),
     };
     let skipped = std::io::copy(
-        &mut decoder.by_ref().take(range.inner),
+        &mut decoder.by_ref().take(u64::from(range.inner)),
         &mut std::io::sink(),
     )
     .map_err(|e| e.to_string())?;
-    if skipped < range.inner {
+    if skipped < u64::from(range.inner) {
         return Err(format!(
             "its member ends {skipped} bytes in, before the file starts at {}",
             range.inner
@@ -506,10 +666,11 @@ pub fn read_file(
         .map_err(|e| format!("{path}: its compressed bytes do not inflate: {e}"))?;
     if bytes.len() as u64 == range.size {
         if let Some(want) = &range.digest {
-            let got = format!("sha256:{}", super::sha256_hex(&bytes));
-            if &got != want {
+            let got = super::sha256_hex(&bytes);
+            if got != hex(want) {
                 return Err(format!(
-                    "{path}: its bytes have digest {got}, the table of contents says {want}"
+                    "{path}: its bytes have digest sha256:{got}, the table of contents says sha256:{}",
+                    hex(want)
                 ));
             }
         }
@@ -654,7 +815,7 @@ mod tests {
             paths,
             ["/entrypoint.sh", "/bin", "-/etc/passwd", "opaque /srv"]
         );
-        let r = &ranges["/entrypoint.sh"];
+        let r = ranges.get("/entrypoint.sh").unwrap();
         let bytes = read_file(&mem, "x", "/entrypoint.sh", r, 1 << 20).unwrap();
         assert_eq!(&bytes[..], b"#!/bin/sh\nexec app\n");
         // The head only.
@@ -679,6 +840,29 @@ mod tests {
         );
         let e = index(&mem, "x", &at).unwrap_err();
         assert!(e.contains("climbs out"), "{e}");
+        // A file whose range runs backwards, or into the TOC; a digest that is not one.
+        for (fields, why) in [
+            (
+                serde_json::json!({"offset": 5, "endOffset": 2, "size": 1}),
+                "not a range",
+            ),
+            (
+                serde_json::json!({"offset": 0, "endOffset": 1 << 30, "size": 1}),
+                "not a range",
+            ),
+            (
+                serde_json::json!({"offset": 0, "endOffset": 1, "size": 1, "digest": "md5:00"}),
+                "not a SHA-256",
+            ),
+        ] {
+            let mut entry = serde_json::json!({"type": "reg", "name": "app"});
+            for (k, v) in fields.as_object().unwrap() {
+                entry[k] = v.clone();
+            }
+            let (mem, at) = blob(b"x", serde_json::json!([entry]));
+            let e = index(&mem, "x", &at).unwrap_err();
+            assert!(e.contains(why), "{e}");
+        }
         // A TOC bigger than initlint reads, by the manifest's word: not fetched at all.
         let (mem, mut at) = blob(b"x", entries.clone());
         if let TocRef::ZstdChunked { uncompressed, .. } = &mut at {
@@ -688,12 +872,12 @@ mod tests {
         // A file whose bytes are not what the TOC says.
         let (mem, at) = blob(b"the real bytes", entries);
         let (_, ranges) = index(&mem, "x", &at).unwrap().unwrap();
-        let mut r = ranges["/app"].clone();
-        r.digest = Some(format!("sha256:{}", "1".repeat(64)));
+        let mut r = ranges.get("/app").unwrap().clone();
+        r.digest = Some([1; 32]);
         let e = read_file(&mem, "x", "/app", &r, 1 << 20).unwrap_err();
         assert!(e.contains("digest"), "{e}");
         // A range that is not one.
-        let mut bad = ranges["/app"].clone();
+        let mut bad = ranges.get("/app").unwrap().clone();
         bad.offset = 1 << 40;
         bad.end = (1 << 40) + 10;
         assert!(read_file(&mem, "x", "/app", &bad, 1 << 20).is_err());
@@ -770,10 +954,17 @@ mod tests {
         assert_eq!(idx.changes.len(), 2);
         // The whole layer is not read: the footer and the TOC are.
         assert!(idx.stored_bytes < 2048, "{}", idx.stored_bytes);
-        let script = read_file(&mem, "x", "/app/run.sh", &ranges["/app/run.sh"], 1 << 20).unwrap();
+        let script = read_file(
+            &mem,
+            "x",
+            "/app/run.sh",
+            ranges.get("/app/run.sh").unwrap(),
+            1 << 20,
+        )
+        .unwrap();
         assert_eq!(&script[..], b"#!/bin/sh\nexec app\n");
         // Seven chunks, read across their members and checked against the file's digest.
-        let r = &ranges["/app/big"];
+        let r = ranges.get("/app/big").unwrap();
         let all = read_file(&mem, "x", "/app/big", r, 8 << 20).unwrap();
         assert_eq!(&all[..], &big[..]);
         let head = read_file(&mem, "x", "/app/big", r, 64).unwrap();
@@ -813,9 +1004,34 @@ mod tests {
         // A file whose range reaches into the TOC.
         let (Mem(bytes), at) = estargz(files, 1024);
         let (_, ranges) = index(&Mem(bytes.clone()), "x", &at).unwrap().unwrap();
-        let mut r = ranges["/app"].clone();
+        let mut r = ranges.get("/app").unwrap().clone();
         r.inner = 1 << 20;
         let e = read_file(&Mem(bytes), "x", "/app", &r, 1 << 20).unwrap_err();
         assert!(e.contains("before the file starts"), "{e}");
+    }
+
+    #[test]
+    fn ranges_are_found_by_path_alone() {
+        let mut t = RangeTable::default();
+        let range = |offset| FileRange {
+            key: [0; 2],
+            offset,
+            end: offset + 1,
+            size: 1,
+            inner: 0,
+            digest: None,
+            codec: Codec::Zstd,
+        };
+        for i in 0..10_000u64 {
+            t.insert(&format!("/node_modules/p{i}/index.js"), range(i));
+        }
+        assert_eq!(t.get("/node_modules/p7/index.js").unwrap().offset, 7);
+        assert!(t.get("/node_modules/p10000/index.js").is_none());
+        // A later entry for the same path replaces the first, as in a tar.
+        t.insert("/node_modules/p7/index.js", range(99));
+        assert_eq!(t.get("/node_modules/p7/index.js").unwrap().offset, 99);
+        assert_eq!(t.ranges.len(), 10_000);
+        assert!(parse_digest("sha256:00").is_none());
+        assert!(parse_digest(&format!("sha256:{}", "é".repeat(32))).is_none());
     }
 }
