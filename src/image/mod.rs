@@ -67,7 +67,8 @@ pub struct LayerRef {
     pub digest: String,
     pub size: Option<u64>,
     pub expect: Expect,
-    /// Where its table of contents is (zstd:chunked): it can be read by TOC and ranges.
+    /// Where its table of contents is (zstd:chunked, eStargz), when the manifest pins it: it
+    /// can be read by TOC and ranges.
     pub toc: Option<toc::TocRef>,
 }
 

@@ -576,6 +576,8 @@ impl<'a> Builder<'a> {
             ));
         }
         self.idx.changes.shrink();
+        // Kept for as long as the image is looked at: give back what the list grew into.
+        self.ranges.ranges.shrink_to_fit();
         self.idx.tar_bytes = self.ranges.ranges.iter().map(|r| r.size).sum();
         Ok((self.idx, self.ranges))
     }
