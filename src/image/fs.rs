@@ -340,21 +340,20 @@ impl Tree {
     /// The directory `dir` (as a layer wrote it) resolved, from the last entry's when it is
     /// the same.
     fn parent(&mut self, dir: &str) -> &Parent {
-        if self.last.as_ref().is_none_or(|p| p.written != dir) {
-            let resolved = self.dir_resolved(dir);
-            let id = self.find(&resolved);
-            let dir_node = id.is_some_and(|i| self.recs[i as usize].kind == DIR);
-            self.last = Some(Parent {
-                written: dir.to_string(),
-                resolved,
-                id,
-                dir: dir_node,
-            });
-        }
-        match &self.last {
-            Some(p) => p,
-            None => unreachable!("set above"),
-        }
+        let parent = match self.last.take() {
+            Some(p) if p.written == dir => p,
+            _ => {
+                let resolved = self.dir_resolved(dir);
+                let id = self.find(&resolved);
+                Parent {
+                    written: dir.to_string(),
+                    dir: id.is_some_and(|i| self.recs[i as usize].kind == DIR),
+                    resolved,
+                    id,
+                }
+            }
+        };
+        self.last.insert(parent)
     }
 
     /// The directory `dir` resolved through symlinks.
@@ -561,6 +560,14 @@ impl Tree {
         }
     }
 
+    /// The target of the symlink `id`.
+    fn target(&self, id: u32) -> Option<&str> {
+        match self.extra.get(self.recs[id as usize].data as usize) {
+            Some(Extra::Symlink(t)) if self.recs[id as usize].kind == SYMLINK => Some(t),
+            _ => None,
+        }
+    }
+
     /// The node `id`, unpacked.
     fn node(&self, id: u32) -> Node {
         let r = &self.recs[id as usize];
@@ -600,11 +607,10 @@ impl Tree {
     fn remove_tree(&mut self, path: &str, this: bool) {
         let Some(id) = self.find(path) else { return };
         self.last = None;
+        self.drop_children(id);
         if this && id != ROOT {
-            self.drop_children(id);
             self.unlink(id);
         } else {
-            self.drop_children(id);
             self.unlink_if_empty(id);
         }
     }
@@ -739,10 +745,7 @@ impl Tree {
                             ),
                         };
                     }
-                    let target = match id.map(|i| self.node(i).kind) {
-                        Some(NodeKind::Symlink(t)) => t,
-                        _ => String::new(),
-                    };
+                    let target = id.and_then(|i| self.target(i)).unwrap_or_default();
                     if let Some((_, len)) = cur.pop() {
                         here.truncate(len);
                     }
@@ -750,7 +753,7 @@ impl Tree {
                         cur.clear();
                         here.clear();
                     }
-                    for (i, p) in components(&target).into_iter().enumerate() {
+                    for (i, p) in components(target).into_iter().enumerate() {
                         todo.insert(i, p);
                     }
                 }

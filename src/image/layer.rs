@@ -487,12 +487,7 @@ impl<R> Hashing<R> {
     pub(super) fn finish(&mut self) -> String {
         self.hasher
             .take()
-            .map(|h| {
-                h.finalize()
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
-            })
+            .map(|h| super::hex(&h.finalize()))
             .unwrap_or_default()
     }
 }

@@ -200,10 +200,12 @@ impl Image {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// Bytes (a digest) as lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `sha256:0123456789ab` for messages. A digest from a hostile manifest may hold any UTF-8:
@@ -703,7 +705,7 @@ impl ImageView {
                 format!("the image has no /bin/sh ({why})"),
             ),
             Resolved::Found { path, node } => {
-                let name = path.rsplit('/').next().unwrap_or("");
+                let name = layer::split(&path).1;
                 let via = if path == "/bin/sh" {
                     "/bin/sh".to_string()
                 } else {
@@ -714,11 +716,11 @@ impl ImageView {
                 let linked = match &node.kind {
                     NodeKind::File {
                         bytes_at: Some(at), ..
-                    } => Some(at.1.as_str()).filter(|p| basename(p) != name),
+                    } => Some(at.1.as_str()).filter(|p| layer::split(p).1 != name),
                     _ => None,
                 };
                 let by_link = linked.and_then(|p| {
-                    crate::shell::explicit_kind(basename(p))
+                    crate::shell::explicit_kind(layer::split(p).1)
                         .map(|k| (k, format!("{via} in the image is a hard link to {p}")))
                 });
                 match crate::shell::explicit_kind(name)
@@ -763,10 +765,6 @@ fn shell_from_bytes(b: &[u8]) -> Option<(ShellKind, &'static str)> {
         .iter()
         .find(|(m, _)| b.windows(m.len()).any(|w| w == m.as_bytes()))
         .map(|(m, k)| (k.clone(), *m))
-}
-
-fn basename(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// Text if it is UTF-8 without NUL bytes (a script), else `None` (a binary).

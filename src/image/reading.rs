@@ -168,26 +168,19 @@ impl Layered {
             });
         }
         for i in floor..self.layers.len() {
-            let slot = &mut self.got[i];
-            let applied = match (floor, slot) {
-                // The last view (the base is in) takes the indexes: no later tree needs them.
-                (0, slot) => match slot.take() {
-                    Some(Ok(idx)) => {
-                        count(&mut stats, &idx);
-                        tree.apply(i, &idx.changes)
-                    }
-                    _ => return Err(ImageError::Part(format!("internal: layer {i} not read"))),
-                },
-                (_, Some(Ok(idx))) => {
-                    count(&mut stats, idx);
-                    tree.apply(i, &idx.changes)
-                }
-                _ => return Err(ImageError::Part(format!("internal: layer {i} not read"))),
+            let Some(Ok(idx)) = &self.got[i] else {
+                return Err(ImageError::Part(format!("internal: layer {i} not read")));
             };
-            applied.map_err(|message| ImageError::Layer {
-                layer: layer_name(&self.layers, i),
-                message,
-            })?;
+            count(&mut stats, idx);
+            tree.apply(i, &idx.changes)
+                .map_err(|message| ImageError::Layer {
+                    layer: layer_name(&self.layers, i),
+                    message,
+                })?;
+            // The last view (the base is in): no later tree needs the index.
+            if floor == 0 {
+                self.got[i] = None;
+            }
         }
         Ok(Image {
             name: self.shown.clone(),

@@ -596,10 +596,6 @@ fn parse_digest(d: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Compressed bytes fetched for a file's head before its whole range.
 const HEAD_FETCH: u64 = 64 << 10;
 
@@ -669,10 +665,10 @@ pub fn read_file(
     if bytes.len() as u64 == range.size {
         if let Some(want) = &range.digest {
             let got = super::sha256_hex(&bytes);
-            if got != hex(want) {
+            if got != super::hex(want) {
                 return Err(format!(
                     "{path}: its bytes have digest sha256:{got}, the table of contents says sha256:{}",
-                    hex(want)
+                    super::hex(want)
                 ));
             }
         }
