@@ -42,7 +42,7 @@ pub fn dockerfile(data: &[u8]) {
         "Dockerfile".into(),
         text,
         None,
-        &crate::dockerfile::Options::default(),
+        &crate::Options::default(),
         &Settings::default(),
     ) else {
         return;
@@ -90,8 +90,8 @@ pub fn archive(data: &[u8]) {
         path: path.clone(),
         tag: None,
     };
-    let mut opts = crate::image::Options::default();
-    opts.limits.max_layer_bytes = 64 << 20;
+    let mut opts = crate::Options::default();
+    opts.image.limits.max_layer_bytes = 64 << 20;
     if let Ok(a) = crate::analyse_image("fuzz", &target, &opts, &Settings::default()) {
         render(&a);
     }

@@ -64,12 +64,14 @@ impl Analysis {
     }
 }
 
-/// How to read a target: the Dockerfile front door's options (stage, build args) and the image
-/// front door's (platform, registries, limits).
+/// How to read a target: the Dockerfile front door's options (stage, build args), the image
+/// front door's (platform, registries, limits), and the run-time layer both put on top
+/// (`--entrypoint`, `--cmd`, `--stop-signal`, `--env`).
 #[derive(Default)]
 pub struct Options {
     pub dockerfile: dockerfile::Options,
     pub image: image::Options,
+    pub run: source::flags::RunFlags,
 }
 
 /// Lint one target: the entry point both front doors share.
@@ -82,14 +84,14 @@ pub fn lint(target: &Target, opts: &Options, settings: &config::Settings) -> Res
                 message,
             })?;
             let text = dockerfile::input::read_file(path, &name)?;
-            analyse_dockerfile(name, text, Some(context), &opts.dockerfile, settings)
+            analyse_dockerfile(name, text, Some(context), opts, settings)
         }
         Target::Stdin { context } => {
             let text = dockerfile::input::read_stdin()?;
             let name = source::STDIN.to_string();
-            analyse_dockerfile(name, text, context.as_deref(), &opts.dockerfile, settings)
+            analyse_dockerfile(name, text, context.as_deref(), opts, settings)
         }
-        Target::Image { image, written } => analyse_image(written, image, &opts.image, settings),
+        Target::Image { image, written } => analyse_image(written, image, opts, settings),
     }
 }
 
@@ -118,7 +120,7 @@ pub fn analyse_dockerfile(
     name: String,
     text: String,
     context: Option<&Path>,
-    opts: &dockerfile::Options,
+    opts: &Options,
     settings: &config::Settings,
 ) -> Result<Analysis> {
     if text.trim().is_empty() {
@@ -126,8 +128,9 @@ pub fn analyse_dockerfile(
     }
     let mut sources = SourceMap::default();
     let file = sources.add(name.clone(), text);
-    let loaded = dockerfile::load(&sources, file, opts)?;
-    let (container, facts) = dockerfile::container(loaded, context);
+    let loaded = dockerfile::load(&sources, file, &opts.dockerfile)?;
+    let (mut container, facts) = dockerfile::container(loaded, context);
+    container.apply(opts.run.overrides(&mut sources));
     let stage = facts
         .stages
         .get(facts.target)
@@ -152,14 +155,14 @@ pub fn analyse_dockerfile(
 pub fn analyse_image(
     name: &str,
     target: &image::ImageTarget,
-    opts: &image::Options,
+    opts: &Options,
     settings: &config::Settings,
 ) -> Result<Analysis> {
     let failed = |source| Error::Image {
         image: name.to_string(),
         source,
     };
-    let mut reading = image::open(target, name, opts).map_err(failed)?;
+    let mut reading = image::open(target, name, &opts.image).map_err(failed)?;
     let mut unread = Vec::new();
     loop {
         let loaded = reading.next(&unread).map_err(failed)?;
@@ -171,7 +174,8 @@ pub fn analyse_image(
             stats: Default::default(),
         };
         let mut sources = SourceMap::default();
-        let container = image::container(loaded, &mut sources);
+        let mut container = image::container(loaded, &mut sources);
+        container.apply(opts.run.overrides(&mut sources));
         let (chain, verdict, findings) = judge(&container, &mut sources, None, settings);
         unread = container.files.unread();
         if complete || unread.is_empty() {

@@ -5,20 +5,68 @@
 use crate::shell::ShellKind;
 use crate::source::{join_path, SourceMap, Span, Text};
 
-/// Where a configuration value came from.
+/// Where a setting's value came from: its provenance. A container is built by layering
+/// sources in order (base image → Dockerfile → runtime flags), and every value keeps the
+/// layer that set it, so findings point at it and fixes speak of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    /// An instruction in a Dockerfile.
-    Instruction(Span),
+    /// An instruction in a Dockerfile (`CMD`, `STOPSIGNAL`, `COPY`, …), by its keyword.
+    Instruction { keyword: &'static str, span: Span },
+    /// A field of an image's config (`Cmd`, `StopSignal`, …), in its rendered text.
+    ImageConfig {
+        image: String,
+        field: &'static str,
+        span: Span,
+    },
+    /// A command-line flag (`--entrypoint`, `--cmd`, `--stop-signal`), in the text of the
+    /// command line.
+    Flag { flag: &'static str, span: Span },
     /// The builder's or runtime's default.
     Default,
 }
 
 impl Origin {
+    pub fn instruction(keyword: &'static str, span: Span) -> Origin {
+        Origin::Instruction { keyword, span }
+    }
+
     pub fn span(&self) -> Option<&Span> {
         match self {
-            Origin::Instruction(s) => Some(s),
+            Origin::Instruction { span, .. }
+            | Origin::ImageConfig { span, .. }
+            | Origin::Flag { span, .. } => Some(span),
             Origin::Default => None,
+        }
+    }
+
+    /// The kind of source, as JSON names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Origin::Instruction { .. } => "dockerfile",
+            Origin::ImageConfig { .. } => "image-config",
+            Origin::Flag { .. } => "flag",
+            Origin::Default => "default",
+        }
+    }
+
+    /// The key of the setting in its source: `CMD`, `Cmd`, `--cmd`; `None` for a default.
+    pub fn key(&self) -> Option<&'static str> {
+        match self {
+            Origin::Instruction { keyword, .. } => Some(keyword),
+            Origin::ImageConfig { field, .. } => Some(field),
+            Origin::Flag { flag, .. } => Some(flag),
+            Origin::Default => None,
+        }
+    }
+
+    /// How a sentence names it: "the CMD instruction", "the Cmd of python:3.12's config",
+    /// "the --cmd flag", "the default".
+    pub fn describe(&self) -> String {
+        match self {
+            Origin::Instruction { keyword, .. } => format!("the {keyword} instruction"),
+            Origin::ImageConfig { image, field, .. } => format!("the {field} of {image}'s config"),
+            Origin::Flag { flag, .. } => format!("the {flag} flag"),
+            Origin::Default => "the default".into(),
         }
     }
 }
@@ -27,6 +75,12 @@ impl Origin {
 pub struct Setting<T> {
     pub value: T,
     pub origin: Origin,
+}
+
+impl<T> Setting<T> {
+    pub fn new(value: T, origin: Origin) -> Setting<T> {
+        Setting { value, origin }
+    }
 }
 
 /// `ENTRYPOINT` or `CMD` after shell form was turned into `SHELL + [string]`.
@@ -151,20 +205,100 @@ pub trait FileView {
     }
 }
 
+/// A `HEALTHCHECK` (or config `Healthcheck`): the runtime runs it in the container, as a
+/// process PID 1 did not start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Healthcheck {
+    /// `CMD …` / `["CMD", …]` / `["CMD-SHELL", "…"]`: the test as the runtime runs it.
+    Test(Vec<String>),
+    /// `HEALTHCHECK NONE` / `["NONE"]`: the base image's check is turned off.
+    Disabled,
+}
+
+impl Healthcheck {
+    /// From a config's `Test` array (`["CMD-SHELL", "curl …"]`, `["CMD", …]`, `["NONE"]`);
+    /// `None` for an empty array, which inherits.
+    pub fn from_test(test: &[String]) -> Option<Healthcheck> {
+        let (kind, rest) = test.split_first()?;
+        match kind.as_str() {
+            "NONE" => Some(Healthcheck::Disabled),
+            "CMD" => Some(Healthcheck::Test(rest.to_vec())),
+            "CMD-SHELL" => Some(Healthcheck::Test(
+                ["/bin/sh".to_string(), "-c".into()]
+                    .into_iter()
+                    .chain(rest.iter().cloned())
+                    .collect(),
+            )),
+            _ => None,
+        }
+    }
+}
+
 pub struct Container {
     pub entrypoint: Option<LaunchSetting>,
     pub cmd: Option<LaunchSetting>,
     pub env: Vec<EnvVar>,
-    pub workdir: String,
+    pub workdir: Setting<String>,
+    pub user: Option<Setting<String>>,
     pub stop_signal: Option<Setting<String>>,
+    pub healthcheck: Option<Setting<Healthcheck>>,
     pub shell: ShellChoice,
     pub base: Base,
     pub files: Box<dyn FileView>,
 }
 
+/// The settings a source can give, each one it does not give left `None`: the layer a
+/// runtime manifest or the command line puts over the image (`docker run --entrypoint`,
+/// `--cmd`, `--stop-signal`).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub entrypoint: Option<LaunchSetting>,
+    pub cmd: Option<LaunchSetting>,
+    pub stop_signal: Option<Setting<String>>,
+    pub user: Option<Setting<String>>,
+    pub workdir: Option<Setting<String>>,
+    pub env: Vec<EnvVar>,
+}
+
+impl Overrides {
+    pub fn is_empty(&self) -> bool {
+        self.entrypoint.is_none()
+            && self.cmd.is_none()
+            && self.stop_signal.is_none()
+            && self.user.is_none()
+            && self.workdir.is_none()
+            && self.env.is_empty()
+    }
+}
+
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 impl Container {
+    /// Put a source's settings over this container's, as the runtime does: a new entrypoint
+    /// drops the command the image had unless the same source gives one too (`docker run
+    /// --entrypoint`, Compose `entrypoint:`, Kubernetes `command:`).
+    pub fn apply(&mut self, o: Overrides) {
+        if let Some(ep) = o.entrypoint {
+            self.entrypoint = Some(ep);
+            if o.cmd.is_none() {
+                self.cmd = None;
+            }
+        }
+        if let Some(cmd) = o.cmd {
+            self.cmd = Some(cmd);
+        }
+        if let Some(s) = o.stop_signal {
+            self.stop_signal = Some(s);
+        }
+        if let Some(u) = o.user {
+            self.user = Some(u);
+        }
+        if let Some(w) = o.workdir {
+            self.workdir = w;
+        }
+        self.env.extend(o.env);
+    }
+
     pub fn env_value(&self, name: &str) -> Option<&str> {
         self.env
             .iter()
@@ -183,7 +317,7 @@ impl Container {
 
     /// Resolve a program name as `execve` via `PATH` would, relative paths against `WORKDIR`.
     pub fn resolve_program(&self, name: &str, sources: &mut SourceMap) -> (String, Lookup) {
-        self.resolve_program_in(&self.workdir, name, sources)
+        self.resolve_program_in(&self.workdir.value, name, sources)
     }
 
     /// As [`Container::resolve_program`], with a relative name taken from `workdir` (a
@@ -281,7 +415,128 @@ impl ReadHow {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
+    use super::*;
     use crate::source::join_path;
+
+    fn launch(words: &[&str], origin: Origin) -> LaunchSetting {
+        LaunchSetting {
+            argv: words.iter().map(|w| Text::synthetic(*w)).collect(),
+            origin,
+            shell_form: false,
+        }
+    }
+
+    struct NoFiles;
+    impl FileView for NoFiles {
+        fn lookup(&self, _: &str, _: &mut SourceMap) -> Lookup {
+            Lookup::Unknown { why: String::new() }
+        }
+    }
+
+    fn container() -> Container {
+        let span = |n| Span {
+            file: crate::source::FileId(0),
+            range: n..n + 1,
+        };
+        Container {
+            entrypoint: Some(launch(
+                &["/docker-entrypoint.sh"],
+                Origin::instruction("ENTRYPOINT", span(1)),
+            )),
+            cmd: Some(launch(
+                &["node", "server.js"],
+                Origin::instruction("CMD", span(2)),
+            )),
+            env: Vec::new(),
+            workdir: Setting::new("/".into(), Origin::Default),
+            user: None,
+            stop_signal: None,
+            healthcheck: None,
+            shell: ShellChoice {
+                kind: crate::shell::ShellKind::Dash,
+                basis: String::new(),
+                assumed: true,
+            },
+            base: Base::Scratch,
+            files: Box::new(NoFiles),
+        }
+    }
+
+    fn flag(flag: &'static str) -> Origin {
+        Origin::Flag {
+            flag,
+            span: Span {
+                file: crate::source::FileId(1),
+                range: 0..1,
+            },
+        }
+    }
+
+    #[test]
+    fn a_new_entrypoint_drops_the_command_unless_one_comes_with_it() {
+        let mut c = container();
+        c.apply(Overrides {
+            entrypoint: Some(launch(&["/app"], flag("--entrypoint"))),
+            ..Overrides::default()
+        });
+        assert_eq!(
+            c.entrypoint.as_ref().unwrap().origin.key(),
+            Some("--entrypoint")
+        );
+        assert!(
+            c.cmd.is_none(),
+            "docker run --entrypoint clears the image's CMD"
+        );
+
+        let mut c = container();
+        c.apply(Overrides {
+            entrypoint: Some(launch(&["/app"], flag("--entrypoint"))),
+            cmd: Some(launch(&["--serve"], flag("--cmd"))),
+            ..Overrides::default()
+        });
+        assert_eq!(c.cmd.as_ref().unwrap().origin.key(), Some("--cmd"));
+    }
+
+    #[test]
+    fn a_new_command_keeps_the_entrypoint_and_settings_keep_their_layer() {
+        let mut c = container();
+        c.apply(Overrides {
+            cmd: Some(launch(&["server.js"], flag("--cmd"))),
+            stop_signal: Some(Setting::new("SIGINT".into(), flag("--stop-signal"))),
+            ..Overrides::default()
+        });
+        assert_eq!(
+            c.entrypoint.as_ref().unwrap().origin.key(),
+            Some("ENTRYPOINT")
+        );
+        assert_eq!(c.cmd.as_ref().unwrap().origin.kind(), "flag");
+        assert_eq!(c.stop_signal_name(), "SIGINT");
+        assert_eq!(c.workdir.origin, Origin::Default);
+        // An empty layer changes nothing.
+        c.apply(Overrides::default());
+        assert_eq!(c.cmd.as_ref().unwrap().argv[0].value, "server.js");
+    }
+
+    #[test]
+    fn a_config_test_array_is_a_health_check() {
+        let t = |v: &[&str]| {
+            Healthcheck::from_test(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            t(&["CMD-SHELL", "curl x"]),
+            Some(Healthcheck::Test(vec![
+                "/bin/sh".into(),
+                "-c".into(),
+                "curl x".into()
+            ]))
+        );
+        assert_eq!(
+            t(&["CMD", "curl", "x"]),
+            Some(Healthcheck::Test(vec!["curl".into(), "x".into()]))
+        );
+        assert_eq!(t(&["NONE"]), Some(Healthcheck::Disabled));
+        assert_eq!(t(&[]), None);
+    }
 
     #[test]
     fn paths_are_normalised_inside_the_root() {

@@ -29,8 +29,23 @@ fn codes_in(json: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// For every rule: the first fixture named for it triggers it through the binary, with the
-/// exit code its severity implies; its `-ok` twin (if any) does not trigger it.
+/// A rule's page Example, written as a Dockerfile in a fresh directory (for a rule whose
+/// cases live in its own file, with no fixture folder).
+fn page_example(code: initlint::rules::Code) -> (tempfile::TempDir, PathBuf) {
+    let doc = initlint::rules::meta(code).doc;
+    let start = doc.find("## Example").unwrap();
+    let block = &doc[start..];
+    let open = block.find("```dockerfile\n").unwrap() + "```dockerfile\n".len();
+    let close = block[open..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), &block[open..open + close]).unwrap();
+    let path = dir.path().to_path_buf();
+    (dir, path)
+}
+
+/// For every rule: the first fixture named for it (or, without one, its page's Example)
+/// triggers it through the binary, with the exit code its severity implies; its `-ok` twin
+/// (if any) does not trigger it.
 #[test]
 fn every_rule_through_the_binary() {
     for code in initlint::rules::Code::ALL {
@@ -50,13 +65,18 @@ fn every_rule_through_the_binary() {
             })
             .collect();
         cases.sort();
-        let bad = cases
-            .iter()
-            .find(|p| !p.to_string_lossy().ends_with("-ok"))
-            .unwrap_or_else(|| panic!("no fixture for {code}"));
+        let mut _example = None;
+        let bad = match cases.iter().find(|p| !p.to_string_lossy().ends_with("-ok")) {
+            Some(p) => p.clone(),
+            None => {
+                let (dir, path) = page_example(*code);
+                _example = Some(dir);
+                path
+            }
+        };
         let out = bin()
             .args(["--format", "json", "--failure-threshold", "info"])
-            .arg(bad)
+            .arg(&bad)
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1), "{code} on {}", bad.display());
@@ -77,6 +97,69 @@ fn every_rule_through_the_binary() {
             );
         }
     }
+}
+
+/// `docker run` overrides: each flag is a layer over the Dockerfile, and JSON says where every
+/// setting came from. `--entrypoint` alone drops the CMD, as the runtime does.
+#[test]
+fn run_time_flags_override_the_dockerfile_with_provenance() {
+    let dir = fixtures().join("il302-node-no-handler");
+    let out = bin()
+        .args(["--format", "json", "--no-fail", "--stop-signal", "SIGINT"])
+        .args(["--cmd", r#"["node", "-e", "process.on('SIGINT', () => process.exit(0)); setInterval(() => {}, 1000)"]"#])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["settings"];
+    assert_eq!(s["cmd"]["from"]["kind"], "flag", "{s}");
+    assert_eq!(s["cmd"]["from"]["key"], "--cmd");
+    assert_eq!(s["cmd"]["from"]["path"], "<command line>");
+    assert_eq!(s["stop_signal"]["value"], "SIGINT");
+    assert_eq!(s["stop_signal"]["from"]["line"], 2);
+    assert_eq!(s["workdir"]["from"]["kind"], "dockerfile");
+    assert_eq!(v["verdict"]["signal"], "SIGINT");
+    assert!(
+        v["launch_chain"][0]["argv"][0] == "node",
+        "{}",
+        v["launch_chain"]
+    );
+
+    // --entrypoint without --cmd: the Dockerfile's CMD is gone.
+    let out = bin()
+        .args(["--format", "json", "--no-fail", "--entrypoint", "/bin/true"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["settings"]["entrypoint"]["from"]["key"], "--entrypoint");
+    assert!(v["settings"]["cmd"].is_null(), "{}", v["settings"]);
+    assert_eq!(
+        v["launch_chain"][0]["argv"],
+        serde_json::json!(["/bin/true"])
+    );
+}
+
+/// The flag values are JSON arrays or one word; a bad array is a usage error, never a panic
+/// (clap's derive used to panic on `Option<Vec<String>>` with a whole-vector parser).
+#[test]
+fn argv_flags_parse_or_say_why() {
+    bin()
+        .args(["--entrypoint", "[\"a\",", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a JSON array of strings"));
+    bin()
+        .args(["verify", "--entrypoint", "[1]", "img"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a JSON array of strings"));
 }
 
 #[test]

@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use initlint::dockerfile::Options;
 use initlint::rules::{Code, ALL};
+use initlint::Options;
 
 /// The first fenced block after `heading` and its language (`dockerfile`, or `image` for
 /// rules that need a built image: those are checked by tests/image.rs against the fixture).
@@ -98,36 +98,4 @@ fn examples_trigger_and_fixes_do_not() {
             "{code}: Fix still triggers it:\n{fix}"
         );
     }
-}
-
-/// README's rule table is the registry: every rule once, in order, with its name and
-/// severity, and nothing else.
-#[test]
-fn readme_rule_table_matches_the_registry() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let rows: Vec<String> = readme
-        .lines()
-        .filter(|l| l.starts_with("| [IL"))
-        .map(|l| {
-            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
-            format!("{} {} {}", cells[1], cells[2], cells[3])
-        })
-        .collect();
-    let want: Vec<String> = initlint::rules::ALL
-        .iter()
-        .map(|r| {
-            let m = r.meta();
-            format!(
-                "[{0}](rules/{0}.md) {1} {2}",
-                m.code,
-                m.name,
-                m.severity.as_str()
-            )
-        })
-        .collect();
-    assert_eq!(
-        rows, want,
-        "README's rule table (## Rules) must list the registry"
-    );
 }

@@ -165,9 +165,44 @@ pub struct Cli {
     #[arg(long = "image-src", value_name = "LIST", value_delimiter = ',', value_parser = crate::image::ImageSource::parse)]
     pub image_src: Vec<crate::image::ImageSource>,
 
+    /// Run-time override, as `docker run --entrypoint`: replaces the ENTRYPOINT (a JSON array,
+    /// or one word); without --cmd it also drops the CMD, as the runtime does.
+    #[arg(long, value_name = "JSON|WORD", value_parser = parse_argv, help_heading = "Run-time overrides (docker run)")]
+    pub entrypoint: Option<Argv>,
+
+    /// Run-time override: replaces the CMD (a JSON array, or one word), as the arguments after
+    /// the image in `docker run IMAGE ARG…`.
+    #[arg(long, value_name = "JSON|WORD", value_parser = parse_argv, help_heading = "Run-time overrides (docker run)")]
+    pub cmd: Option<Argv>,
+
+    /// Run-time override, as `docker run --stop-signal`: the signal a stop sends.
+    #[arg(
+        long = "stop-signal",
+        value_name = "SIGNAL",
+        help_heading = "Run-time overrides (docker run)"
+    )]
+    pub stop_signal: Option<String>,
+
+    /// Run-time environment variable, as `docker run --env` (repeatable; it can change PATH
+    /// and what a shell-form string expands to).
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_key_value, help_heading = "Run-time overrides (docker run)")]
+    pub env: Vec<(String, String)>,
+
     /// List all rules and exit.
     #[arg(long)]
     pub list_rules: bool,
+}
+
+impl Cli {
+    /// The run-time layer the flags put over the Dockerfile or image.
+    pub fn run_flags(&self) -> crate::source::flags::RunFlags {
+        crate::source::flags::RunFlags {
+            entrypoint: self.entrypoint.clone().map(|a| a.0),
+            cmd: self.cmd.clone().map(|a| a.0),
+            stop_signal: self.stop_signal.clone(),
+            env: self.env.clone(),
+        }
+    }
 }
 
 fn parse_code(s: &str) -> Result<Code, String> {
@@ -232,10 +267,10 @@ pub struct VerifyArgs {
     pub grace: u64,
     /// Override the image's entrypoint (a JSON array, or one word).
     #[arg(long, value_name = "JSON|WORD", value_parser = parse_argv)]
-    pub entrypoint: Option<Vec<String>>,
+    pub entrypoint: Option<Argv>,
     /// Override the image's command (a JSON array, or one word).
     #[arg(long, value_name = "JSON|WORD", value_parser = parse_argv)]
-    pub cmd: Option<Vec<String>>,
+    pub cmd: Option<Argv>,
     /// An environment variable for the container (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
@@ -256,12 +291,19 @@ pub enum VerifyFormat {
     Json,
 }
 
+/// An argv given as one flag value. A type of its own: clap reads `Option<Vec<_>>` as a flag
+/// taking many values, and its derive panics when the parser returns the whole vector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Argv(pub Vec<String>);
+
 /// `["a", "b"]` or a single word.
-fn parse_argv(s: &str) -> Result<Vec<String>, String> {
+fn parse_argv(s: &str) -> Result<Argv, String> {
     if s.trim_start().starts_with('[') {
-        return serde_json::from_str(s).map_err(|e| format!("not a JSON array of strings: {e}"));
+        return serde_json::from_str(s)
+            .map(Argv)
+            .map_err(|e| format!("not a JSON array of strings: {e}"));
     }
-    Ok(vec![s.to_string()])
+    Ok(Argv(vec![s.to_string()]))
 }
 
 #[derive(Debug, Subcommand)]

@@ -321,6 +321,7 @@ fn analyse_target(
     let opts = crate::Options {
         dockerfile: opts.clone(),
         image,
+        run: cli.run_flags(),
     };
     crate::lint(&target, &opts, settings)
 }

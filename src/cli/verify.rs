@@ -54,7 +54,24 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         },
         written: format!("{}:{image}", engine.kind()),
     };
-    let analysis = match crate::lint(&target, &Default::default(), &config::Settings::default()) {
+    // The same overrides the container gets, so both sides judge the same launch.
+    let opts = crate::Options {
+        run: crate::source::flags::RunFlags {
+            entrypoint: args.entrypoint.clone().map(|a| a.0),
+            cmd: args.cmd.clone().map(|a| a.0),
+            stop_signal: None,
+            env: args
+                .env
+                .iter()
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, v)) => (k.to_string(), v.to_string()),
+                    None => (kv.clone(), String::new()),
+                })
+                .collect(),
+        },
+        ..Default::default()
+    };
+    let analysis = match crate::lint(&target, &opts, &config::Settings::default()) {
         Ok(a) => a,
         Err(e) => return fail(stderr, e.to_string()),
     };
@@ -62,8 +79,8 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         settle: Duration::from_secs_f64(args.settle),
         health_cap: Duration::from_secs(60),
         grace: Duration::from_secs(args.grace),
-        entrypoint: args.entrypoint.clone(),
-        cmd: args.cmd.clone(),
+        entrypoint: args.entrypoint.clone().map(|a| a.0),
+        cmd: args.cmd.clone().map(|a| a.0),
         env: args.env.clone(),
     };
     let tty = std::io::stderr().is_terminal();

@@ -43,7 +43,7 @@ impl FileView for ContextView {
 
 impl ContextView {
     fn lookup_in_copy(&self, op: &CopyOp, path: &str, sources: &mut SourceMap) -> Option<Lookup> {
-        let origin = Origin::Instruction(op.span.clone());
+        let origin = Origin::instruction(op.keyword, op.span.clone());
         if let Some(from) = &op.from {
             let hit = path == op.dest || path.starts_with(&format!("{}/", op.dest));
             return hit.then(|| Lookup::Unknown {

@@ -9,11 +9,11 @@ use parse_dockerfile::{Command, Instruction, Stage};
 
 use super::{
     copy_op, exec_arg_text, expand, first_line, launch, parse_arg, parse_env, shell_choice, subst,
-    Facts, Filesystem, LaunchKind, Loaded, Options, StageInfo, StageState, StopSignalInstr,
-    MAX_STAGES,
+    text::shell_form_text, Facts, Filesystem, LaunchKind, Loaded, Options, StageInfo, StageState,
+    StopSignalInstr, MAX_STAGES,
 };
 use crate::error::{Error, Result};
-use crate::model::{Base, EnvVar, Origin, Setting};
+use crate::model::{Base, EnvVar, Healthcheck, Origin, Setting};
 use crate::source::{join_path, FileId, SourceMap, Span};
 
 /// Parse and walk the Dockerfile `file`; the result describes its target stage.
@@ -216,6 +216,9 @@ impl Walk<'_> {
             cmd_set_here: false,
             stop_signal: None,
             workdir: "/".into(),
+            workdir_origin: Origin::Default,
+            user: None,
+            healthcheck: None,
             fs: Filesystem::default(),
             base,
             lineage: vec![index],
@@ -228,6 +231,11 @@ impl Walk<'_> {
             Instruction::Arg(a) => self.arg(w, a),
             Instruction::Env(e) => self.env(w, e),
             Instruction::Workdir(d) => self.workdir(w, d),
+            Instruction::User(u) => self.user(w, u),
+            Instruction::Healthcheck(h) => {
+                self.healthcheck(w, h);
+                Ok(())
+            }
             Instruction::Stopsignal(s) => {
                 self.stopsignal(w, s);
                 Ok(())
@@ -288,7 +296,7 @@ impl Walk<'_> {
     }
 
     fn env(&self, w: &mut StageWalk, e: &parse_dockerfile::EnvInstruction<'_>) -> Result<()> {
-        let origin = Origin::Instruction(self.span(e.env.span.start..e.arguments.span.end));
+        let origin = Origin::instruction("ENV", self.span(e.env.span.start..e.arguments.span.end));
         let pairs = parse_env(&e.arguments.value, self.escape, &|n| w.lookup(n))
             .map_err(|l| self.limited(e.env.span.start, l))?;
         for (name, value) in pairs {
@@ -309,7 +317,51 @@ impl Walk<'_> {
         let dir = expand(&d.arguments.value, self.escape, &|n| w.lookup(n))
             .map_err(|l| self.limited(d.workdir.span.start, l))?;
         w.st.workdir = join_path(&w.st.workdir, &dir);
+        w.st.workdir_origin = Origin::instruction(
+            "WORKDIR",
+            self.span(d.workdir.span.start..d.arguments.span.end),
+        );
         Ok(())
+    }
+
+    fn user(&self, w: &mut StageWalk, u: &parse_dockerfile::UserInstruction<'_>) -> Result<()> {
+        let user = expand(&u.arguments.value, self.escape, &|n| w.lookup(n))
+            .map_err(|l| self.limited(u.user.span.start, l))?;
+        w.st.user = Some(Setting::new(
+            user,
+            Origin::instruction("USER", self.span(u.user.span.start..u.arguments.span.end)),
+        ));
+        Ok(())
+    }
+
+    /// `HEALTHCHECK CMD …` (exec or shell form, run by the stage's SHELL) or `NONE`.
+    fn healthcheck(&self, w: &mut StageWalk, h: &parse_dockerfile::HealthcheckInstruction<'_>) {
+        let (check, end) = match &h.arguments {
+            parse_dockerfile::HealthcheckArguments::Cmd { arguments, .. } => match arguments {
+                Command::Exec(e) => (
+                    Healthcheck::Test(e.value.iter().map(|a| a.value.to_string()).collect()),
+                    e.span.end,
+                ),
+                Command::Shell(s) => {
+                    let mut argv: Vec<String> = w.st.shell.as_ref().map_or_else(
+                        || vec!["/bin/sh".into(), "-c".into()],
+                        |sh| sh.iter().map(|t| t.value.clone()).collect(),
+                    );
+                    let string = shell_form_text(self.text, self.file, s.span.clone(), self.escape);
+                    argv.push(string.value);
+                    (Healthcheck::Test(argv), s.span.end)
+                }
+                _ => return,
+            },
+            parse_dockerfile::HealthcheckArguments::None { none, .. } => {
+                (Healthcheck::Disabled, none.span.end)
+            }
+            _ => return,
+        };
+        w.st.healthcheck = Some(Setting::new(
+            check,
+            Origin::instruction("HEALTHCHECK", self.span(h.healthcheck.span.start..end)),
+        ));
     }
 
     fn stopsignal(&mut self, w: &mut StageWalk, s: &parse_dockerfile::StopsignalInstruction<'_>) {
@@ -321,7 +373,10 @@ impl Walk<'_> {
         });
         w.st.stop_signal = Some(Setting {
             value: p.joined(),
-            origin: Origin::Instruction(self.span(s.stopsignal.span.start..s.arguments.span.end)),
+            origin: Origin::instruction(
+                "STOPSIGNAL",
+                self.span(s.stopsignal.span.start..s.arguments.span.end),
+            ),
         });
     }
 
@@ -415,8 +470,10 @@ impl Walk<'_> {
             entrypoint: st.entrypoint,
             cmd: st.cmd,
             env: st.env,
-            workdir: st.workdir,
+            workdir: Setting::new(st.workdir, st.workdir_origin),
+            user: st.user,
             stop_signal: st.stop_signal,
+            healthcheck: st.healthcheck,
             shell,
             base: st.base,
         })

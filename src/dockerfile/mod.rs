@@ -11,7 +11,7 @@ mod text;
 use parse_dockerfile::{Command, Source};
 
 use crate::error::Result;
-use crate::model::{Base, EnvVar, LaunchSetting, Origin, Setting, ShellChoice};
+use crate::model::{Base, EnvVar, Healthcheck, LaunchSetting, Origin, Setting, ShellChoice};
 use crate::shell::{self, ShellKind};
 use crate::source::{FileId, Span, Text};
 
@@ -102,6 +102,8 @@ pub struct StageInfo {
 /// One `COPY`/`ADD` from the build context (or from another stage).
 #[derive(Debug, Clone)]
 pub struct CopyOp {
+    /// `COPY` or `ADD`.
+    pub keyword: &'static str,
     pub span: Span,
     pub srcs: Vec<CopySrc>,
     /// Absolute destination in the container.
@@ -147,8 +149,10 @@ pub struct Loaded {
     pub entrypoint: Option<LaunchSetting>,
     pub cmd: Option<LaunchSetting>,
     pub env: Vec<EnvVar>,
-    pub workdir: String,
+    pub workdir: Setting<String>,
+    pub user: Option<Setting<String>>,
     pub stop_signal: Option<Setting<String>>,
+    pub healthcheck: Option<Setting<Healthcheck>>,
     pub shell: ShellChoice,
     pub base: Base,
 }
@@ -162,6 +166,10 @@ struct StageState {
     cmd_set_here: bool,
     stop_signal: Option<Setting<String>>,
     workdir: String,
+    /// The last `WORKDIR` (relative ones build on it).
+    workdir_origin: Origin,
+    user: Option<Setting<String>>,
+    healthcheck: Option<Setting<Healthcheck>>,
     fs: Filesystem,
     base: Base,
     lineage: Vec<usize>,
@@ -183,7 +191,9 @@ pub fn container(
         cmd: loaded.cmd,
         env: loaded.env,
         workdir: loaded.workdir,
+        user: loaded.user,
         stop_signal: loaded.stop_signal,
+        healthcheck: loaded.healthcheck,
         shell: loaded.shell,
         base: loaded.base,
         files: Box::new(context::ContextView {
@@ -239,7 +249,13 @@ fn launch(
     (
         LaunchSetting {
             argv,
-            origin: Origin::Instruction(span.clone()),
+            origin: Origin::instruction(
+                match kind {
+                    LaunchKind::Cmd => "CMD",
+                    LaunchKind::Entrypoint => "ENTRYPOINT",
+                },
+                span.clone(),
+            ),
             shell_form,
         },
         LaunchInstr {
@@ -386,7 +402,12 @@ fn copy_op(
         || srcs
             .iter()
             .any(|s| matches!(s, CopySrc::Path(p) if p.contains(['*', '?', '['])));
+    let keyword = match text.get(start..start + 3) {
+        Some(k) if k.eq_ignore_ascii_case("ADD") => "ADD",
+        _ => "COPY",
+    };
     CopyOp {
+        keyword,
         span: Span {
             file,
             range: start..dest.span.end,

@@ -48,11 +48,8 @@ fn exec_form_keeps_dollar_literal_and_args_do_not_substitute() {
 
 #[test]
 fn env_and_arg_substitution() {
-    let l = load_str(
-        "ARG V=3.12\nFROM python:${V}-slim AS base\nARG V\nENV A=$V B=\"x y\" C=${NOPE:-d}\nWORKDIR /app\nWORKDIR sub\n",
-        &Options::default(),
-    )
-    .unwrap();
+    let text = "ARG V=3.12\nFROM python:${V}-slim AS base\nARG V\nENV A=$V B=\"x y\" C=${NOPE:-d}\nWORKDIR /app\nWORKDIR sub\n";
+    let l = load_str(text, &Options::default()).unwrap();
     assert!(matches!(&l.base, Base::External { reference, .. } if reference == "python:3.12-slim"));
     let env: Vec<_> = l
         .env
@@ -60,7 +57,45 @@ fn env_and_arg_substitution() {
         .map(|e| (e.name.as_str(), e.value.as_str()))
         .collect();
     assert_eq!(env, vec![("A", "3.12"), ("B", "x y"), ("C", "d")]);
-    assert_eq!(l.workdir, "/app/sub");
+    assert_eq!(l.workdir.value, "/app/sub");
+    // The last WORKDIR is the setting's provenance (a relative one builds on the one before).
+    assert_eq!(l.workdir.origin.key(), Some("WORKDIR"));
+    let span = l.workdir.origin.span().unwrap();
+    assert_eq!(&text[span.range.clone()], "WORKDIR sub");
+}
+
+#[test]
+fn user_and_healthcheck_carry_their_instruction() {
+    let text = "FROM debian:12\nUSER app:app\nHEALTHCHECK --interval=5s CMD curl -f \\\n  http://x/\nFROM debian:12 AS two\nSHELL [\"/bin/bash\", \"-c\"]\nHEALTHCHECK CMD true\nHEALTHCHECK NONE\n";
+    let l = load_str(
+        text,
+        &Options {
+            target_stage: Some("0".into()),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let user = l.user.as_ref().unwrap();
+    assert_eq!(user.value, "app:app");
+    assert_eq!(
+        &text[user.origin.span().unwrap().range.clone()],
+        "USER app:app"
+    );
+    let h = l.healthcheck.as_ref().unwrap();
+    assert_eq!(
+        h.value,
+        Healthcheck::Test(vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            "curl -f   http://x/".into()
+        ])
+    );
+    assert_eq!(h.origin.key(), Some("HEALTHCHECK"));
+    assert!(text[h.origin.span().unwrap().range.clone()].starts_with("HEALTHCHECK --interval"));
+    // The last HEALTHCHECK counts; NONE turns it off.
+    let two = load_str(text, &Options::default()).unwrap();
+    assert_eq!(two.healthcheck.unwrap().value, Healthcheck::Disabled);
+    assert!(two.user.is_none());
 }
 
 #[test]

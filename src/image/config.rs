@@ -28,6 +28,16 @@ pub struct RunConfig {
     pub shell: Option<Vec<String>>,
     #[serde(default)]
     pub labels: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub healthcheck: Option<HealthConfig>,
+}
+
+/// The config's `Healthcheck` (only its test matters here).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HealthConfig {
+    #[serde(default)]
+    pub test: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -113,6 +123,7 @@ pub struct Rendered {
     pub workdir: Option<Setting<String>>,
     pub stop_signal: Option<Setting<String>>,
     pub user: Option<Setting<String>>,
+    pub healthcheck: Option<Setting<crate::model::Healthcheck>>,
     pub shell: Option<Vec<String>>,
     /// The whole text: where a finding about the config as a whole points.
     pub whole: Span,
@@ -147,18 +158,21 @@ impl Writer {
 }
 
 /// Render `config` as `name`; `"Entrypoint": [..]` and `"Cmd": [..]` each on one line.
-pub fn render(
-    cfg: &RunConfig,
-    name: String,
-    provenance: Provenance,
-    sources: &mut SourceMap,
-) -> Rendered {
+pub fn render(cfg: &RunConfig, image: &str, sources: &mut SourceMap) -> Rendered {
+    let provenance = Provenance::ImageConfig {
+        image: image.to_string(),
+    };
     // The FileId is needed for the maps before the text is complete: reserve it now.
-    let file = sources.add_from(name.clone(), String::new(), provenance);
+    let file = sources.add_from(format!("{image} (config)"), String::new(), provenance);
+    let origin = |field: &'static str, span: Span| Origin::ImageConfig {
+        image: image.to_string(),
+        field,
+        span,
+    };
     let mut w = Writer {
         text: "{\n".to_string(),
     };
-    let launch = |w: &mut Writer, key: &str, argv: &Option<Vec<String>>| {
+    let launch = |w: &mut Writer, key: &'static str, argv: &Option<Vec<String>>| {
         let argv = argv.as_ref()?;
         let start = w.text.len() + 2;
         w.text.push_str(&format!("  \"{key}\": ["));
@@ -177,19 +191,19 @@ pub fn render(
         Some(LaunchSetting {
             shell_form: false,
             argv: texts,
-            origin: Origin::Instruction(span),
+            origin: origin(key, span),
         })
     };
     let entrypoint = launch(&mut w, "Entrypoint", &cfg.entrypoint);
     let cmd = launch(&mut w, "Cmd", &cfg.cmd);
-    let scalar = |w: &mut Writer, key: &str, v: &Option<String>| {
+    let scalar = |w: &mut Writer, key: &'static str, v: &Option<String>| {
         let v = v.as_ref()?;
         w.text.push_str(&format!("  \"{key}\": "));
         let t = w.string(file, v);
         w.text.push_str(",\n");
         Some(Setting {
             value: v.clone(),
-            origin: Origin::Instruction(t.span()?),
+            origin: origin(key, t.span()?),
         })
     };
     let workdir = scalar(&mut w, "WorkingDir", &cfg.working_dir);
@@ -205,6 +219,27 @@ pub fn render(
         }
         w.text.push_str("],\n");
     }
+    let healthcheck = cfg
+        .healthcheck
+        .as_ref()
+        .and_then(|h| h.test.as_ref())
+        .and_then(|test| {
+            let check = crate::model::Healthcheck::from_test(test)?;
+            let start = w.text.len() + 2;
+            w.text.push_str("  \"Healthcheck\": {\"Test\": [");
+            for (i, a) in test.iter().enumerate() {
+                if i > 0 {
+                    w.text.push_str(", ");
+                }
+                w.string(file, a);
+            }
+            w.text.push_str("]},\n");
+            let span = Span {
+                file,
+                range: start..w.text.len() - 2,
+            };
+            Some(Setting::new(check, origin("Healthcheck", span)))
+        });
     let mut env = Vec::new();
     if let Some(vars) = &cfg.env {
         w.text.push_str("  \"Env\": [\n");
@@ -217,7 +252,7 @@ pub fn render(
             env.push(EnvVar {
                 name: name.to_string(),
                 value: value.to_string(),
-                origin: t.span().map_or(Origin::Default, Origin::Instruction),
+                origin: t.span().map_or(Origin::Default, |s| origin("Env", s)),
             });
         }
         w.text.push_str("  ],\n");
@@ -248,6 +283,7 @@ pub fn render(
         workdir,
         stop_signal,
         user,
+        healthcheck,
         shell: cfg.shell.clone(),
         whole: Span {
             file,

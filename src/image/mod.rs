@@ -26,7 +26,9 @@ use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{Base, Container, FileEntry, FileView, Lookup, Mode, Origin, ShellChoice};
+use crate::model::{
+    Base, Container, FileEntry, FileView, Lookup, Mode, Origin, Setting, ShellChoice,
+};
 use crate::shell::ShellKind;
 use crate::source::{FileId, Provenance, SourceMap, Text, TextMap};
 use config::ImageConfig;
@@ -852,28 +854,20 @@ fn bytes_where<'a>(
 pub fn container(mut image: Image, sources: &mut SourceMap) -> Container {
     let run = image.config.config.clone().unwrap_or_default();
     image.view.image = image.name.clone();
-    let provenance = Provenance::ImageConfig {
-        image: image.name.clone(),
-    };
-    let rendered = config::render(
-        &run,
-        format!("{} (config)", image.name),
-        provenance,
-        sources,
-    );
+    let rendered = config::render(&run, &image.name, sources);
     let shell = image.view.shell_for_container();
     let workdir = rendered
         .workdir
-        .as_ref()
-        .map(|w| w.value.clone())
-        .filter(|w| !w.is_empty())
-        .unwrap_or_else(|| "/".into());
+        .filter(|w| !w.value.is_empty())
+        .unwrap_or_else(|| Setting::new("/".into(), Origin::Default));
     Container {
         entrypoint: rendered.entrypoint,
         cmd: rendered.cmd,
         env: rendered.env,
         workdir,
+        user: rendered.user,
         stop_signal: rendered.stop_signal,
+        healthcheck: rendered.healthcheck,
         shell,
         base: Base::Image {
             reference: image.name.clone(),

@@ -2,6 +2,7 @@
 //! as PID 1, each step with why it was taken. Rules read the chain; they never re-parse.
 
 pub mod cause;
+pub mod health;
 mod words;
 
 use crate::knowledge::{self, Extras, Interpreter, Program, Role};
@@ -15,6 +16,8 @@ pub use words::Arg;
 #[derive(Debug)]
 pub struct Chain {
     pub steps: Vec<Step>,
+    /// The health check the runtime runs beside PID 1, if any.
+    pub health: Option<health::Check>,
 }
 
 #[derive(Debug)]
@@ -174,7 +177,10 @@ pub fn build(c: &Container, sources: &mut SourceMap, extras: &Extras) -> Chain {
             .and_then(|l| l.origin.span().cloned());
         b.run(argv, Place::ROOT, at);
     }
-    let mut chain = Chain { steps: b.steps };
+    let mut chain = Chain {
+        steps: b.steps,
+        health: health::check(c),
+    };
     cause::attach(&mut chain, c);
     chain
 }
@@ -529,7 +535,9 @@ impl Builder<'_> {
 
     /// The working directory for the step being resolved.
     fn workdir(&self) -> String {
-        self.cwd.clone().unwrap_or_else(|| self.c.workdir.clone())
+        self.cwd
+            .clone()
+            .unwrap_or_else(|| self.c.workdir.value.clone())
     }
 
     /// Run `f` with the working directory moved by a `cd` (relative to the current one).

@@ -31,6 +31,8 @@ pub enum Place {
     ImageConfig {
         image: String,
     },
+    /// initlint's command line (a setting given by a flag).
+    CommandLine,
     Stdin,
 }
 
@@ -43,6 +45,7 @@ impl Place {
             Place::Image { image, path } => format!("{image}:{path}"),
             Place::ImageConfig { image } => format!("{image} (config)"),
             Place::Stdin => crate::source::STDIN.to_string(),
+            Place::CommandLine => crate::source::flags::COMMAND_LINE.to_string(),
         }
     }
 }
@@ -82,6 +85,7 @@ impl Anchor {
             Provenance::ImageConfig { image } => Place::ImageConfig {
                 image: image.clone(),
             },
+            Provenance::CommandLine => Place::CommandLine,
             Provenance::Host => {
                 let abs = absolute(&self.cwd.join(&f.name));
                 match abs.strip_prefix(&self.root) {

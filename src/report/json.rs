@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 
 use super::{position, Report};
 use crate::launch::StepKind;
+use crate::model::{Healthcheck, Origin};
 
 pub fn render(r: &Report<'_>) -> Value {
     let c = r.container;
@@ -110,7 +111,69 @@ pub fn render(r: &Report<'_>) -> Value {
         "reasons": reasons(&v.reasons),
         "zombie_reasons": reasons(&v.zombie_reasons),
     });
-    json!({"version": 1, "target": target, "verdict": verdict, "launch_chain": chain, "findings": findings})
+    json!({"version": 1, "target": target, "settings": settings(r), "verdict": verdict, "launch_chain": chain, "findings": findings})
+}
+
+/// Every launch setting the container ends up with, and where each came from (its
+/// provenance: a Dockerfile instruction, an image's config, a flag, or the default).
+fn settings(r: &Report<'_>) -> Value {
+    let c = r.container;
+    let from = |o: &Origin| origin_json(r, o);
+    let launch = |l: &Option<crate::model::LaunchSetting>| match l {
+        None => Value::Null,
+        Some(l) => json!({
+            "value": l.argv.iter().map(|a| a.value.as_str()).collect::<Vec<_>>(),
+            "shell_form": l.shell_form,
+            "from": from(&l.origin),
+        }),
+    };
+    // An unset scalar is the runtime's default, said as such.
+    let scalar = |s: Option<&crate::model::Setting<String>>, default: &str| match s {
+        None => json!({"value": default, "from": from(&Origin::Default)}),
+        Some(s) => json!({"value": s.value, "from": from(&s.origin)}),
+    };
+    let healthcheck = match &c.healthcheck {
+        None => Value::Null,
+        Some(h) => json!({
+            "value": match &h.value {
+                Healthcheck::Test(argv) => json!(argv),
+                Healthcheck::Disabled => json!("NONE"),
+            },
+            "from": from(&h.origin),
+        }),
+    };
+    let env: Vec<Value> = c
+        .env
+        .iter()
+        .map(|v| json!({"name": v.name, "value": v.value, "from": from(&v.origin)}))
+        .collect();
+    json!({
+        "entrypoint": launch(&c.entrypoint),
+        "cmd": launch(&c.cmd),
+        "stop_signal": scalar(c.stop_signal.as_ref(), "SIGTERM"),
+        // No default claimed: a base image initlint did not read may set one.
+        "user": c.user.as_ref().map_or(Value::Null, |u| json!({"value": u.value, "from": from(&u.origin)})),
+        "workdir": scalar(Some(&c.workdir), "/"),
+        "healthcheck": healthcheck,
+        "env": env,
+    })
+}
+
+fn origin_json(r: &Report<'_>, o: &Origin) -> Value {
+    let mut v = json!({"kind": o.kind()});
+    if let Some(key) = o.key() {
+        v["key"] = json!(key);
+    }
+    if let Origin::ImageConfig { image, .. } = o {
+        v["image"] = json!(image);
+    }
+    if let Some(span) = o.span() {
+        let (path, line, column, ..) = position(r.sources, span);
+        v["path"] = json!(path);
+        v["line"] = json!(line);
+        v["column"] = json!(column);
+    }
+    v
 }
 
 fn kind_name(k: &StepKind) -> &'static str {

@@ -65,3 +65,29 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{tester::Tester, Code};
+
+    const DOCKERFILE: &str = "FROM debian:bookworm\nCOPY entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"entrypoint.sh\"]\nCMD [\"/usr/local/bin/server\"]\n";
+
+    #[test]
+    fn cases() {
+        Tester::new(Code::IL201)
+            .fail_with(
+                DOCKERFILE,
+                &[("entrypoint.sh", "#!/bin/sh\nset -e\necho starting\n\"$@\"\n")],
+                0,
+            )
+            .pass_with(
+                DOCKERFILE,
+                &[("entrypoint.sh", "#!/bin/sh\nset -e\necho starting\nexec \"$@\"\n")],
+            )
+            .pass_with(
+                DOCKERFILE,
+                &[("entrypoint.sh", "#!/bin/sh\nif [ -n \"$DEBUG\" ]; then set -x; fi\nexec gosu app \"$@\"\n")],
+            )
+            .test();
+    }
+}

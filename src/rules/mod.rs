@@ -11,10 +11,11 @@ use crate::model::Container;
 use crate::source::{SourceMap, Span};
 
 /// The registry, spelled once: each rule's code and the file that holds it (its metadata and
-/// its check). `Code`, `ALL` and `meta` are generated from this list.
+/// its check). `Code`, `ALL` and `meta` are generated from this list, and the list from the
+/// folder (build.rs): a rule is `src/rules/ilNNN_name.rs` plus its page `rules/ILNNN.md`.
 macro_rules! registry {
-    ($($code:ident => $module:ident),* $(,)?) => {
-        $(mod $module;)*
+    ($($code:ident => $module:ident @ $path:literal),* $(,)?) => {
+        $(#[path = $path] mod $module;)*
 
         /// Every rule code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -36,28 +37,10 @@ macro_rules! registry {
     };
 }
 
-registry!(
-    IL101 => il101_shell_stays_pid1,
-    IL102 => il102_shell_entrypoint_drops_args,
-    IL103 => il103_exec_form_invalid_json,
-    IL104 => il104_shell_form_simple,
-    IL105 => il105_stopsignal_invalid,
-    IL106 => il106_launch_inherited,
-    IL107 => il107_repeated_launch_instruction,
-    IL201 => il201_script_without_exec,
-    IL202 => il202_trap_blocked_by_foreground_child,
-    IL203 => il203_background_without_forwarding,
-    IL204 => il204_forking_user_switch,
-    IL205 => il205_launcher_wrapper,
-    IL206 => il206_entrypoint_not_runnable,
-    IL301 => il301_no_stop_signal_handler,
-    IL302 => il302_runtime_default_ignores,
-    IL303 => il303_no_zombie_reaper,
-    IL304 => il304_init_misconfigured,
-    IL305 => il305_stopsignal_not_handled,
-    IL306 => il306_verdict_unknown,
-    IL900 => il900_unused_suppression
-);
+include!(concat!(env!("OUT_DIR"), "/registry.rs"));
+
+#[cfg(test)]
+mod tester;
 
 /// A rule file's metadata, next to its `fn check(ctx, out)`: `rule! { code: IL101, name:
 /// "…", severity: Error, summary: "…" }`. Its page is `rules/CODE.md`.

@@ -1,5 +1,6 @@
 //! Where bytes come from: targets on the command line, and the texts that spans point into.
 
+pub mod flags;
 mod path;
 
 pub use path::{absolute, glob_match, join_path};
@@ -68,6 +69,8 @@ pub enum Provenance {
     Image { image: String },
     /// An image's config, rendered as a text.
     ImageConfig { image: String },
+    /// initlint's own command line (`--entrypoint`, `--cmd`, `--stop-signal`), rendered.
+    CommandLine,
 }
 
 #[derive(Debug, Default)]

@@ -1,0 +1,69 @@
+//! The health check: a process the runtime starts in the container beside PID 1 (as `docker
+//! exec` does), not as its child. When a check outlives its timeout the runtime kills that
+//! process, and whatever it started is re-parented to PID 1, which must reap it.
+
+use crate::model::{Container, Healthcheck};
+use crate::shell::{self, ExecOutcome, Terminal};
+use crate::source::Span;
+
+/// What a timed-out health check leaves to PID 1.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// The check as the runtime runs it (`/bin/sh -c "curl …"` for the shell form).
+    pub argv: Vec<String>,
+    /// Where it was set (the HEALTHCHECK instruction, the config's Healthcheck).
+    pub at: Option<Span>,
+    /// Its shell stays the parent of the program it runs, so killing it at the timeout
+    /// orphans that program: why the shell stays. `None` when the shell execs the program,
+    /// or the check is a program in exec form (what it starts itself is not followed).
+    pub orphans: Option<Orphans>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Orphans {
+    /// The program the shell runs as its child (`curl`).
+    pub program: String,
+    /// The shell that stays, and why it stays.
+    pub shell: String,
+    pub why: String,
+}
+
+/// The container's health check, if it has one that runs.
+pub fn check(c: &Container) -> Option<Check> {
+    let setting = c.healthcheck.as_ref()?;
+    let Healthcheck::Test(argv) = &setting.value else {
+        return None;
+    };
+    Some(Check {
+        argv: argv.clone(),
+        at: setting.origin.span().cloned(),
+        orphans: orphans(c, argv),
+    })
+}
+
+/// `[sh, -c, STRING]` whose shell forks the string's last command and waits.
+fn orphans(c: &Container, argv: &[String]) -> Option<Orphans> {
+    let [sh, flag, string] = argv else {
+        return None;
+    };
+    let base = sh.rsplit('/').next().unwrap_or(sh);
+    if flag != "-c" || !shell::is_shell(base) {
+        return None;
+    }
+    let kind = match shell::explicit_kind(base) {
+        Some(k) => k,
+        None => c.files.shell().unwrap_or_else(|| c.shell.clone()).kind,
+    };
+    let analysis = shell::analyze(string);
+    let Some(Terminal::Command { cmd, place }) = &analysis.terminal else {
+        return None;
+    };
+    match shell::exec_outcome(&kind, place, cmd.explicit_exec) {
+        ExecOutcome::Stays(why) => Some(Orphans {
+            program: cmd.name().unwrap_or_else(|| "the command".into()),
+            shell: format!("{sh} ({})", kind.name()),
+            why,
+        }),
+        ExecOutcome::Explicit | ExecOutcome::Implicit => None,
+    }
+}

@@ -1,0 +1,219 @@
+//! The command line as a source of launch settings: `--entrypoint`, `--cmd` and
+//! `--stop-signal` are the layer `docker run` puts over the image. They are rendered as a
+//! text of their own (one flag a line), so a finding about a setting that came from a flag
+//! points at the flag like any other source.
+
+use super::{FileId, Provenance, SourceMap, Span, Text, TextMap};
+use crate::model::{EnvVar, LaunchSetting, Origin, Overrides, Setting};
+
+/// How findings name the command line.
+pub const COMMAND_LINE: &str = "<command line>";
+
+/// The run-time flags as given (`docker run` semantics).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFlags {
+    /// `--entrypoint`: replaces the image's; without `--cmd` it also drops the image's CMD.
+    pub entrypoint: Option<Vec<String>>,
+    /// `--cmd`: replaces the image's CMD (the arguments after the image in `docker run`).
+    pub cmd: Option<Vec<String>>,
+    /// `--stop-signal`.
+    pub stop_signal: Option<String>,
+    /// `--env KEY=VALUE`, in order.
+    pub env: Vec<(String, String)>,
+}
+
+impl RunFlags {
+    pub fn is_empty(&self) -> bool {
+        self == &RunFlags::default()
+    }
+
+    /// The flags as a layer of settings, their text added to `sources`. Nothing is added
+    /// when no flag is given.
+    pub fn overrides(&self, sources: &mut SourceMap) -> Overrides {
+        if self.is_empty() {
+            return Overrides::default();
+        }
+        let file = sources.add_from(COMMAND_LINE.into(), String::new(), Provenance::CommandLine);
+        let mut w = Writer {
+            file,
+            text: String::new(),
+        };
+        let entrypoint = self
+            .entrypoint
+            .as_ref()
+            .map(|argv| w.argv("--entrypoint", argv));
+        let cmd = self.cmd.as_ref().map(|argv| w.argv("--cmd", argv));
+        let stop_signal = self.stop_signal.as_ref().map(|sig| {
+            let start = w.text.len();
+            w.text.push_str("--stop-signal ");
+            let t = w.string(sig);
+            let span = Span {
+                file,
+                range: start..w.text.len(),
+            };
+            w.text.push('\n');
+            Setting::new(
+                t.value,
+                Origin::Flag {
+                    flag: "--stop-signal",
+                    span,
+                },
+            )
+        });
+        let env = self
+            .env
+            .iter()
+            .map(|(name, value)| {
+                let start = w.text.len();
+                w.text.push_str("--env ");
+                w.string(&format!("{name}={value}"));
+                let span = Span {
+                    file,
+                    range: start..w.text.len(),
+                };
+                w.text.push('\n');
+                EnvVar {
+                    name: name.clone(),
+                    value: value.clone(),
+                    origin: Origin::Flag {
+                        flag: "--env",
+                        span,
+                    },
+                }
+            })
+            .collect();
+        sources.set_text(file, w.text);
+        Overrides {
+            entrypoint,
+            cmd,
+            stop_signal,
+            env,
+            ..Overrides::default()
+        }
+    }
+}
+
+struct Writer {
+    file: FileId,
+    text: String,
+}
+
+impl Writer {
+    /// A JSON string (a bare word when it needs no quoting), mapped back to the text.
+    fn string(&mut self, s: &str) -> Text {
+        let bare = !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@+,%".contains(&b));
+        let encoded = if bare {
+            s.to_string()
+        } else {
+            serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+        };
+        let start = self.text.len();
+        self.text.push_str(&encoded);
+        let map = if bare {
+            TextMap::Offset {
+                file: self.file,
+                base: start,
+            }
+        } else if encoded.len() == s.len() + 2 {
+            TextMap::Offset {
+                file: self.file,
+                base: start + 1,
+            }
+        } else {
+            TextMap::Whole(Span {
+                file: self.file,
+                range: start..self.text.len(),
+            })
+        };
+        Text {
+            value: s.to_string(),
+            map,
+        }
+    }
+
+    /// `--flag ["a", "b"]` on a line of its own.
+    fn argv(&mut self, flag: &'static str, argv: &[String]) -> LaunchSetting {
+        let start = self.text.len();
+        self.text.push_str(flag);
+        self.text.push_str(" [");
+        let mut texts = Vec::new();
+        for (i, a) in argv.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            let quoted = serde_json::to_string(a).unwrap_or_else(|_| "\"\"".into());
+            let at = self.text.len();
+            self.text.push_str(&quoted);
+            texts.push(Text {
+                value: a.clone(),
+                map: if quoted.len() == a.len() + 2 {
+                    TextMap::Offset {
+                        file: self.file,
+                        base: at + 1,
+                    }
+                } else {
+                    TextMap::Whole(Span {
+                        file: self.file,
+                        range: at..self.text.len(),
+                    })
+                },
+            });
+        }
+        self.text.push(']');
+        let span = Span {
+            file: self.file,
+            range: start..self.text.len(),
+        };
+        self.text.push('\n');
+        LaunchSetting {
+            argv: texts,
+            origin: Origin::Flag { flag, span },
+            shell_form: false,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_flag_is_a_line_its_values_point_into() {
+        let flags = RunFlags {
+            entrypoint: Some(vec!["/bin/sh".into(), "-c".into(), "exec \"$0\"".into()]),
+            cmd: Some(vec!["app".into()]),
+            stop_signal: Some("SIGINT".into()),
+            env: Vec::new(),
+        };
+        let mut sources = SourceMap::default();
+        let o = flags.overrides(&mut sources);
+        let text = &sources.get(FileId(0)).text;
+        assert_eq!(
+            text,
+            "--entrypoint [\"/bin/sh\", \"-c\", \"exec \\\"$0\\\"\"]\n--cmd [\"app\"]\n--stop-signal SIGINT\n"
+        );
+        let ep = o.entrypoint.unwrap();
+        let first = ep.argv[0].span().unwrap();
+        assert_eq!(&text[first.range], "/bin/sh");
+        // An escaped string points at the whole quoted token.
+        let third = ep.argv[2].span().unwrap();
+        assert_eq!(&text[third.range], "\"exec \\\"$0\\\"\"");
+        let sig = o.stop_signal.unwrap();
+        assert_eq!(sig.value, "SIGINT");
+        assert_eq!(sig.origin.key(), Some("--stop-signal"));
+        assert_eq!(
+            sources.line_col(FileId(0), sig.origin.span().unwrap().range.start),
+            (3, 1)
+        );
+    }
+
+    #[test]
+    fn no_flags_add_no_source() {
+        let mut sources = SourceMap::default();
+        assert!(RunFlags::default().overrides(&mut sources).is_empty());
+        assert_eq!(sources.ids().count(), 0);
+    }
+}
