@@ -71,7 +71,7 @@ impl Analysis {
 pub struct Options {
     pub dockerfile: dockerfile::Options,
     pub image: image::Options,
-    pub run: source::flags::RunFlags,
+    pub run: model::flags::RunFlags,
 }
 
 /// Lint one target: the entry point both front doors share.

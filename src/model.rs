@@ -2,6 +2,8 @@
 //! with its origin. Dockerfile mode fills it from the Dockerfile and build context; image mode
 //! (later) fills it from an image config and its layers. Everything downstream reads only this.
 
+pub mod flags;
+
 use crate::shell::ShellKind;
 use crate::source::{join_path, SourceMap, Span, Text};
 

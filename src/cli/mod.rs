@@ -195,8 +195,8 @@ pub struct Cli {
 
 impl Cli {
     /// The run-time layer the flags put over the Dockerfile or image.
-    pub fn run_flags(&self) -> crate::source::flags::RunFlags {
-        crate::source::flags::RunFlags {
+    pub fn run_flags(&self) -> crate::model::flags::RunFlags {
+        crate::model::flags::RunFlags {
             entrypoint: self.entrypoint.clone().map(|a| a.0),
             cmd: self.cmd.clone().map(|a| a.0),
             stop_signal: self.stop_signal.clone(),

@@ -56,7 +56,7 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
     };
     // The same overrides the container gets, so both sides judge the same launch.
     let opts = crate::Options {
-        run: crate::source::flags::RunFlags {
+        run: crate::model::flags::RunFlags {
             entrypoint: args.entrypoint.clone().map(|a| a.0),
             cmd: args.cmd.clone().map(|a| a.0),
             stop_signal: None,

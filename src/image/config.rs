@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::model::{EnvVar, LaunchSetting, Origin, Setting};
-use crate::source::{FileId, Provenance, SourceMap, Span, Text, TextMap};
+use crate::source::{push_json_array, push_json_string, FileId, Provenance, SourceMap, Span, Text};
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -136,24 +136,12 @@ struct Writer {
 impl Writer {
     /// Append a JSON string; returns its value mapped back to the text.
     fn string(&mut self, file: FileId, s: &str) -> Text {
-        let encoded = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
-        let start = self.text.len();
-        self.text.push_str(&encoded);
-        let map = if encoded.len() == s.len() + 2 {
-            TextMap::Offset {
-                file,
-                base: start + 1,
-            }
-        } else {
-            TextMap::Whole(Span {
-                file,
-                range: start..self.text.len(),
-            })
-        };
-        Text {
-            value: s.to_string(),
-            map,
-        }
+        push_json_string(&mut self.text, file, s)
+    }
+
+    /// Append a JSON array of strings.
+    fn array(&mut self, file: FileId, items: &[String]) -> Vec<Text> {
+        push_json_array(&mut self.text, file, items)
     }
 }
 
@@ -175,15 +163,9 @@ pub fn render(cfg: &RunConfig, image: &str, sources: &mut SourceMap) -> Rendered
     let launch = |w: &mut Writer, key: &'static str, argv: &Option<Vec<String>>| {
         let argv = argv.as_ref()?;
         let start = w.text.len() + 2;
-        w.text.push_str(&format!("  \"{key}\": ["));
-        let mut texts = Vec::new();
-        for (i, a) in argv.iter().enumerate() {
-            if i > 0 {
-                w.text.push_str(", ");
-            }
-            texts.push(w.string(file, a));
-        }
-        w.text.push_str("],\n");
+        w.text.push_str(&format!("  \"{key}\": "));
+        let texts = w.array(file, argv);
+        w.text.push_str(",\n");
         let span = Span {
             file,
             range: start..w.text.len() - 2,
@@ -210,14 +192,9 @@ pub fn render(cfg: &RunConfig, image: &str, sources: &mut SourceMap) -> Rendered
     let user = scalar(&mut w, "User", &cfg.user);
     let stop_signal = scalar(&mut w, "StopSignal", &cfg.stop_signal);
     if let Some(shell) = &cfg.shell {
-        w.text.push_str("  \"Shell\": [");
-        for (i, a) in shell.iter().enumerate() {
-            if i > 0 {
-                w.text.push_str(", ");
-            }
-            w.string(file, a);
-        }
-        w.text.push_str("],\n");
+        w.text.push_str("  \"Shell\": ");
+        w.array(file, shell);
+        w.text.push_str(",\n");
     }
     let healthcheck = cfg
         .healthcheck
@@ -226,14 +203,9 @@ pub fn render(cfg: &RunConfig, image: &str, sources: &mut SourceMap) -> Rendered
         .and_then(|test| {
             let check = crate::model::Healthcheck::from_test(test)?;
             let start = w.text.len() + 2;
-            w.text.push_str("  \"Healthcheck\": {\"Test\": [");
-            for (i, a) in test.iter().enumerate() {
-                if i > 0 {
-                    w.text.push_str(", ");
-                }
-                w.string(file, a);
-            }
-            w.text.push_str("]},\n");
+            w.text.push_str("  \"Healthcheck\": {\"Test\": ");
+            w.array(file, test);
+            w.text.push_str("},\n");
             let span = Span {
                 file,
                 range: start..w.text.len() - 2,

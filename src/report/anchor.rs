@@ -45,7 +45,7 @@ impl Place {
             Place::Image { image, path } => format!("{image}:{path}"),
             Place::ImageConfig { image } => format!("{image} (config)"),
             Place::Stdin => crate::source::STDIN.to_string(),
-            Place::CommandLine => crate::source::flags::COMMAND_LINE.to_string(),
+            Place::CommandLine => crate::model::flags::COMMAND_LINE.to_string(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! Dockerfile, with the build-context files it copies, linted with only that rule on. A pass
 //! case must give no finding of the rule, a fail case at least one on the line it names.
 
+#![cfg(test)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;

@@ -1,6 +1,5 @@
 //! Where bytes come from: targets on the command line, and the texts that spans point into.
 
-pub mod flags;
 mod path;
 
 pub use path::{absolute, glob_match, join_path};
@@ -38,6 +37,44 @@ pub fn confined(path: &Path) -> Result<(), String> {
             root.display()
         )),
     }
+}
+
+/// Append `s` to `text` (the text of `file`, being written) as a JSON string, its value mapped
+/// back: character by character when nothing needed escaping, else to the whole quoted token.
+/// Rendered sources (an image config, the command line) are written with this.
+pub fn push_json_string(text: &mut String, file: FileId, s: &str) -> Text {
+    let encoded = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let start = text.len();
+    text.push_str(&encoded);
+    let map = if encoded.len() == s.len() + 2 {
+        TextMap::Offset {
+            file,
+            base: start + 1,
+        }
+    } else {
+        TextMap::Whole(Span {
+            file,
+            range: start..text.len(),
+        })
+    };
+    Text {
+        value: s.to_string(),
+        map,
+    }
+}
+
+/// Append `items` as a JSON array of strings (`["a", "b"]`), each mapped back.
+pub fn push_json_array(text: &mut String, file: FileId, items: &[String]) -> Vec<Text> {
+    text.push('[');
+    let mut texts = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        texts.push(push_json_string(text, file, item));
+    }
+    text.push(']');
+    texts
 }
 
 /// How a Dockerfile read from standard input is named.

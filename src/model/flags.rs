@@ -3,8 +3,10 @@
 //! text of their own (one flag a line), so a finding about a setting that came from a flag
 //! points at the flag like any other source.
 
-use super::{FileId, Provenance, SourceMap, Span, Text, TextMap};
-use crate::model::{EnvVar, LaunchSetting, Origin, Overrides, Setting};
+use super::{EnvVar, LaunchSetting, Origin, Overrides, Setting};
+use crate::source::{
+    push_json_array, push_json_string, FileId, Provenance, SourceMap, Span, Text, TextMap,
+};
 
 /// How findings name the command line.
 pub const COMMAND_LINE: &str = "<command line>";
@@ -104,32 +106,17 @@ impl Writer {
         let bare = !s.is_empty()
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@+,%".contains(&b));
-        let encoded = if bare {
-            s.to_string()
-        } else {
-            serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-        };
-        let start = self.text.len();
-        self.text.push_str(&encoded);
-        let map = if bare {
-            TextMap::Offset {
-                file: self.file,
-                base: start,
-            }
-        } else if encoded.len() == s.len() + 2 {
-            TextMap::Offset {
-                file: self.file,
-                base: start + 1,
-            }
-        } else {
-            TextMap::Whole(Span {
-                file: self.file,
-                range: start..self.text.len(),
-            })
-        };
+        if !bare {
+            return push_json_string(&mut self.text, self.file, s);
+        }
+        let base = self.text.len();
+        self.text.push_str(s);
         Text {
             value: s.to_string(),
-            map,
+            map: TextMap::Offset {
+                file: self.file,
+                base,
+            },
         }
     }
 
@@ -137,31 +124,8 @@ impl Writer {
     fn argv(&mut self, flag: &'static str, argv: &[String]) -> LaunchSetting {
         let start = self.text.len();
         self.text.push_str(flag);
-        self.text.push_str(" [");
-        let mut texts = Vec::new();
-        for (i, a) in argv.iter().enumerate() {
-            if i > 0 {
-                self.text.push_str(", ");
-            }
-            let quoted = serde_json::to_string(a).unwrap_or_else(|_| "\"\"".into());
-            let at = self.text.len();
-            self.text.push_str(&quoted);
-            texts.push(Text {
-                value: a.clone(),
-                map: if quoted.len() == a.len() + 2 {
-                    TextMap::Offset {
-                        file: self.file,
-                        base: at + 1,
-                    }
-                } else {
-                    TextMap::Whole(Span {
-                        file: self.file,
-                        range: at..self.text.len(),
-                    })
-                },
-            });
-        }
-        self.text.push(']');
+        self.text.push(' ');
+        let texts = push_json_array(&mut self.text, self.file, argv);
         let span = Span {
             file: self.file,
             range: start..self.text.len(),
