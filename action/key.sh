@@ -7,7 +7,7 @@ src=${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set}
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$src/Cargo.toml" | head -1)
 sum() { if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi; }
 inputs=()
-for p in Cargo.toml Cargo.lock src rules; do [ -e "$src/$p" ] && inputs+=("$p"); done
+for p in Cargo.toml Cargo.lock build.rs src rules; do [ -e "$src/$p" ] && inputs+=("$p"); done
 hash=$(cd "$src" && find "${inputs[@]}" -type f | LC_ALL=C sort |
   while IFS= read -r f; do sum "$f"; done | sum | cut -c1-16)
 ref=$(printf '%s' "${INITLINT_ACTION_REF:-local}" | tr -c 'A-Za-z0-9._-' '_')

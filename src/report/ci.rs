@@ -41,7 +41,7 @@ pub fn gitlab(reports: &[Report<'_>], anchor: &Anchor) -> Value {
 fn body(f: &Finding) -> String {
     let mut s = String::new();
     for (i, w) in f.diag.why.iter().enumerate() {
-        let _ = writeln!(s, "{}. {w}", i + 1);
+        let _ = writeln!(s, "{}. {}", i + 1, w.text);
     }
     if !f.diag.help.is_empty() {
         let _ = write!(s, "\nFix: {}", f.diag.help);

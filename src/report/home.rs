@@ -46,18 +46,13 @@ impl ConfigHome {
         })
     }
 
-    /// The Dockerfile span for a span of the rendered config, by the key on its line.
-    pub fn place(&self, sources: &SourceMap, span: &Span) -> Option<Span> {
-        let text = &sources.get(span.file).text;
-        let start = text[..span.range.start.min(text.len())]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
-        let line = text[start..].lines().next().unwrap_or("").trim_start();
-        let key = line.strip_prefix('"')?.split('"').next()?;
-        let found = match key {
-            "Entrypoint" => self.entrypoint.clone(),
-            "Cmd" => self.cmd.clone(),
-            "StopSignal" => self.stop_signal.clone(),
+    /// The Dockerfile instruction behind a config field (its setting's provenance); the
+    /// stage's FROM for a field the Dockerfile does not set, or a span in no field.
+    pub fn place(&self, field: Option<&str>) -> Option<Span> {
+        let found = match field {
+            Some("Entrypoint") => self.entrypoint.clone(),
+            Some("Cmd") => self.cmd.clone(),
+            Some("StopSignal") => self.stop_signal.clone(),
             _ => None,
         };
         found.or_else(|| self.from.clone())

@@ -47,7 +47,7 @@ pub fn render(r: &Report<'_>, style: &Style) -> String {
     let shared = r
         .findings
         .iter()
-        .any(|f| f.diag.why.iter().any(|w| rules::is_shared_why(w)));
+        .any(|f| f.diag.why.iter().any(|w| w.shared));
     if shared && !style.explain {
         let note = format!(
             "{} sends {} to PID 1 only; after the grace period (10 s for `docker stop`, 30 s in \
@@ -162,11 +162,12 @@ fn finding(out: &mut String, f: &Finding, sources: &SourceMap, style: &Style) {
     snippet(out, sources, &same_file, style);
     let gutter = style.paint(BLUE, "  = ");
     let whys: Vec<&String> = match style.explain {
-        true => d.why.iter().collect(),
+        true => d.why.iter().map(|w| &w.text).collect(),
         false => d
             .why
             .iter()
-            .filter(|w| !rules::is_shared_why(w))
+            .filter(|w| !w.shared)
+            .map(|w| &w.text)
             .take(1)
             .collect(),
     };

@@ -53,10 +53,41 @@ impl Report<'_> {
         );
         match self.home {
             Some(home) if in_config => home
-                .place(self.sources, span)
+                .place(self.config_field(span))
                 .unwrap_or_else(|| span.clone()),
             _ => span.clone(),
         }
+    }
+
+    /// The config field (`Cmd`, `StopSignal`, …) a span of the rendered config lies in, by
+    /// the provenance of the container's settings.
+    fn config_field(&self, span: &Span) -> Option<&'static str> {
+        let c = self.container;
+        let launch = [&c.entrypoint, &c.cmd]
+            .into_iter()
+            .flatten()
+            .map(|l| &l.origin);
+        let scalars = [&c.stop_signal, &c.user]
+            .into_iter()
+            .flatten()
+            .map(|s| &s.origin)
+            .chain([&c.workdir.origin]);
+        let health = c.healthcheck.iter().map(|h| &h.origin);
+        let env = c.env.iter().map(|v| &v.origin);
+        launch
+            .chain(scalars)
+            .chain(health)
+            .chain(env)
+            .find_map(|o| match o {
+                crate::model::Origin::ImageConfig { field, span: s, .. }
+                    if s.file == span.file
+                        && s.range.start <= span.range.start
+                        && span.range.end <= s.range.end =>
+                {
+                    Some(*field)
+                }
+                _ => None,
+            })
     }
 }
 

@@ -1,5 +1,5 @@
 use super::{
-    exec_form, label, why_dropped, why_stop, Context, Diag, WHY_KILLED,
+    exec_form, label, why_dropped, why_killed, why_stop, Context, Diag,
 };
 use crate::launch::{CauseKind, StepKind};
 
@@ -64,7 +64,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
                 "{shell_name} stays PID 1: {child} never receives {}",
                 ctx.container.stop_signal_name()
             ),
-            why: vec![
+            why: super::whys![
                 why_stop(ctx),
                 format!(
                     "the shell-form string is run by {shell_name}, which is {} ({basis})",
@@ -72,7 +72,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
                 ),
                 format!("{reason}, so {child} is its child, not PID 1"),
                 why_dropped(&shell_name),
-                WHY_KILLED.to_string(),
+                why_killed(),
             ],
             help,
         });

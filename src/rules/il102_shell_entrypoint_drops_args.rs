@@ -49,9 +49,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
         primary: label(span.clone(), "shell-form ENTRYPOINT"),
         secondary,
         message: "ENTRYPOINT in shell form ignores CMD and `docker run` arguments".into(),
-        why: vec![
-            "a shell-form ENTRYPOINT becomes [\"/bin/sh\", \"-c\", \"…\"]; CMD and run arguments are appended after the string, where the shell takes them as $0, $1… and never uses them".into(),
-            "so `docker run image --flag` and any CMD have no effect, silently".into(),
+        why: super::whys![
+            "a shell-form ENTRYPOINT becomes [\"/bin/sh\", \"-c\", \"…\"]; CMD and run arguments are appended after the string, where the shell takes them as $0, $1… and never uses them",
+            "so `docker run image --flag` and any CMD have no effect, silently",
         ],
         help,
     });

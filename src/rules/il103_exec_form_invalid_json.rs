@@ -25,10 +25,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             primary: label(span, format!("{hint} ({err})")),
             secondary: Vec::new(),
             message: format!("{} is not valid JSON, so it is shell form: /bin/sh -c '{s}'", l.kind.keyword()),
-            why: vec![
-                "the builder parses `[…]` as JSON; when that fails it silently falls back to shell form".into(),
+            why: super::whys![
+                "the builder parses `[…]` as JSON; when that fails it silently falls back to shell form",
                 format!("the container then runs /bin/sh -c '{s}', which tries to run a program named `{}`", s.split_whitespace().next().unwrap_or("[")),
-                "the container fails to start, or the shell stays PID 1 and the stop signal is lost".into(),
+                "the container fails to start, or the shell stays PID 1 and the stop signal is lost",
             ],
             help,
         });

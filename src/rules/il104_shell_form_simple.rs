@@ -40,10 +40,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             primary: label(primary, format!("PID 1 is right only because {} execs this command", shell.name())),
             secondary: Vec::new(),
             message: format!("shell form relies on {} exec'ing the last command implicitly", shell.name()),
-            why: vec![
+            why: super::whys![
                 format!("the string is run by {} ({basis})", shell.name()),
                 format!("{} replaces itself with the last simple command, so the program becomes PID 1", shell.name()),
-                "dash (the /bin/sh of Debian, Ubuntu and most official images) never does this: a base-image change, an added redirect or `if` leaves the shell as PID 1 and the stop signal is lost".into(),
+                "dash (the /bin/sh of Debian, Ubuntu and most official images) never does this: a base-image change, an added redirect or `if` leaves the shell as PID 1 and the stop signal is lost",
             ],
             help,
         });

@@ -28,9 +28,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             primary: label(s.span.clone(), format!("`{}` is not a signal", s.value)),
             secondary: Vec::new(),
             message: format!("STOPSIGNAL `{}` is not a valid signal", s.value),
-            why: vec![
-                "the runtime parses STOPSIGNAL when the container is created or stopped".into(),
-                "an invalid value makes `docker run` / `docker stop` fail with \"invalid signal\" instead of stopping the container".into(),
+            why: super::whys![
+                "the runtime parses STOPSIGNAL when the container is created or stopped",
+                "an invalid value makes `docker run` / `docker stop` fail with \"invalid signal\" instead of stopping the container",
             ],
             help: match close {
                 Some(n) => format!("did you mean `STOPSIGNAL {n}`? Use a name like SIGTERM or a number 1–64"),

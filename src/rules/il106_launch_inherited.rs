@@ -37,7 +37,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
         primary: label(stage.from_span.clone(), "launch inherited from this base image"),
         secondary,
         message: msg,
-        why: vec![why, "whether PID 1 handles the stop signal depends on the base image's ENTRYPOINT/CMD".into()],
+        why: super::whys![why, "whether PID 1 handles the stop signal depends on the base image's ENTRYPOINT/CMD"],
         help: "lint the built image (`initlint IMAGE`), or set ENTRYPOINT/CMD explicitly in exec form".into(),
     });
 }

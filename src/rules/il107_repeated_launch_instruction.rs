@@ -26,9 +26,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
                     primary: label(e.span.clone(), format!("this {} has no effect", kind.keyword())),
                     secondary: vec![label(last.span.clone(), "overridden by this one")],
                     message: format!("{} is overridden by a later {} in the same stage", kind.keyword(), kind.keyword()),
-                    why: vec![
+                    why: super::whys![
                         format!("only the last {} of a stage is kept in the image config", kind.keyword()),
-                        "the earlier one is dead code that suggests a launch that will not happen".into(),
+                        "the earlier one is dead code that suggests a launch that will not happen",
                     ],
                     help: format!("delete the earlier {}, or combine them into one", kind.keyword()),
                 });

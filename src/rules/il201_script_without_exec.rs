@@ -1,4 +1,4 @@
-use super::{label, why_dropped, why_stop, Context, Diag, WHY_KILLED};
+use super::{label, why_dropped, why_killed, why_stop, Context, Diag};
 use crate::launch::CauseKind;
 use crate::shell::Terminal;
 
@@ -54,12 +54,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             primary: label(span, format!("{program} runs as a child; {path} stays PID 1")),
             secondary,
             message: format!("{path} runs {program} without exec: the script stays PID 1"),
-            why: vec![
+            why: super::whys![
                 why_stop(ctx),
                 format!("PID 1 is the shell running {path}: scripts never exec their last command implicitly"),
                 why_dropped(path),
                 format!("{program} never sees the signal"),
-                WHY_KILLED.to_string(),
+                why_killed(),
             ],
             help: format!("write `exec {line}` so the program replaces the script and receives the signal"),
         });

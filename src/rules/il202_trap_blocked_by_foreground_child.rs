@@ -30,10 +30,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             primary: label(trap_span, "this trap runs only after the foreground command returns"),
             secondary: vec![label(cmd_span, "runs in the foreground: the shell waits here and defers traps")],
             message: format!("the {sig} trap in {path} cannot run while the program runs in the foreground"),
-            why: vec![
+            why: super::whys![
                 format!("{sig} arrives while the shell is waiting for a foreground child"),
-                "a shell runs traps only after the foreground command returns, so the trap cannot forward the signal".into(),
-                "the program keeps running until the runtime's SIGKILL".into(),
+                "a shell runs traps only after the foreground command returns, so the trap cannot forward the signal",
+                "the program keeps running until the runtime's SIGKILL",
             ],
             help: format!("either `exec {line}` (and drop the trap), or start it in the background and wait: `{line} & pid=$!; wait \"$pid\"` with the trap running `kill -TERM \"$pid\"`"),
         });

@@ -32,11 +32,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             primary: label(wait_span, format!("{path} waits here as PID 1 with no {sig} trap")),
             secondary: vec![label(job_span, "started in the background; it never gets the signal")],
             message: format!("{path} starts the program in the background but never forwards {sig}"),
-            why: vec![
+            why: super::whys![
                 super::why_stop(ctx),
                 super::why_dropped(path),
-                "the background job is not PID 1, but nobody sends it the signal".into(),
-                super::WHY_KILLED.to_string(),
+                "the background job is not PID 1, but nobody sends it the signal",
+                super::why_killed(),
             ],
             help: format!("add `trap 'kill -{} \"$pid\"; wait \"$pid\"' {}` before starting the job, and `pid=$!` after it", sig.trim_start_matches("SIG"), sig.trim_start_matches("SIG")),
         });

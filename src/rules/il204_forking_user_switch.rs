@@ -54,13 +54,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
                 format!("whether {sig} reaches the application is not known: {why}"),
             ),
         };
-        let mut why = vec![
+        let mut why = super::whys![
             super::why_stop(ctx),
             format!("{name} runs the command as a child (it stays for PAM session cleanup) and is PID 1"),
             what,
         ];
         if !reaps {
-            why.push(format!("{name} waits only for its own child: orphans re-parented to PID 1 (from `docker exec`, health checks) stay zombies (measured)"));
+            why.push(format!("{name} waits only for its own child: orphans re-parented to PID 1 (from `docker exec`, health checks) stay zombies (measured)").into());
         }
         out.push(Diag {
             step: Some(i),

@@ -27,12 +27,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             primary: label(span, format!("{name} starts the app as a child process")),
             secondary: Vec::new(),
             message: format!("`{}` puts {name} between the runtime and the app", cmdline.join(" ")),
-            why: vec![
+            why: super::whys![
                 format!("{name} is {role}: it runs the app (often through another `sh -c`) as a child"),
-                "launchers do not reliably forward the stop signal, and as PID 1 they have no handler for it".into(),
-                "the app gets SIGKILL after the grace period instead of a chance to shut down".into(),
+                "launchers do not reliably forward the stop signal, and as PID 1 they have no handler for it",
+                "the app gets SIGKILL after the grace period instead of a chance to shut down",
             ],
-            help: format!("run the app directly in exec form, e.g. `CMD [\"node\", \"server.js\"]` instead of `{}`", cmdline.join(" ")),
+            help: format!("run the app directly in exec form, e.g. {} instead of `{}`", super::write_launch(ctx, super::Launch::Cmd, r#"["node", "server.js"]"#), cmdline.join(" ")),
         });
     }
 }

@@ -32,9 +32,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             primary: label(at, p.message.clone()),
             secondary,
             message: format!("the container cannot start: {}", p.message),
-            why: vec![
+            why: super::whys![
                 p.why.clone(),
-                "`docker run` fails immediately; there is no PID 1 to receive anything".into(),
+                "`docker run` fails immediately; there is no PID 1 to receive anything",
             ],
             help: p.help.clone(),
         });
@@ -50,7 +50,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             primary: label(config.clone(), "the config has no Entrypoint and no Cmd"),
             secondary: Vec::new(),
             message: "the image has no command: `docker run` fails with \"no command specified\"".into(),
-            why: vec!["the image config sets neither Entrypoint nor Cmd, so the runtime has nothing to start unless every `docker run` names a command".into()],
+            why: super::whys!["the image config sets neither Entrypoint nor Cmd, so the runtime has nothing to start unless every `docker run` names a command"],
             help: "set ENTRYPOINT or CMD in exec form in the Dockerfile that builds the image".into(),
         });
     }
@@ -69,9 +69,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
                 message:
                     "the image has no command: `docker run` fails with \"no command specified\""
                         .into(),
-                why: vec![
+                why: super::whys![
                     "FROM scratch inherits no ENTRYPOINT/CMD and this Dockerfile sets none"
-                        .into(),
+                        ,
                 ],
                 help: "add `ENTRYPOINT [\"/app\"]` in exec form".into(),
             });

@@ -1,4 +1,4 @@
-use super::{label, Context, Diag};
+use super::{label, Context, Diag, Launch};
 use crate::elf;
 use crate::launch::cause::{Recognised, Seen};
 use crate::launch::CauseKind;
@@ -26,11 +26,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
                     p.pid1.as_ref().map_or("", |k| k.note),
                     recognised(how, p.name())
                 ),
-                format!("to keep a container alive, run it under an init that exits on {sig}: `ENTRYPOINT [\"tini\", \"--\"]` before the command, or `docker run --init`; better, make the real service the command"),
+                format!("to keep a container alive, run it under an init that exits on {sig}: {} before the command, or `docker run --init`; better, make the real service the command", super::write_launch(ctx, Launch::Entrypoint, r#"["tini", "--"]"#)),
             ),
             Seen::Binary { path, kind, others, calls_read } => (
                 binary_evidence(path, kind, others, *calls_read),
-                format!("handle {sig} in the program (sigaction, then shut down cleanly), or run it under an init that forwards signals: `ENTRYPOINT [\"tini\", \"--\", \"{path}\"]` or `docker run --init`; a non-PID-1 child with no handler is terminated by {sig}'s default action"),
+                format!("handle {sig} in the program (sigaction, then shut down cleanly), or run it under an init that forwards signals: {} or `docker run --init`; a non-PID-1 child with no handler is terminated by {sig}'s default action", super::write_launch(ctx, Launch::Entrypoint, &format!(r#"["tini", "--", "{path}"]"#))),
             ),
         };
         out.push(Diag {
@@ -40,11 +40,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             message: format!(
                 "{program} is PID 1 and has no handler for {sig}: the kernel drops it"
             ),
-            why: vec![
+            why: super::whys![
                 super::why_stop(ctx),
                 evidence,
                 super::why_dropped(program),
-                super::WHY_KILLED.to_string(),
+                super::why_killed(),
             ],
             help,
         });

@@ -37,7 +37,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             primary: label(span, format!("{program} is PID 1")),
             secondary: Vec::new(),
             message: format!("{program} is PID 1 and ignores {sig} unless the app installs a handler"),
-            why: vec![
+            why: super::whys![
                 super::why_stop(ctx),
                 format!("{} installs no {sig} handler by default (measured as PID 1: it keeps running)", interpreter.language),
                 searched,

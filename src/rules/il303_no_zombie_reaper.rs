@@ -44,12 +44,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             primary: label(span, format!("{path} is PID 1, starts processes and {how}")),
             secondary: Vec::new(),
             message: format!("{path} is PID 1 and starts processes ({sym}) but {how}: zombies accumulate"),
-            why: vec![
+            why: super::whys![
                 evidence,
-                "every child that exits stays a zombie until its parent waits for it, and orphans anywhere in the container are re-parented to PID 1".into(),
-                "zombies hold PIDs: once the pids cgroup limit or pid_max is reached, fork() fails with EAGAIN and the service breaks".into(),
+                "every child that exits stays a zombie until its parent waits for it, and orphans anywhere in the container are re-parented to PID 1",
+                "zombies hold PIDs: once the pids cgroup limit or pid_max is reached, fork() fails with EAGAIN and the service breaks",
             ],
-            help: format!("run it under an init that reaps: `ENTRYPOINT [\"tini\", \"--\", \"{path}\"]`, `docker run --init`, or Kubernetes `shareProcessNamespace: true`; or wait for children (waitpid(-1, …) on SIGCHLD) in the program"),
+            help: format!("run it under an init that reaps: {}, `docker run --init`, or Kubernetes `shareProcessNamespace: true`; or wait for children (waitpid(-1, …) on SIGCHLD) in the program", super::write_launch(ctx, super::Launch::Entrypoint, &format!(r#"["tini", "--", "{path}"]"#))),
         });
     }
 }

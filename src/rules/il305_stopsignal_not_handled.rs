@@ -40,11 +40,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
                 "the stop signal {sig} is not one {} stops on",
                 program.name()
             ),
-            why: vec![
+            why: super::whys![
                 super::why_stop(ctx),
                 format!("{}: {}", program.name(), b.note),
                 format!("it stops on {stops_on}, so {sig} leaves it running"),
-                super::WHY_KILLED.to_string(),
+                super::why_killed(),
             ],
             help: format!("set `STOPSIGNAL {suggestion}`"),
         });

@@ -57,6 +57,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
         }
     }
     why.dedup();
+    let why = why.into_iter().map(Into::into).collect();
     let help = if ctx.facts.is_some() {
         "lint the built image (`initlint IMAGE`), where initlint reads the binaries and \
          scripts themselves; pass `--context DIR` when the build context is not the \

@@ -44,12 +44,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             "{} runs `{program}` under a shell that stays its parent, beside a PID 1 that does not reap: each check that times out leaves a zombie",
             setting.origin.describe()
         ),
-        why: vec![
-            "the runtime runs a health check as a new process in the container (as `docker exec` does), not as a child of PID 1".into(),
+        why: super::whys![
+            "the runtime runs a health check as a new process in the container (as `docker exec` does), not as a child of PID 1",
             format!("{} stays the parent of `{program}`: {}", orphans.shell, orphans.why),
             format!("when a check outlives its timeout the runtime kills the shell; `{program}` is re-parented to PID 1 and, once it exits, stays a zombie until PID 1 waits for it"),
             reaper,
-            "checks run every interval for the container's whole life: zombies hold PIDs until the pids limit is reached and fork() fails".into(),
+            "checks run every interval for the container's whole life: zombies hold PIDs until the pids limit is reached and fork() fails",
         ],
         help: format!(
             "run the check in exec form so `{program}` is the check process itself (`HEALTHCHECK CMD [\"{program}\", …]`), or `exec` it in the string; or give the container an init that reaps (`docker run --init`, `ENTRYPOINT [\"tini\", \"--\"]`)"

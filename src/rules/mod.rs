@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::dockerfile::Facts;
 use crate::launch::{CauseKind, Chain};
-use crate::model::Container;
+use crate::model::{Container, Origin};
 use crate::source::{SourceMap, Span};
 
 /// The registry, spelled once: each rule's code and the file that holds it (its metadata and
@@ -157,7 +157,7 @@ pub struct Diag {
     pub secondary: Vec<Label>,
     pub message: String,
     /// The chain: stop signal → PID 1 → missing handler or reaper → consequence.
-    pub why: Vec<String>,
+    pub why: Vec<Why>,
     pub help: String,
     /// The launch-chain step this is about, if any: findings are reported in chain order,
     /// and one behind an earlier finding says so.
@@ -230,31 +230,70 @@ pub trait Rule: Sync {
 
 // Shared wording for the "why" chain, so every rule tells the story the same way.
 
-const WHY_STOP_LEAD: &str = "`docker stop`, `podman stop` and Kubernetes send";
-const BEHIND_LEAD: &str = "behind IL"; // why_behind's start
+/// One step of a finding's "why" chain. A step many findings share (how the runtime stops a
+/// container, what the grace period costs, which finding this one is behind) is marked so:
+/// the short human view says it once, or not at all, instead of under every finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Why {
+    pub text: String,
+    pub shared: bool,
+}
 
-pub(crate) fn why_stop(ctx: &Context<'_>) -> String {
+impl Why {
+    fn shared(text: String) -> Why {
+        Why { text, shared: true }
+    }
+}
+
+impl From<String> for Why {
+    fn from(text: String) -> Why {
+        Why {
+            text,
+            shared: false,
+        }
+    }
+}
+
+impl From<&str> for Why {
+    fn from(text: &str) -> Why {
+        Why::from(text.to_string())
+    }
+}
+
+impl Serialize for Why {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+/// A "why" chain from steps of either kind: `whys![why_stop(ctx), format!(…), "…"]`.
+macro_rules! whys {
+    ($($step:expr),* $(,)?) => {
+        vec![$($crate::rules::Why::from($step)),*]
+    };
+}
+pub(crate) use whys;
+
+pub(crate) fn why_stop(ctx: &Context<'_>) -> Why {
     let sig = ctx.container.stop_signal_name();
     let declared = match &ctx.container.stop_signal {
-        Some(_) => "the STOPSIGNAL declared in the image",
-        None => "the default stop signal",
+        Some(s) => match &s.origin {
+            Origin::Flag { flag, .. } => format!("given by {flag}"),
+            _ => "the STOPSIGNAL declared in the image".into(),
+        },
+        None => "the default stop signal".into(),
     };
-    format!("{WHY_STOP_LEAD} {sig} ({declared}) to PID 1 only")
+    Why::shared(format!(
+        "`docker stop`, `podman stop` and Kubernetes send {sig} ({declared}) to PID 1 only"
+    ))
 }
 
 /// The first "why" of a finding on a step that becomes PID 1 only once `before` is fixed.
-pub(crate) fn why_behind(before: Code, program: &str) -> String {
-    format!(
+pub(crate) fn why_behind(before: Code, program: &str) -> Why {
+    Why::shared(format!(
         "behind {before}: today an earlier process stays PID 1; once {before} is fixed, \
          {program} becomes PID 1 and this applies"
-    )
-}
-
-/// A step of a "why" chain that many findings share (how the runtime stops a container,
-/// what the grace period costs, which finding this one is behind): the short human view says
-/// it once, or not at all, instead of under every finding.
-pub fn is_shared_why(why: &str) -> bool {
-    why.starts_with(WHY_STOP_LEAD) || why == WHY_KILLED || why.starts_with(BEHIND_LEAD)
+    ))
 }
 
 pub(crate) fn why_dropped(process: &str) -> String {
@@ -264,9 +303,15 @@ pub(crate) fn why_dropped(process: &str) -> String {
     )
 }
 
-pub(crate) const WHY_KILLED: &str = "after the grace period (10 s for `docker stop`, 30 s in \
-    Kubernetes) the runtime sends SIGKILL: the application gets no chance to finish requests, \
-    flush or clean up, and every stop is slow";
+/// What waiting out the grace period costs.
+pub(crate) fn why_killed() -> Why {
+    Why::shared(
+        "after the grace period (10 s for `docker stop`, 30 s in Kubernetes) the runtime sends \
+         SIGKILL: the application gets no chance to finish requests, flush or clean up, and \
+         every stop is slow"
+            .into(),
+    )
+}
 
 /// The span to blame when a step has no source (defaults): the launch instruction.
 pub(crate) fn launch_span(ctx: &Context<'_>) -> Option<Span> {
@@ -289,6 +334,33 @@ pub(crate) fn step_span(ctx: &Context<'_>, step: &crate::launch::Step) -> Option
 /// The program a step runs, as written (`python`, `/usr/bin/tini`).
 pub(crate) fn program(step: &crate::launch::Step) -> Option<&str> {
     step.argv.first().map(|a| a.text.value.as_str())
+}
+
+/// The launch setting a fix writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Launch {
+    Entrypoint,
+    Cmd,
+}
+
+/// A launch setting as the fix should write it, where this container's launch comes from:
+/// the Dockerfile instruction (`ENTRYPOINT ["tini", "--"]`), the run-time flag when the
+/// launch was given by flags (`--entrypoint '["tini", "--"]'`), or, for an image's config,
+/// the instruction in the Dockerfile that builds the image. `array` is the exec form.
+pub(crate) fn write_launch(ctx: &Context<'_>, which: Launch, array: &str) -> String {
+    let (keyword, flag) = match which {
+        Launch::Entrypoint => ("ENTRYPOINT", "--entrypoint"),
+        Launch::Cmd => ("CMD", "--cmd"),
+    };
+    let c = ctx.container;
+    let origin = c.entrypoint.as_ref().or(c.cmd.as_ref()).map(|l| &l.origin);
+    match origin {
+        Some(Origin::Flag { .. }) => format!("`{flag} '{array}'`"),
+        Some(Origin::ImageConfig { image, .. }) => {
+            format!("`{keyword} {array}` in the Dockerfile that builds {image}")
+        }
+        _ => format!("`{keyword} {array}`"),
+    }
 }
 
 /// An exec-form rendering of words: `["python", "app.py"]`.
