@@ -1,6 +1,7 @@
 //! The container model: what the runtime will execute and with what environment, each value
-//! with its origin. Dockerfile mode fills it from the Dockerfile and build context; image mode
-//! (later) fills it from an image config and its layers. Everything downstream reads only this.
+//! with its provenance. Dockerfile mode fills it from the Dockerfile and build context, image
+//! mode from an image config and its layers; run-time sources (flags) are layered on top
+//! ([`Container::apply`]). Everything downstream reads only this.
 
 pub mod flags;
 

@@ -358,11 +358,18 @@ fn one_bad_target_does_not_hide_the_others() {
 
 #[test]
 fn list_rules_names_every_code() {
-    let out = bin().arg("--list-rules").output().unwrap();
+    let out = bin().arg("rules").output().unwrap();
     let s = String::from_utf8(out.stdout).unwrap();
     for c in initlint::rules::Code::ALL {
         assert!(s.contains(c.as_str()));
     }
+    // The old spelling, hidden from --help, prints the same.
+    let old = bin().arg("--list-rules").output().unwrap();
+    assert_eq!(String::from_utf8(old.stdout).unwrap(), s);
+    let help = bin().arg("--help").output().unwrap();
+    assert!(!String::from_utf8(help.stdout)
+        .unwrap()
+        .contains("--list-rules"));
 }
 
 /// The bundled example shows every link of its chain that loses SIGTERM in one run, in chain

@@ -52,11 +52,7 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
             true => "",
             false => text.split("#[cfg(test)]").next().unwrap_or(""),
         };
-        for (i, _) in code.match_indices("crate::") {
-            let name: String = code[i + 7..]
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
+        for name in crate_paths(code) {
             if name != module && modules.contains(&name) {
                 edges.entry(module.clone()).or_default().insert(name);
             }
@@ -64,6 +60,52 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         edges.entry(module).or_default();
     }
     edges
+}
+
+/// The first segment of every `crate::` path in `code`, grouped imports included:
+/// `crate::a::x` and `use crate::{b, c::y}` name a, b and c.
+fn crate_paths(code: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut names = Vec::new();
+    for (i, _) in code.match_indices("crate::") {
+        let rest = &code[i + 7..];
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                let group = &group[..group.find('}').unwrap_or(group.len())];
+                // Nested groups (`crate::{a::{x, y}, b}`) only add inner items after a
+                // module that is already named.
+                let mut depth = 0;
+                let mut start = 0;
+                for (j, ch) in group.char_indices() {
+                    match ch {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            names.push(ident(&group[start..j]));
+                            start = j + 1;
+                        }
+                        _ => {}
+                    }
+                }
+                names.push(ident(&group[start..]));
+            }
+            None => names.push(ident(rest)),
+        }
+    }
+    names
+}
+
+#[test]
+fn grouped_imports_are_seen() {
+    assert_eq!(
+        crate_paths("use crate::{config, report::x, Analysis};\nlet y = crate::image::open();"),
+        ["config", "report", "Analysis", "image"]
+    );
 }
 
 /// A path from `from` back to `to` through the graph, if there is one.

@@ -267,3 +267,114 @@ fn build_then_verify() {
     assert!(daemon.docker(&["image", "inspect", "app:built"]).is_ok());
     assert_eq!(leftovers(&daemon).trim(), "");
 }
+
+/// Zombie children of a host pid, read from /proc (the container's cgroup no longer lists a
+/// zombie, so `docker top` cannot show them).
+fn zombie_children(pid: u32) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| {
+            // pid (comm) state ppid …: comm may hold spaces, so read after its last ')'.
+            let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+            let mut fields = rest.split_whitespace();
+            let state = fields.next();
+            let ppid = fields.next().and_then(|p| p.parse::<u32>().ok());
+            state == Some("Z") && ppid == Some(pid)
+        })
+        .count()
+}
+
+/// IL307's ground truth: health checks that outlive their timeout, run for real by the
+/// engine beside a PID 1 that does not reap (python, busybox's `sleep`). The engine kills the
+/// check process at the timeout; when that process is a shell that kept the program as its
+/// child (dash always; busybox ash for a pipeline), the program is re-parented to PID 1 and
+/// stays a zombie once it exits. In exec form, or when busybox execs a simple command, the
+/// killed process is the program itself and nothing is left. The static finding must match.
+#[test]
+fn health_checks_that_time_out_leave_zombies_where_il307_says() {
+    let Some(daemon) = Dockerd::required() else {
+        return;
+    };
+    let python = load(&daemon, "python-nohandler");
+    let busybox = load(&daemon, "busybox-sleep");
+    let check = "HEALTHCHECK --interval=1s --timeout=1s CMD";
+    let cases = [
+        (
+            "dash-shell-form",
+            &python,
+            format!("{check} /usr/bin/python3.11 -c \"import time; time.sleep(3)\""),
+            true,
+        ),
+        (
+            "dash-exec-form",
+            &python,
+            format!("{check} [\"/usr/bin/python3.11\", \"-c\", \"import time; time.sleep(3)\"]"),
+            false,
+        ),
+        (
+            "busybox-simple",
+            &busybox,
+            format!("{check} sleep 3"),
+            false,
+        ),
+        (
+            "busybox-pipeline",
+            &busybox,
+            format!("{check} sleep 3 | cat"),
+            true,
+        ),
+    ];
+    let mut running = Vec::new();
+    for (name, base, line, leaks) in &cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Dockerfile"),
+            format!("FROM {base}\n{line}\n"),
+        )
+        .unwrap();
+        let tag = format!("initlint-hc/{name}:latest");
+        let ctx = dir.path().display().to_string();
+        daemon
+            .docker(&["build", "-q", "--network", "none", "-t", &tag, &ctx])
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let doc = daemon.json(&tag);
+        let il307 = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "IL307");
+        assert_eq!(il307, *leaks, "{name}: {:?}", common::findings(&doc));
+        assert_eq!(doc["verdict"]["zombies"], "may-leak", "{name}");
+        let id = daemon
+            .docker(&[
+                "run",
+                "-d",
+                "--network",
+                "none",
+                "--name",
+                &format!("hc-{name}"),
+                &tag,
+            ])
+            .unwrap();
+        running.push((name, leaks, id.trim().to_string()));
+    }
+    // Checks start at 1 s, time out at 2 s, and the orphaned program exits 3 s later.
+    std::thread::sleep(Duration::from_secs(10));
+    let mut table = Vec::new();
+    for (name, leaks, id) in running {
+        let pid: u32 = daemon
+            .docker(&["inspect", "-f", "{{.State.Pid}}", &id])
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let zombies = zombie_children(pid);
+        daemon.docker(&["rm", "-f", &id]).unwrap();
+        table.push(format!("{name}: {zombies} zombies, IL307 {leaks}"));
+        assert_eq!(zombies > 0, *leaks, "{name}: {zombies} zombies under PID 1");
+    }
+    eprintln!("{}", table.join("\n"));
+}

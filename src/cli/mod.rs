@@ -87,7 +87,7 @@ pub struct Cli {
     pub sarif_root: Option<PathBuf>,
 
     /// Image mode: the Dockerfile the image was built from. SARIF and GitLab reports place
-    /// findings about the image's config (Entrypoint, Cmd, StopSignal) on its instructions
+    /// findings about the image's config (Entrypoint, Cmd, SignalFate) on its instructions
     /// instead of on the config, which is no file of the repository.
     #[arg(long = "dockerfile", value_name = "PATH")]
     pub dockerfile: Option<PathBuf>,
@@ -188,8 +188,8 @@ pub struct Cli {
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_key_value, help_heading = "Run-time overrides (docker run)")]
     pub env: Vec<(String, String)>,
 
-    /// List all rules and exit.
-    #[arg(long)]
+    /// The same as `initlint rules` (kept for scripts written against earlier versions).
+    #[arg(long, hide = true)]
     pub list_rules: bool,
 }
 

@@ -101,7 +101,7 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         Err(e) => return fail(stderr, e.to_string()),
     };
     let agree = verify::agrees(
-        analysis.verdict.stop_signal,
+        analysis.verdict.signal_fate,
         analysis.verdict.zombies,
         &measured,
     );
@@ -190,7 +190,7 @@ fn human(image: &str, grace: u64, a: &Analysis, m: &Measured, agree: Option<bool
     out.push_str(&format!(
         "  static:   {} {} · zombies {} · PID 1: {}\n",
         v.signal,
-        v.stop_signal.as_str(),
+        v.signal_fate.as_str(),
         v.zombies.as_str(),
         crate::report::clean(&v.pid1)
     ));

@@ -123,28 +123,6 @@ impl ConfigError {
     }
 }
 
-impl miette::Diagnostic for ConfigError {
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        match self {
-            ConfigError::Invalid { text, .. } => Some(text),
-            ConfigError::Read { .. } => None,
-        }
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        match self {
-            ConfigError::Invalid { at, message, .. } => {
-                let label = miette::LabeledSpan::new_with_span(
-                    Some(message.clone()),
-                    (at.start, at.end.saturating_sub(at.start)),
-                );
-                Some(Box::new(std::iter::once(label)))
-            }
-            ConfigError::Read { .. } => None,
-        }
-    }
-}
-
 fn codes(list: &[String], text: &str, path: &str, key: &str) -> Result<Vec<Code>, ConfigError> {
     list.iter()
         .map(|c| {

@@ -12,7 +12,7 @@ use crate::source::Span;
 use super::{Binary, Chain, Handler, Problem, Step, StepKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopSignal {
+pub enum SignalFate {
     Delivered,
     Ignored,
     /// The container stops at once, but the application is SIGKILLed without seeing the
@@ -28,13 +28,13 @@ pub enum Zombies {
     Unknown,
 }
 
-impl StopSignal {
+impl SignalFate {
     pub fn as_str(self) -> &'static str {
         match self {
-            StopSignal::Delivered => "delivered",
-            StopSignal::Ignored => "ignored",
-            StopSignal::Abrupt => "abrupt",
-            StopSignal::Unknown => "unknown",
+            SignalFate::Delivered => "delivered",
+            SignalFate::Ignored => "ignored",
+            SignalFate::Abrupt => "abrupt",
+            SignalFate::Unknown => "unknown",
         }
     }
 }
@@ -315,7 +315,7 @@ pub enum ReapingUnseen {
 
 impl CauseKind {
     /// What this cause makes of the stop signal, when it decides it.
-    pub fn signal(&self) -> Option<StopSignal> {
+    pub fn signal(&self) -> Option<SignalFate> {
         use CauseKind::*;
         Some(match self {
             ShellStays { .. }
@@ -323,25 +323,25 @@ impl CauseKind {
             | TrapBehindForeground { .. }
             | BackgroundUnforwarded { .. }
             | NoHandler { .. }
-            | StopsOnOther { .. } => StopSignal::Ignored,
+            | StopsOnOther { .. } => SignalFate::Ignored,
             TrapRuns { trap, .. } => trap_outcome(trap),
             DefaultIgnored {
                 searched: Searched::NotFound(_),
                 ..
-            } => StopSignal::Ignored,
-            DefaultIgnored { .. } | Launcher { .. } | Unseen(_) => StopSignal::Unknown,
+            } => SignalFate::Ignored,
+            DefaultIgnored { .. } | Launcher { .. } | Unseen(_) => SignalFate::Unknown,
             InitMisconfigured { fault, .. } => match fault {
                 InitFault::NotPid1 => return None,
-                InitFault::ForwardsToStayingParent { .. } => StopSignal::Abrupt,
-                InitFault::DropsSignal => StopSignal::Ignored,
+                InitFault::ForwardsToStayingParent { .. } => SignalFate::Abrupt,
+                InitFault::DropsSignal => SignalFate::Ignored,
             },
             UserSwitch { outcome, .. } => match outcome {
-                Forwarding::NotCaught => StopSignal::Ignored,
-                Forwarding::ToStayingParent { .. } => StopSignal::Abrupt,
-                Forwarding::ToChild { .. } => StopSignal::Delivered,
-                Forwarding::Unknown(_) => StopSignal::Unknown,
+                Forwarding::NotCaught => SignalFate::Ignored,
+                Forwarding::ToStayingParent { .. } => SignalFate::Abrupt,
+                Forwarding::ToChild { .. } => SignalFate::Delivered,
+                Forwarding::Unknown(_) => SignalFate::Unknown,
             },
-            Handles(_) => StopSignal::Delivered,
+            Handles(_) => SignalFate::Delivered,
             NotRunnable(_) | ImplicitExec { .. } | Reaps(_) | NoReaper(_) | ReapingUnseen(_) => {
                 return None
             }
@@ -361,13 +361,13 @@ impl CauseKind {
 
 /// A trap that runs at once (the shell waits for a background job): measured, a trap that
 /// kills forwards the signal, one that only exits leaves the application to SIGKILL.
-fn trap_outcome(trap: &Trap) -> StopSignal {
+fn trap_outcome(trap: &Trap) -> SignalFate {
     if trap.runs.contains("kill") {
-        StopSignal::Delivered
+        SignalFate::Delivered
     } else if trap.runs.contains("exit") {
-        StopSignal::Abrupt
+        SignalFate::Abrupt
     } else {
-        StopSignal::Unknown
+        SignalFate::Unknown
     }
 }
 
@@ -922,5 +922,120 @@ fn recognised(step: &Step, name: &str) -> Recognised {
     match step.binary.as_ref().and_then(|b| b.identified.as_ref()) {
         Some((_, why)) => Recognised::Evidence(why.clone()),
         None => Recognised::Name(name.to_string()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    //! What each kind of PID 1 step is found to do with the stop signal and with orphans.
+
+    use super::super::testing::container;
+    use super::*;
+    use crate::knowledge::Extras;
+    use crate::source::SourceMap;
+
+    /// The stop-signal and zombie outcomes of the chain's PID 1 step, in cause order.
+    fn pid1_outcomes(c: &Container) -> (Option<SignalFate>, Option<Zombies>, Vec<String>) {
+        let chain = super::super::build(c, &mut SourceMap::default(), &Extras::default());
+        let step = chain.pid1().unwrap();
+        let kinds = step
+            .causes
+            .iter()
+            .map(|c| {
+                format!("{:?}", c.kind)
+                    .split([' ', '(', '{'])
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect();
+        (
+            step.causes.iter().find_map(|c| c.kind.signal()),
+            step.causes.iter().find_map(|c| c.kind.zombies()),
+            kinds,
+        )
+    }
+
+    #[test]
+    fn a_shell_that_stays_ignores_the_signal_and_reaps_while_it_waits() {
+        let c = container(
+            ShellKind::Dash,
+            &[],
+            &["/bin/sh", "-c", "/app/server"],
+            "/",
+            &[],
+        );
+        let (signal, zombies, kinds) = pid1_outcomes(&c);
+        assert_eq!(signal, Some(SignalFate::Ignored), "{kinds:?}");
+        assert_eq!(zombies, Some(Zombies::Reaped), "{kinds:?}");
+        assert!(kinds.contains(&"ShellStays".to_string()), "{kinds:?}");
+    }
+
+    #[test]
+    fn a_script_without_exec_stays_with_no_trap() {
+        let files = [("/run.sh", "#!/bin/sh\n/app/server\n")];
+        let c = container(ShellKind::Dash, &["/run.sh"], &[], "/", &files);
+        let (signal, _, kinds) = pid1_outcomes(&c);
+        assert_eq!(signal, Some(SignalFate::Ignored));
+        assert!(kinds.contains(&"ScriptStays".to_string()), "{kinds:?}");
+    }
+
+    #[test]
+    fn a_trap_behind_a_background_job_and_wait_forwards() {
+        let script =
+            "#!/bin/sh\n/app/server &\npid=$!\ntrap 'kill -TERM $pid; wait $pid' TERM\nwait $pid\n";
+        let c = container(
+            ShellKind::Dash,
+            &["/run.sh"],
+            &[],
+            "/",
+            &[("/run.sh", script)],
+        );
+        let (signal, _, kinds) = pid1_outcomes(&c);
+        assert_eq!(signal, Some(SignalFate::Delivered), "{kinds:?}");
+        assert!(kinds.contains(&"TrapRuns".to_string()), "{kinds:?}");
+    }
+
+    #[test]
+    fn known_programs_decide_by_their_knowledge_entry() {
+        // tini forwards and reaps; `sleep` has no handler.
+        let c = container(ShellKind::Dash, &["tini", "--"], &["/app/server"], "/", &[]);
+        let (_, zombies, kinds) = pid1_outcomes(&c);
+        assert_eq!(zombies, Some(Zombies::Reaped), "{kinds:?}");
+        let c = container(ShellKind::Dash, &[], &["sleep", "infinity"], "/", &[]);
+        let (signal, _, kinds) = pid1_outcomes(&c);
+        assert_eq!(signal, Some(SignalFate::Ignored), "{kinds:?}");
+        assert!(kinds.contains(&"NoHandler".to_string()), "{kinds:?}");
+    }
+
+    #[test]
+    fn python_without_a_handler_ignores_and_leaks_with_one_delivers() {
+        let idle = [(
+            "/app/main.py",
+            "import time\nwhile True:\n    time.sleep(1)\n",
+        )];
+        let c = container(
+            ShellKind::Dash,
+            &[],
+            &["python3", "/app/main.py"],
+            "/",
+            &idle,
+        );
+        let (signal, zombies, kinds) = pid1_outcomes(&c);
+        assert_eq!(signal, Some(SignalFate::Ignored), "{kinds:?}");
+        assert_eq!(zombies, Some(Zombies::MayLeak), "{kinds:?}");
+        let handled = [(
+            "/app/main.py",
+            "import signal, sys\nsignal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n",
+        )];
+        let c = container(
+            ShellKind::Dash,
+            &[],
+            &["python3", "/app/main.py"],
+            "/",
+            &handled,
+        );
+        assert_eq!(pid1_outcomes(&c).0, Some(SignalFate::Delivered));
     }
 }

@@ -67,3 +67,51 @@ fn orphans(c: &Container, argv: &[String]) -> Option<Orphans> {
         ExecOutcome::Explicit | ExecOutcome::Implicit => None,
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::testing::container;
+    use super::*;
+    use crate::model::{Origin, Setting};
+    use crate::shell::ShellKind;
+
+    fn with_check(shell: ShellKind, test: &[&str]) -> Option<Check> {
+        let mut c = container(shell, &[], &["/app/server"], "/", &[]);
+        let argv = test.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        c.healthcheck = Healthcheck::from_test(&argv).map(|h| Setting::new(h, Origin::Default));
+        check(&c)
+    }
+
+    #[test]
+    fn a_shell_that_stays_orphans_the_checked_program() {
+        let dash =
+            with_check(ShellKind::Dash, &["CMD-SHELL", "curl -f http://localhost/"]).unwrap();
+        let orphans = dash.orphans.unwrap();
+        assert_eq!(orphans.program, "curl");
+        assert!(orphans.shell.contains("dash"), "{orphans:?}");
+        // busybox ash execs a simple command, but not a pipeline.
+        let ash = with_check(
+            ShellKind::BusyboxAsh,
+            &["CMD-SHELL", "wget -q -O- http://x/"],
+        );
+        assert!(ash.unwrap().orphans.is_none());
+        let pipe = with_check(
+            ShellKind::BusyboxAsh,
+            &["CMD-SHELL", "wget -q -O- http://x/ | grep ok"],
+        );
+        // The pipeline's last command names it (every stage is the shell's child).
+        assert_eq!(pipe.unwrap().orphans.unwrap().program, "grep");
+        // An explicit exec hands over in every shell.
+        let exec = with_check(ShellKind::Dash, &["CMD-SHELL", "exec curl http://x/"]);
+        assert!(exec.unwrap().orphans.is_none());
+    }
+
+    #[test]
+    fn exec_form_and_none_leave_nothing() {
+        let exec = with_check(ShellKind::Dash, &["CMD", "curl", "-f", "http://x/"]).unwrap();
+        assert_eq!(exec.argv, ["curl", "-f", "http://x/"]);
+        assert!(exec.orphans.is_none());
+        assert!(with_check(ShellKind::Dash, &["NONE"]).is_none());
+    }
+}

@@ -1,16 +1,19 @@
 //! The launch chain: from the runtime's `execve(entrypoint + cmd)` to the process that settles
 //! as PID 1, each step with why it was taken. Rules read the chain; they never re-parse.
 
+mod apps;
 pub mod cause;
 pub mod health;
+mod testing;
+mod users;
 mod words;
 
 use crate::knowledge::{self, Extras, Interpreter, Program, Role};
 use crate::model::{Container, FileEntry, Lookup, Mode};
-use crate::shell::{self, Analysis, ExecOutcome, ShellKind, Terminal};
+use crate::shell::{self, ExecOutcome, ShellFacts, ShellKind, Terminal};
 use crate::source::{SourceMap, Span, Text};
 
-pub use cause::{Cause, CauseKind, Evidence, StopSignal, Zombies};
+pub use cause::{Cause, CauseKind, Evidence, SignalFate, Zombies};
 pub use words::Arg;
 
 #[derive(Debug)]
@@ -77,7 +80,7 @@ pub enum StepKind {
     Script {
         path: String,
         content: Text,
-        analysis: Analysis,
+        analysis: ShellFacts,
         /// The script stays PID 1 (no exec on the path that runs the program).
         stays: bool,
     },
@@ -118,26 +121,26 @@ pub enum Handler {
 
 /// Where a process sits on the chain.
 #[derive(Debug, Clone, Copy)]
-pub struct Place {
+pub struct Standing {
     /// It is PID 1.
     pub now: bool,
     /// It would be PID 1 once the steps before it stop staying the parent.
     pub candidate: bool,
 }
 
-impl Place {
-    const ROOT: Place = Place {
+impl Standing {
+    const ROOT: Standing = Standing {
         now: true,
         candidate: true,
     };
-    const CHILD: Place = Place {
+    const CHILD: Standing = Standing {
         now: false,
         candidate: false,
     };
 
     /// The place of the command a step runs, given whether the step stays its parent.
-    fn child(self, stays: bool) -> Place {
-        Place {
+    fn child(self, stays: bool) -> Standing {
+        Standing {
             now: self.now && !stays,
             candidate: self.candidate,
         }
@@ -150,15 +153,7 @@ const MAX_DEPTH: usize = 24;
 const MAX_MODULES: usize = 16;
 
 pub fn build(c: &Container, sources: &mut SourceMap, extras: &Extras) -> Chain {
-    let mut b = Builder {
-        c,
-        sources,
-        extras,
-        steps: Vec::new(),
-        depth: 0,
-        pending_binary: None,
-        cwd: None,
-    };
+    let mut b = Builder::new(c, sources, extras);
     let mut argv: Vec<Arg> = Vec::new();
     if let Some(ep) = &c.entrypoint {
         argv.extend(ep.argv.iter().cloned().map(Arg::known));
@@ -175,7 +170,7 @@ pub fn build(c: &Container, sources: &mut SourceMap, extras: &Extras) -> Chain {
             .as_ref()
             .or(c.cmd.as_ref())
             .and_then(|l| l.origin.span().cloned());
-        b.run(argv, Place::ROOT, at);
+        b.run(argv, Standing::ROOT, at);
     }
     let mut chain = Chain {
         steps: b.steps,
@@ -202,11 +197,25 @@ fn basename(p: &str) -> &str {
     p.rsplit('/').next().unwrap_or(p)
 }
 
+impl<'a> Builder<'a> {
+    fn new(c: &'a Container, sources: &'a mut SourceMap, extras: &'a Extras) -> Builder<'a> {
+        Builder {
+            c,
+            sources,
+            extras,
+            steps: Vec::new(),
+            depth: 0,
+            pending_binary: None,
+            cwd: None,
+        }
+    }
+}
+
 impl Builder<'_> {
     fn push(
         &mut self,
         argv: Vec<Arg>,
-        pid1: Place,
+        pid1: Standing,
         at: Option<Span>,
         kind: StepKind,
         note: String,
@@ -265,7 +274,7 @@ impl Builder<'_> {
         })
     }
 
-    fn run(&mut self, argv: Vec<Arg>, pid1: Place, at: Option<Span>) {
+    fn run(&mut self, argv: Vec<Arg>, pid1: Standing, at: Option<Span>) {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.push(
@@ -378,7 +387,7 @@ impl Builder<'_> {
     }
 
     /// `sh -c STRING [$0 args…]` or `sh script args…`. Returns false for an interactive shell.
-    fn shell(&mut self, argv: &[Arg], base: &str, pid1: Place, at: Option<Span>) -> bool {
+    fn shell(&mut self, argv: &[Arg], base: &str, pid1: Standing, at: Option<Span>) -> bool {
         let (kind, basis) = match shell::explicit_kind(base) {
             Some(k) => (k.clone(), format!("{} named explicitly", k.name())),
             None => {
@@ -524,7 +533,7 @@ impl Builder<'_> {
     fn refused(
         &mut self,
         argv: Vec<Arg>,
-        pid1: Place,
+        pid1: Standing,
         at: Option<Span>,
         what: &str,
         why: &str,
@@ -555,7 +564,7 @@ impl Builder<'_> {
         &mut self,
         entry: FileEntry,
         argv: Vec<Arg>,
-        pid1: Place,
+        pid1: Standing,
         at: Option<Span>,
         via_shell: bool,
     ) {
@@ -666,7 +675,7 @@ impl Builder<'_> {
         &mut self,
         entry: FileEntry,
         argv: Vec<Arg>,
-        pid1: Place,
+        pid1: Standing,
         at: Option<Span>,
         problems: Vec<Problem>,
     ) {
@@ -730,7 +739,14 @@ impl Builder<'_> {
         }
     }
 
-    fn by_name(&mut self, argv: Vec<Arg>, base: &str, pid1: Place, at: Option<Span>, why: String) {
+    fn by_name(
+        &mut self,
+        argv: Vec<Arg>,
+        base: &str,
+        pid1: Standing,
+        at: Option<Span>,
+        why: String,
+    ) {
         if let Some(p) = knowledge::program(base, self.extras) {
             let rest = skip_args(&argv[1..], p.operands, p.options_with_value);
             let kind = StepKind::Wrapper {
@@ -758,7 +774,7 @@ impl Builder<'_> {
                     // `su -c`'s shell is su's own (gosu would run the command directly).
                     let place = match p.role {
                         Role::ForkingUserSwitch if base != "su" => pid1.child(true),
-                        _ => Place::CHILD,
+                        _ => Standing::CHILD,
                     };
                     if !rest.is_empty() {
                         self.run(rest, place, at);
@@ -802,267 +818,6 @@ impl Builder<'_> {
             why,
         );
     }
-
-    /// `python [opts] app.py`, `python -m mod`, `node -e CODE`; `app` is set when the
-    /// interpreter was reached through a script's shebang.
-    fn interpreter(
-        &mut self,
-        int: &'static Interpreter,
-        argv: Vec<Arg>,
-        pid1: Place,
-        at: Option<Span>,
-        app: Option<(String, Option<Text>)>,
-    ) -> usize {
-        let stop = self.c.stop_signal_name();
-        let (app_name, source) = match app {
-            Some(a) => (Some(a.0), a.1.ok_or_else(|| "binary".to_string())),
-            None => self.app_source(int, &argv),
-        };
-        let execs = source.as_ref().ok().and_then(|text| {
-            int.exec_target(&text.value)
-                .map(|(p, r)| (p, text.map.span(r)))
-        });
-        let handler = if let Some((program, _)) = &execs {
-            Handler::Execs(program.clone())
-        } else if int.handles_by_default.contains(&stop.as_str()) {
-            Handler::Default
-        } else {
-            match (&app_name, source) {
-                (Some(m), _)
-                    if m.starts_with("-m ")
-                        && knowledge::PYTHON_SERVER_MODULES.contains(&&m[3..]) =>
-                {
-                    Handler::Server(m[3..].to_string())
-                }
-                (_, Ok(text)) => match int.find_handler(&text.value, &stop) {
-                    Some(p) => Handler::Found(p),
-                    None => self.handler_in_imports(int, &text.value, app_name.as_deref(), &stop),
-                },
-                (_, Err(why)) => Handler::SourceUnavailable(why),
-            }
-        };
-        let note = match &handler {
-            Handler::Default => format!("{} acts on {stop} by default", int.language),
-            Handler::Found(p) => format!("{} app installs a handler ({p})", int.language),
-            Handler::Server(s) => format!("{s} installs its own signal handlers"),
-            Handler::NotFound { source } => format!("{source}: no {stop} handler found"),
-            Handler::SourceUnavailable(why) => why.clone(),
-            Handler::Execs(p) => format!("the app execs {p}, which replaces it"),
-        };
-        let i = self.push(
-            argv,
-            pid1,
-            at.clone(),
-            StepKind::Interpreter {
-                interpreter: int,
-                app: app_name,
-                handler,
-            },
-            note,
-        );
-        if let Some((program, span)) = execs {
-            let text = Text {
-                map: span.map_or(crate::source::TextMap::None, |s| {
-                    crate::source::TextMap::Whole(s)
-                }),
-                value: program,
-            };
-            self.run(vec![Arg::known(text)], pid1, at);
-        }
-        i
-    }
-
-    /// `su [-] [USER] -c CMD`: CMD runs in `-s SHELL`, or in USER's login shell from the
-    /// container's /etc/passwd; when that cannot be read, the shell is not known.
-    fn su_command(&mut self, args: &[Arg], with_value: &[&str]) -> Vec<Arg> {
-        let value = |names: &[&str]| {
-            args.iter()
-                .position(|a| names.contains(&a.text.value.as_str()))
-                .and_then(|p| args.get(p + 1))
-        };
-        let Some(cmd) = value(&["-c", "--command", "--session-command"]) else {
-            return Vec::new();
-        };
-        let shell = match value(&["-s", "--shell"]) {
-            Some(s) => s.clone(),
-            None => {
-                let user = su_user(args, with_value);
-                match self.login_shell(&user) {
-                    Some(shell) => Arg::known(Text::synthetic(shell)),
-                    // Every shell execs an explicit `exec`: which one runs it does not matter.
-                    None if explicit_exec(&cmd.text.value) => Arg::known(Text::synthetic("sh")),
-                    None => Arg {
-                        text: Text::synthetic(format!("the login shell of {user}")),
-                        known: false,
-                    },
-                }
-            }
-        };
-        vec![shell, Arg::known(Text::synthetic("-c")), cmd.clone()]
-    }
-
-    /// USER's shell in the container's /etc/passwd.
-    fn login_shell(&mut self, user: &str) -> Option<String> {
-        let Lookup::Found(passwd) = self.c.files.lookup("/etc/passwd", self.sources) else {
-            return None;
-        };
-        passwd.content.value.lines().find_map(|line| {
-            let fields: Vec<&str> = line.split(':').collect();
-            (fields.len() == 7 && fields[0] == user && !fields[6].is_empty())
-                .then(|| fields[6].to_string())
-        })
-    }
-
-    /// Look for the handler in the app's own modules the entry file imports (and theirs),
-    /// breadth first, up to [`MAX_MODULES`] files.
-    fn handler_in_imports(
-        &mut self,
-        int: &Interpreter,
-        entry: &str,
-        app: Option<&str>,
-        stop: &str,
-    ) -> Handler {
-        let dir = match app.filter(|a| a.starts_with('/')) {
-            Some(path) => path.rsplit_once('/').map_or("/", |(d, _)| d).to_string(),
-            None => self.workdir(),
-        };
-        let mut seen: Vec<String> = app.map(str::to_string).into_iter().collect();
-        let mut queue = std::collections::VecDeque::from([(entry.to_string(), dir)]);
-        let mut read = 0;
-        while let Some((source, dir)) = queue.pop_front() {
-            for paths in knowledge::imports::candidates(int.imports, &source, &dir) {
-                if read >= MAX_MODULES {
-                    break;
-                }
-                let Some((path, text)) =
-                    paths
-                        .iter()
-                        .find_map(|p| match self.c.files.lookup(p, self.sources) {
-                            Lookup::Found(e) if e.content.map != crate::source::TextMap::None => {
-                                Some((e.path.clone(), e.content.value))
-                            }
-                            _ => None,
-                        })
-                else {
-                    continue;
-                };
-                if seen.contains(&path) {
-                    continue;
-                }
-                read += 1;
-                if let Some(p) = int.find_handler(&text, stop) {
-                    return Handler::Found(format!("{p} in {path}, which the app imports"));
-                }
-                let dir = path.rsplit_once('/').map_or("/", |(d, _)| d).to_string();
-                seen.push(path);
-                queue.push_back((text, dir));
-            }
-        }
-        let source = app.unwrap_or_default().to_string();
-        Handler::NotFound {
-            source: match seen.len() {
-                0 | 1 => source,
-                2 => format!("{source} (with the app module it imports)"),
-                n => format!("{source} (with the {} app modules it imports)", n - 1),
-            },
-        }
-    }
-
-    /// `node DIR` (`node .`) runs the file DIR/package.json names as `main` (index.js by
-    /// default).
-    fn package_main(&mut self, int: &Interpreter, dir: &str) -> Option<FileEntry> {
-        if int.imports != knowledge::imports::ImportStyle::Node {
-            return None;
-        }
-        let manifest = crate::source::join_path(dir, "package.json");
-        let main = match self.c.files.lookup(&manifest, self.sources) {
-            Lookup::Found(e) => serde_json::from_str::<serde_json::Value>(&e.content.value)
-                .ok()
-                .and_then(|v| v.get("main")?.as_str().map(str::to_string)),
-            _ => None,
-        }
-        .unwrap_or_else(|| "index.js".into());
-        let main = crate::source::join_path(dir, &main);
-        [
-            main.clone(),
-            format!("{main}.js"),
-            format!("{main}/index.js"),
-        ]
-        .iter()
-        .find_map(|p| match self.c.files.lookup(p, self.sources) {
-            Lookup::Found(e) => Some(*e),
-            _ => None,
-        })
-    }
-
-    fn app_source(
-        &mut self,
-        int: &Interpreter,
-        argv: &[Arg],
-    ) -> (Option<String>, Result<Text, String>) {
-        let mut i = 1;
-        while let Some(a) = argv.get(i) {
-            let v = a.text.value.as_str();
-            if int.inline_code_options.contains(&v) {
-                return match argv.get(i + 1) {
-                    Some(code) => (Some(format!("{v} …")), Ok(code.text.clone())),
-                    None => (None, Err("no code after the option".into())),
-                };
-            }
-            if int.module_option == Some(v) {
-                let module = argv
-                    .get(i + 1)
-                    .map(|m| m.text.value.clone())
-                    .unwrap_or_default();
-                let file = format!("{}/__main__.py", module.replace('.', "/"));
-                let alt = format!("{}.py", module.replace('.', "/"));
-                let name = Some(format!("-m {module}"));
-                for candidate in [alt, file] {
-                    let path = crate::source::join_path(&self.workdir(), &candidate);
-                    if let Lookup::Found(e) = self.c.files.lookup(&path, self.sources) {
-                        return (name, Ok(e.content));
-                    }
-                }
-                return (
-                    name,
-                    Err(format!(
-                        "module {module} is not in the build context, so no handler could be seen"
-                    )),
-                );
-            }
-            if int.options_with_value.contains(&v) {
-                i += 2;
-                continue;
-            }
-            if v.starts_with('-') && v != "-" {
-                i += 1;
-                continue;
-            }
-            if !a.known {
-                return (
-                    Some(v.to_string()),
-                    Err(format!("the script `{v}` is only known at run time")),
-                );
-            }
-            let path = crate::source::join_path(&self.workdir(), v);
-            return match self.c.files.lookup(&path, self.sources) {
-                Lookup::Found(e) => (Some(e.path.clone()), Ok(e.content)),
-                Lookup::Missing { why, .. } | Lookup::Unknown { why } => {
-                    match self.package_main(int, &path) {
-                        Some(e) => (Some(e.path.clone()), Ok(e.content)),
-                        None => (Some(path), Err(why)),
-                    }
-                }
-            };
-        }
-        (
-            None,
-            Err(format!(
-                "{} runs without a script (a REPL or stdin)",
-                int.language
-            )),
-        )
-    }
 }
 
 /// Skip a wrapper's options and operands: what remains is the command it runs.
@@ -1092,22 +847,6 @@ fn explicit_exec(string: &str) -> bool {
     let unmeasured = ShellKind::Other("any shell".into());
     matches!(&analysis.terminal, Some(Terminal::Command { cmd, place })
         if shell::exec_outcome(&unmeasured, place, cmd.explicit_exec) == ExecOutcome::Explicit)
-}
-
-/// The user `su` switches to: its first operand, root by default.
-fn su_user(args: &[Arg], with_value: &[&str]) -> String {
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        let v = a.text.value.as_str();
-        if with_value.contains(&v) || v == "--session-command" {
-            i += 2;
-        } else if v.starts_with('-') {
-            i += 1;
-        } else {
-            return v.to_string();
-        }
-    }
-    "root".into()
 }
 
 impl Step {
@@ -1166,5 +905,114 @@ impl Chain {
     /// The index of a step of this chain.
     pub fn index_of(&self, step: &Step) -> Option<usize> {
         self.steps.iter().position(|s| std::ptr::eq(s, step))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    //! The walk: which step each launch reaches, and which of them is PID 1.
+
+    use super::testing::container;
+    use super::*;
+
+    fn chain(c: &Container) -> Chain {
+        build(c, &mut SourceMap::default(), &Extras::default())
+    }
+
+    /// Each step as `[PID 1] argv…` or `argv…`.
+    fn steps(chain: &Chain) -> Vec<String> {
+        chain
+            .steps
+            .iter()
+            .map(|s| {
+                let words = s.words().join(" ");
+                if s.pid1 {
+                    format!("[PID 1] {words}")
+                } else {
+                    words
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn dash_stays_the_parent_of_a_shell_form_string_busybox_execs_it() {
+        let dash = container(
+            ShellKind::Dash,
+            &[],
+            &["/bin/sh", "-c", "/app/server --port 80"],
+            "/",
+            &[],
+        );
+        assert_eq!(
+            steps(&chain(&dash)),
+            [
+                "[PID 1] /bin/sh -c /app/server --port 80",
+                "/app/server --port 80"
+            ]
+        );
+        let ash = container(
+            ShellKind::BusyboxAsh,
+            &[],
+            &["/bin/sh", "-c", "/app/server --port 80"],
+            "/",
+            &[],
+        );
+        let steps = steps(&chain(&ash));
+        assert_eq!(
+            steps.last().unwrap(),
+            "[PID 1] /app/server --port 80",
+            "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn a_script_without_exec_stays_and_one_with_exec_hands_over() {
+        let files = [("/entrypoint.sh", "#!/bin/sh\necho hi\n\"$@\"\n")];
+        let c = container(
+            ShellKind::Dash,
+            &["/entrypoint.sh"],
+            &["/app/server"],
+            "/",
+            &files,
+        );
+        let s = steps(&chain(&c));
+        assert_eq!(s[0], "[PID 1] /entrypoint.sh /app/server", "{s:?}");
+        assert_eq!(s.last().unwrap(), "/app/server", "{s:?}");
+
+        let files = [("/entrypoint.sh", "#!/bin/sh\nexec \"$@\"\n")];
+        let c = container(
+            ShellKind::Dash,
+            &["/entrypoint.sh"],
+            &["/app/server"],
+            "/",
+            &files,
+        );
+        let s = steps(&chain(&c));
+        assert_eq!(s.last().unwrap(), "[PID 1] /app/server", "{s:?}");
+    }
+
+    #[test]
+    fn exec_wrappers_pass_pid_1_on_and_a_relative_program_is_found_in_the_workdir() {
+        let c = container(
+            ShellKind::Dash,
+            &["gosu", "app"],
+            &["./run.sh"],
+            "/srv",
+            &[("/srv/run.sh", "#!/bin/sh\nexec /app/server\n")],
+        );
+        let ch = chain(&c);
+        let s = steps(&ch);
+        assert_eq!(s.first().unwrap(), "[PID 1] gosu app ./run.sh", "{s:?}");
+        assert_eq!(s.last().unwrap(), "[PID 1] /app/server", "{s:?}");
+        assert_eq!(ch.pid1().unwrap().program_name(), "/app/server");
+    }
+
+    #[test]
+    fn no_command_is_an_empty_chain() {
+        let c = container(ShellKind::Dash, &[], &[], "/", &[]);
+        assert!(chain(&c).steps.is_empty());
+        assert!(chain(&c).pid1().is_none());
     }
 }

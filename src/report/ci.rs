@@ -111,7 +111,7 @@ pub fn junit(reports: &[Report<'_>]) -> String {
             let _ = writeln!(
                 cases,
                 "    <testcase name=\"no findings (SIGTERM {})\" classname=\"initlint\"/>",
-                attr(&format!("{:?}", r.verdict.stop_signal).to_lowercase())
+                attr(&format!("{:?}", r.verdict.signal_fate).to_lowercase())
             );
         }
         tests += count;

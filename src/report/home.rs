@@ -1,5 +1,5 @@
 //! Image mode with `--dockerfile PATH`: a finding about the image's config (its Entrypoint,
-//! Cmd, StopSignal, …) is placed on the Dockerfile instruction that set it, so a code host can
+//! Cmd, SignalFate, …) is placed on the Dockerfile instruction that set it, so a code host can
 //! show it in the repository.
 
 use std::path::Path;

@@ -84,7 +84,7 @@ fn header(out: &mut String, r: &Report<'_>, style: &Style) {
     let verdict = format!(
         "{} {} · zombies {} · PID 1: {}",
         v.signal,
-        v.stop_signal.as_str(),
+        v.signal_fate.as_str(),
         v.zombies.as_str(),
         clean(&v.pid1)
     );

@@ -104,7 +104,7 @@ pub fn render(r: &Report<'_>) -> Value {
             .collect()
     };
     let verdict = json!({
-        "stop_signal": v.stop_signal.as_str(),
+        "stop_signal": v.signal_fate.as_str(),
         "zombies": v.zombies.as_str(),
         "pid1": v.pid1,
         "signal": v.signal,

@@ -1,5 +1,5 @@
 use super::{label, Context, Diag};
-use crate::launch::{CauseKind, Evidence, StopSignal, Zombies};
+use crate::launch::{CauseKind, Evidence, SignalFate, Zombies};
 use crate::model::Base;
 use crate::source::Span;
 use crate::verdict::wording;
@@ -20,7 +20,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
         .any(|c| matches!(c.kind, CauseKind::NotRunnable(_)));
     // An interpreter whose app could not be read, a launcher and a user switch are open
     // questions that IL302, IL205 and IL204 already report with their fix.
-    let signal_open = v.stop_signal == StopSignal::Unknown
+    let signal_open = v.signal_fate == SignalFate::Unknown
         && v.reasons
             .iter()
             .all(|c| matches!(c.kind, CauseKind::Unseen(_) | CauseKind::TrapRuns { .. }));

@@ -82,7 +82,7 @@ impl std::str::FromStr for Code {
             .iter()
             .copied()
             .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown rule code {s:?} (see `initlint --list-rules`)"))
+            .ok_or_else(|| format!("unknown rule code {s:?} (see `initlint rules`)"))
     }
 }
 
@@ -200,7 +200,7 @@ impl<'a> Context<'a> {
             &'a crate::launch::Step,
             &'a CauseKind,
             &'a crate::source::Text,
-            &'a crate::shell::Analysis,
+            &'a crate::shell::ShellFacts,
         ),
     > + '_ {
         self.causes()

@@ -7,7 +7,7 @@ use tree_sitter::{Node, Parser};
 
 /// Where the terminal command sits; decides whether a shell can exec it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place {
+pub enum Position {
     /// The last statement, a plain command.
     Tail,
     /// The last command of an `a && b` / `a || b` list, or of `a; b`.
@@ -84,7 +84,7 @@ impl Cmd {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Terminal {
     /// The command the shell ends by running, and where it sits.
-    Command { cmd: Cmd, place: Place },
+    Command { cmd: Cmd, place: Position },
     /// `app & … wait`: the shell stays, waiting on a background job.
     BackgroundWait { job: Cmd, wait: Range<usize> },
     /// Nothing but builtins (`echo`, `exit`, …).
@@ -103,7 +103,7 @@ pub struct Trap {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Analysis {
+pub struct ShellFacts {
     pub terminal: Option<Terminal>,
     /// Other branches' terminal commands (`if … exec a; else b; fi`), for scripts.
     pub alternatives: Vec<Terminal>,
@@ -161,17 +161,17 @@ fn too_deep(root: Node<'_>, max: usize) -> Option<usize> {
     }
 }
 
-pub fn analyze(source: &str) -> Analysis {
+pub fn analyze(source: &str) -> ShellFacts {
     let mut parser = Parser::new();
     if parser
         .set_language(&tree_sitter_bash::LANGUAGE.into())
         .is_err()
     {
-        return Analysis::default();
+        return ShellFacts::default();
     }
-    let refused = |at: usize, why: String| Analysis {
+    let refused = |at: usize, why: String| ShellFacts {
         refused: Some((at, why)),
-        ..Analysis::default()
+        ..ShellFacts::default()
     };
     if source.len() > MAX_TEXT {
         return refused(
@@ -204,9 +204,9 @@ pub fn analyze(source: &str) -> Analysis {
     let mut a = Walker {
         src: source,
         functions: HashMap::new(),
-        analysis: Analysis {
+        analysis: ShellFacts {
             syntax_errors: root.has_error(),
-            ..Analysis::default()
+            ..ShellFacts::default()
         },
         depth: 0,
     };
@@ -214,7 +214,7 @@ pub fn analyze(source: &str) -> Analysis {
     a.collect_traps(root);
     let stmts = statements(root);
     a.collect_set_args(&stmts);
-    let mut terminals = a.body_terminals(&stmts, Place::Tail);
+    let mut terminals = a.body_terminals(&stmts, Position::Tail);
     let before = terminals.first().and_then(|t| match t {
         Terminal::Command { cmd, .. } => Some(cmd.range.start),
         Terminal::BackgroundWait { job, .. } => Some(job.range.start),
@@ -252,7 +252,7 @@ fn pick_representative(ts: &[Terminal]) -> usize {
 struct Walker<'s, 't> {
     src: &'s str,
     functions: HashMap<String, Node<'t>>,
-    analysis: Analysis,
+    analysis: ShellFacts,
     depth: usize,
 }
 
@@ -404,7 +404,7 @@ impl<'s, 't> Walker<'s, 't> {
     }
 
     /// The terminal command(s) of a statement list.
-    fn body_terminals(&mut self, stmts: &[Stmt<'t>], place: Place) -> Vec<Terminal> {
+    fn body_terminals(&mut self, stmts: &[Stmt<'t>], place: Position) -> Vec<Terminal> {
         // The last statement that does real work decides; a background job followed by
         // `wait` is the forwarding pattern.
         let mut last_real: Option<usize> = None;
@@ -451,13 +451,13 @@ impl<'s, 't> Walker<'s, 't> {
         }
         let followed = stmts[i + 1..].iter().any(|(n, _)| self.runs_after(*n));
         let place = if background {
-            Place::Background
+            Position::Background
         } else if followed {
-            Place::FollowedBy
-        } else if place == Place::Tail && stmts[..i].iter().any(|(_, bg)| *bg) {
-            Place::AfterBackground
-        } else if place == Place::Tail && i > 0 {
-            Place::AfterList
+            Position::FollowedBy
+        } else if place == Position::Tail && stmts[..i].iter().any(|(_, bg)| *bg) {
+            Position::AfterBackground
+        } else if place == Position::Tail && i > 0 {
+            Position::AfterList
         } else {
             place
         };
@@ -509,11 +509,12 @@ impl<'s, 't> Walker<'s, 't> {
         children.into_iter().find_map(|c| self.first_command(c))
     }
 
-    fn statement_terminals(&mut self, n: Node<'t>, place: Place) -> Vec<Terminal> {
-        let inner = |p: Place, strongest: Place| match p {
-            Place::Tail | Place::AfterList | Place::AfterBackground | Place::Redirected => {
-                strongest
-            }
+    fn statement_terminals(&mut self, n: Node<'t>, place: Position) -> Vec<Terminal> {
+        let inner = |p: Position, strongest: Position| match p {
+            Position::Tail
+            | Position::AfterList
+            | Position::AfterBackground
+            | Position::Redirected => strongest,
             other => other,
         };
         match n.kind() {
@@ -529,14 +530,14 @@ impl<'s, 't> Walker<'s, 't> {
                 vec![Terminal::Command { cmd, place }]
             }
             "redirected_statement" => match n.child_by_field_name("body") {
-                Some(body) => self.statement_terminals(body, inner(place, Place::Redirected)),
+                Some(body) => self.statement_terminals(body, inner(place, Position::Redirected)),
                 None => Vec::new(),
             },
             "list" => {
                 let mut cursor = n.walk();
                 let last = n.named_children(&mut cursor).last();
                 match last {
-                    Some(last) => self.statement_terminals(last, inner(place, Place::AfterList)),
+                    Some(last) => self.statement_terminals(last, inner(place, Position::AfterList)),
                     None => Vec::new(),
                 }
             }
@@ -544,24 +545,24 @@ impl<'s, 't> Walker<'s, 't> {
                 let mut cursor = n.walk();
                 let last = n.named_children(&mut cursor).last();
                 match last {
-                    Some(last) => self.statement_terminals(last, Place::Pipeline),
+                    Some(last) => self.statement_terminals(last, Position::Pipeline),
                     None => Vec::new(),
                 }
             }
-            "negated_command" => self.children_terminals(n, Place::Negated),
+            "negated_command" => self.children_terminals(n, Position::Negated),
             "subshell" => {
                 let stmts = statements(n);
-                self.body_terminals(&stmts, Place::Subshell)
+                self.body_terminals(&stmts, Position::Subshell)
             }
             "compound_statement" => {
                 let stmts = statements(n);
-                self.body_terminals(&stmts, inner(place, Place::Compound))
+                self.body_terminals(&stmts, inner(place, Position::Compound))
             }
             "if_statement" | "case_statement" => {
                 let mut out = Vec::new();
                 for body in branches(n) {
                     let stmts = statements(body);
-                    out.extend(self.body_terminals(&stmts, inner(place, Place::Compound)));
+                    out.extend(self.body_terminals(&stmts, inner(place, Position::Compound)));
                 }
                 out
             }
@@ -569,7 +570,7 @@ impl<'s, 't> Walker<'s, 't> {
                 match n.child_by_field_name("body") {
                     Some(body) => {
                         let stmts = statements(body);
-                        self.body_terminals(&stmts, Place::Loop)
+                        self.body_terminals(&stmts, Position::Loop)
                     }
                     None => Vec::new(),
                 }
@@ -578,7 +579,7 @@ impl<'s, 't> Walker<'s, 't> {
         }
     }
 
-    fn children_terminals(&mut self, n: Node<'t>, place: Place) -> Vec<Terminal> {
+    fn children_terminals(&mut self, n: Node<'t>, place: Position) -> Vec<Terminal> {
         let mut cursor = n.walk();
         let children: Vec<Node<'t>> = n.named_children(&mut cursor).collect();
         children
@@ -587,12 +588,12 @@ impl<'s, 't> Walker<'s, 't> {
             .collect()
     }
 
-    fn function_terminals(&mut self, body: Node<'t>, place: Place) -> Vec<Terminal> {
+    fn function_terminals(&mut self, body: Node<'t>, place: Position) -> Vec<Terminal> {
         self.depth += 1;
         let stmts = statements(body);
         // A function called last is as good as inlined there.
-        let place = if place == Place::AfterList {
-            Place::Tail
+        let place = if place == Position::AfterList {
+            Position::Tail
         } else {
             place
         };
@@ -755,7 +756,7 @@ fn branches(n: Node<'_>) -> Vec<Node<'_>> {
 mod tests {
     use super::*;
 
-    fn term(s: &str) -> (Option<String>, Place, bool) {
+    fn term(s: &str) -> (Option<String>, Position, bool) {
         match analyze(s).terminal {
             Some(Terminal::Command { cmd, place }) => (cmd.name(), place, cmd.explicit_exec),
             other => panic!("{s}: {other:?}"),
@@ -764,47 +765,47 @@ mod tests {
 
     #[test]
     fn places() {
-        assert_eq!(term("app"), (Some("app".into()), Place::Tail, false));
+        assert_eq!(term("app"), (Some("app".into()), Position::Tail, false));
         assert_eq!(
             term("VAR=x app --f"),
-            (Some("app".into()), Place::Tail, false)
+            (Some("app".into()), Position::Tail, false)
         );
         assert_eq!(
             term("a && app"),
-            (Some("app".into()), Place::AfterList, false)
+            (Some("app".into()), Position::AfterList, false)
         );
         assert_eq!(
             term("a; app"),
-            (Some("app".into()), Place::AfterList, false)
+            (Some("app".into()), Position::AfterList, false)
         );
         assert_eq!(
             term("app > log"),
-            (Some("app".into()), Place::Redirected, false)
+            (Some("app".into()), Position::Redirected, false)
         );
         assert_eq!(
             term("if true; then app; fi"),
-            (Some("app".into()), Place::Compound, false)
+            (Some("app".into()), Position::Compound, false)
         );
         assert_eq!(
             term("app | tee log"),
-            (Some("tee".into()), Place::Pipeline, false)
+            (Some("tee".into()), Position::Pipeline, false)
         );
         assert_eq!(
             term("app &"),
-            (Some("app".into()), Place::Background, false)
+            (Some("app".into()), Position::Background, false)
         );
-        assert_eq!(term("exec app"), (Some("app".into()), Place::Tail, true));
+        assert_eq!(term("exec app"), (Some("app".into()), Position::Tail, true));
         assert_eq!(
             term("a && exec app"),
-            (Some("app".into()), Place::AfterList, true)
+            (Some("app".into()), Position::AfterList, true)
         );
         assert_eq!(
             term("app; echo done"),
-            (Some("app".into()), Place::FollowedBy, false)
+            (Some("app".into()), Position::FollowedBy, false)
         );
         assert_eq!(
             term("( app )"),
-            (Some("app".into()), Place::Subshell, false)
+            (Some("app".into()), Position::Subshell, false)
         );
     }
 
@@ -812,7 +813,7 @@ mod tests {
     fn exec_redirect_only_is_not_the_program() {
         assert_eq!(
             term("exec >/dev/null 2>&1\napp"),
-            (Some("app".into()), Place::AfterList, false)
+            (Some("app".into()), Position::AfterList, false)
         );
     }
 

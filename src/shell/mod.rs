@@ -2,7 +2,7 @@
 
 pub mod analyze;
 
-pub use analyze::{analyze, Analysis, Cmd, Part, Place, Terminal, Trap, WordNode};
+pub use analyze::{analyze, Cmd, Part, Position, ShellFacts, Terminal, Trap, WordNode};
 
 /// The shell that runs a `-c` string. Behaviour measured in a real PID namespace on Debian 12
 /// (dash 0.5.12, bash 5.2, busybox 1.35); see rules/IL101.md.
@@ -158,8 +158,8 @@ pub enum ExecOutcome {
     Stays(String),
 }
 
-pub fn exec_outcome(kind: &ShellKind, place: &Place, explicit: bool) -> ExecOutcome {
-    use Place::*;
+pub fn exec_outcome(kind: &ShellKind, place: &Position, explicit: bool) -> ExecOutcome {
+    use Position::*;
     if explicit && !matches!(place, Pipeline | Background | Subshell | Loop | FollowedBy) {
         return ExecOutcome::Explicit;
     }
@@ -231,34 +231,40 @@ mod tests {
         let d = ShellKind::Dash;
         let b = ShellKind::Bash;
         let a = ShellKind::BusyboxAsh;
-        assert!(matches!(exec_outcome(&d, &Place::Tail, false), Stays(_)));
-        assert_eq!(exec_outcome(&b, &Place::Tail, false), Implicit);
-        assert_eq!(exec_outcome(&a, &Place::Tail, false), Implicit);
-        assert_eq!(exec_outcome(&b, &Place::AfterList, false), Implicit);
+        assert!(matches!(exec_outcome(&d, &Position::Tail, false), Stays(_)));
+        assert_eq!(exec_outcome(&b, &Position::Tail, false), Implicit);
+        assert_eq!(exec_outcome(&a, &Position::Tail, false), Implicit);
+        assert_eq!(exec_outcome(&b, &Position::AfterList, false), Implicit);
         assert!(matches!(
-            exec_outcome(&b, &Place::Redirected, false),
+            exec_outcome(&b, &Position::Redirected, false),
             Stays(_)
         ));
-        assert_eq!(exec_outcome(&a, &Place::Redirected, false), Implicit);
+        assert_eq!(exec_outcome(&a, &Position::Redirected, false), Implicit);
         assert!(matches!(
-            exec_outcome(&b, &Place::Compound, false),
+            exec_outcome(&b, &Position::Compound, false),
             Stays(_)
         ));
-        assert_eq!(exec_outcome(&a, &Place::Compound, false), Implicit);
+        assert_eq!(exec_outcome(&a, &Position::Compound, false), Implicit);
         // Measured: `bash -c 'a & b'` stays; busybox ash execs b.
         assert!(matches!(
-            exec_outcome(&b, &Place::AfterBackground, false),
+            exec_outcome(&b, &Position::AfterBackground, false),
             Stays(_)
         ));
-        assert_eq!(exec_outcome(&a, &Place::AfterBackground, false), Implicit);
+        assert_eq!(
+            exec_outcome(&a, &Position::AfterBackground, false),
+            Implicit
+        );
         for k in [&d, &b, &a] {
-            assert!(matches!(exec_outcome(k, &Place::Pipeline, false), Stays(_)));
             assert!(matches!(
-                exec_outcome(k, &Place::Background, false),
+                exec_outcome(k, &Position::Pipeline, false),
                 Stays(_)
             ));
-            assert_eq!(exec_outcome(k, &Place::Tail, true), Explicit);
-            assert_eq!(exec_outcome(k, &Place::AfterList, true), Explicit);
+            assert!(matches!(
+                exec_outcome(k, &Position::Background, false),
+                Stays(_)
+            ));
+            assert_eq!(exec_outcome(k, &Position::Tail, true), Explicit);
+            assert_eq!(exec_outcome(k, &Position::AfterList, true), Explicit);
         }
     }
 }

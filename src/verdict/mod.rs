@@ -8,12 +8,14 @@ use crate::launch::{Cause, CauseKind, Chain, Step, StepKind};
 use crate::model::Container;
 
 pub use crate::launch::cause::Unseen;
-pub use crate::launch::{Evidence, StopSignal, Zombies};
+pub use crate::launch::{Evidence, SignalFate, Zombies};
 
 #[derive(Debug, Clone)]
 pub struct Verdict {
+    /// The stop signal the runtime sends (the container's setting).
     pub signal: String,
-    pub stop_signal: StopSignal,
+    /// What happens to it: delivered, ignored, abrupt (JSON `stop_signal`).
+    pub signal_fate: SignalFate,
     pub zombies: Zombies,
     /// The process that is PID 1 while the application runs.
     pub pid1: String,
@@ -26,7 +28,7 @@ pub struct Verdict {
 pub fn judge(c: &Container, chain: &Chain) -> Verdict {
     let mut v = Verdict {
         signal: c.stop_signal_name(),
-        stop_signal: StopSignal::Unknown,
+        signal_fate: SignalFate::Unknown,
         zombies: Zombies::Unknown,
         pid1: "none".into(),
         reasons: Vec::new(),
@@ -54,7 +56,7 @@ pub fn judge(c: &Container, chain: &Chain) -> Verdict {
     }
     v.pid1 = describe(step);
     if let Some(cause) = step.causes.iter().find(|c| c.kind.signal().is_some()) {
-        v.stop_signal = cause.kind.signal().unwrap_or(StopSignal::Unknown);
+        v.signal_fate = cause.kind.signal().unwrap_or(SignalFate::Unknown);
         v.reasons.push(cause.clone());
     }
     if let Some(cause) = step.causes.iter().find(|c| c.kind.zombies().is_some()) {

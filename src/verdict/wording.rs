@@ -32,11 +32,11 @@ pub fn text(cause: &CauseKind, signal: &str) -> String {
             "{path} stays PID 1 and traps {signal}, but a shell runs traps only after the foreground command returns: nothing happens until SIGKILL (measured)"
         ),
         CauseKind::TrapRuns { path, trap } => match cause.signal() {
-            Some(crate::launch::StopSignal::Delivered) => format!(
+            Some(crate::launch::SignalFate::Delivered) => format!(
                 "{path} waits for the application in the background, so its {signal} trap runs at once and forwards the signal (`{}`; measured)",
                 trap.action
             ),
-            Some(crate::launch::StopSignal::Abrupt) => format!(
+            Some(crate::launch::SignalFate::Abrupt) => format!(
                 "{path}'s {signal} trap runs at once but only exits (`{}`): PID 1 ends and the kernel SIGKILLs the application, which never sees the signal",
                 trap.action
             ),

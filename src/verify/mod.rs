@@ -20,7 +20,7 @@ use serde::Serialize;
 use tokio::signal::unix::SignalKind;
 
 use crate::image::daemon::Daemon;
-use crate::launch::{StopSignal, Zombies};
+use crate::launch::{SignalFate, Zombies};
 
 /// The label every container initlint creates carries (its value: this run's id), so only
 /// containers initlint created are ever touched.
@@ -97,7 +97,7 @@ pub struct Measured {
     pub stop_signal: String,
     /// `delivered`: the container stopped before the grace period ended; `ignored`: it was
     /// SIGKILLed after it.
-    pub outcome: StopSignal,
+    pub outcome: SignalFate,
     pub exit_code: Option<i64>,
     pub latency_ms: u128,
     pub killed: bool,
@@ -326,9 +326,9 @@ async fn experiment(
     Ok(Measured {
         stop_signal: image.stop_signal.clone(),
         outcome: if killed {
-            StopSignal::Ignored
+            SignalFate::Ignored
         } else {
-            StopSignal::Delivered
+            SignalFate::Delivered
         },
         exit_code,
         latency_ms: latency.as_millis(),
@@ -503,11 +503,11 @@ fn unique() -> u128 {
 /// Whether the static verdict and the measurement agree; `None` when the static one is
 /// undecided. An `abrupt` stop ends before the grace period too: it agrees with a container
 /// that stopped at once (only the application's own log tells them apart).
-pub fn agrees(signal: StopSignal, zombies: Zombies, m: &Measured) -> Option<bool> {
+pub fn agrees(signal: SignalFate, zombies: Zombies, m: &Measured) -> Option<bool> {
     let signal_ok = match signal {
-        StopSignal::Unknown => None,
-        StopSignal::Ignored => Some(m.killed),
-        StopSignal::Delivered | StopSignal::Abrupt => Some(!m.killed),
+        SignalFate::Unknown => None,
+        SignalFate::Ignored => Some(m.killed),
+        SignalFate::Delivered | SignalFate::Abrupt => Some(!m.killed),
     };
     let zombies_ok = match (zombies, m.zombie_outcome()) {
         (Zombies::Unknown, _) | (_, Zombies::Unknown) => None,
