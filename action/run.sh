@@ -8,6 +8,12 @@ args=(--format "${INPUT_FORMAT:-github}" --color never)
 [ -n "${INPUT_FAILURE_THRESHOLD:-}" ] && args+=(--failure-threshold "$INPUT_FAILURE_THRESHOLD")
 [ -n "${INPUT_CONFIG:-}" ] && args+=(--config "$INPUT_CONFIG")
 [ -n "${INPUT_SARIF_FILE:-}" ] && args+=(--output "sarif=$INPUT_SARIF_FILE")
+case ${INPUT_BASE_IMAGE:-read} in
+  read) ;;
+  offline) args+=(--offline) ;;
+  off) args+=(--no-base) ;;
+  *) echo "::error title=initlint::base-image must be read, offline or off, not ${INPUT_BASE_IMAGE}"; exit 2 ;;
+esac
 json=$(mktemp)
 args+=(--output "json=$json")
 "$bin" "${args[@]}" "${targets[@]}"

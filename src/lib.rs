@@ -45,6 +45,8 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// Image mode with `--dockerfile`: the Dockerfile instructions behind the config.
     pub home: Option<report::ConfigHome>,
+    /// Dockerfile mode: the base image, read (where from, what reading it took) or not (why).
+    pub base: Option<report::BaseInfo>,
 }
 
 impl Analysis {
@@ -54,6 +56,7 @@ impl Analysis {
             target: &self.name,
             stage: self.stage.clone(),
             image: self.image.as_ref(),
+            base: self.base.as_ref(),
             verdict: &self.verdict,
             container: &self.container,
             chain: &self.chain,
@@ -72,6 +75,24 @@ pub struct Options {
     pub dockerfile: dockerfile::Options,
     pub image: image::Options,
     pub run: model::flags::RunFlags,
+    /// Dockerfile mode: whether and how the base image is read.
+    pub bases: BaseImages,
+}
+
+/// Dockerfile mode: the base image under the linted stage.
+#[derive(Debug, Clone)]
+pub enum BaseImages {
+    /// Read it with these options (local engines first, then the registry unless offline).
+    Read(image::Options),
+    /// Do not read it, and why (said where a path would come from it).
+    Off(Option<String>),
+}
+
+impl Default for BaseImages {
+    /// Library callers and tests read nothing unless they ask to.
+    fn default() -> Self {
+        BaseImages::Off(None)
+    }
 }
 
 /// Lint one target: the entry point both front doors share.
@@ -115,7 +136,9 @@ fn judge(
     (chain, verdict, findings)
 }
 
-/// Analyse a Dockerfile text; `context` is the build context directory, if any.
+/// Analyse a Dockerfile text; `context` is the build context directory, if any. The target
+/// stage's base image is read when it can be (`Options.bases`): its config is what the stage
+/// starts with, its files are what the Dockerfile does not copy.
 pub fn analyse_dockerfile(
     name: String,
     text: String,
@@ -127,26 +150,144 @@ pub fn analyse_dockerfile(
         return Err(Error::Empty { path: name });
     }
     let mut sources = SourceMap::default();
-    let file = sources.add(name.clone(), text);
+    let file = sources.add(name.clone(), text.clone());
     let loaded = dockerfile::load(&sources, file, &opts.dockerfile)?;
-    let (mut container, facts) = dockerfile::container(loaded, context);
+    let reference = base_reference(&loaded);
+    let reading = match (&reference, &opts.bases) {
+        (Some(r), BaseImages::Read(image_opts)) => {
+            Some(image::base::open(r, image_opts).map_err(Some))
+        }
+        (Some(_), BaseImages::Off(why)) => Some(Err(why.clone())),
+        _ => None,
+    };
+    let mut reading = match (reference, reading) {
+        (Some(reference), Some(Ok(reading))) => (reference, reading),
+        (_, unread) => {
+            let why = unread.and_then(|r| r.err()).flatten();
+            let info = why.clone().and_then(|why| {
+                Some(report::BaseInfo {
+                    reference: base_reference(&loaded)?,
+                    read: Err(why),
+                })
+            });
+            let base = dockerfile::context::BaseFiles::Unread(why);
+            return Ok(on_base(
+                name, sources, loaded, context, base, info, opts, settings,
+            ));
+        }
+    };
+    let mut unread = Vec::new();
+    loop {
+        let (reference, reader) = (&reading.0, &mut reading.1);
+        let image = match reader.next(&unread) {
+            Ok(image) => image,
+            Err(e) => {
+                // A base that breaks mid-read: the Dockerfile is still linted, without it.
+                let mut sources = SourceMap::default();
+                let file = sources.add(name.clone(), text.clone());
+                let loaded = dockerfile::load(&sources, file, &opts.dockerfile)?;
+                let why = image::base::without_name(reference, &e);
+                let info = report::BaseInfo {
+                    reference: reference.clone(),
+                    read: Err(why.clone()),
+                };
+                let base = dockerfile::context::BaseFiles::Unread(Some(why));
+                return Ok(on_base(
+                    name,
+                    sources,
+                    loaded,
+                    context,
+                    base,
+                    Some(info),
+                    opts,
+                    settings,
+                ));
+            }
+        };
+        let complete = image.complete();
+        let info = report::ImageInfo {
+            source: image.kind,
+            platform: image.platform.clone(),
+            manifest_digest: image.manifest_digest.clone(),
+            stats: None,
+        };
+        let mut sources = SourceMap::default();
+        let file = sources.add(name.clone(), text.clone());
+        let base = image::container(image, &mut sources);
+        let mut dopts = opts.dockerfile.clone();
+        dopts.base = Some(dockerfile::Inherited::of(reference, &base));
+        let loaded = dockerfile::load(&sources, file, &dopts)?;
+        let files = dockerfile::context::BaseFiles::Read {
+            reference: reference.clone(),
+            files: base.files,
+        };
+        let info = report::BaseInfo {
+            reference: reference.clone(),
+            read: Ok(info),
+        };
+        let a = on_base(
+            name.clone(),
+            sources,
+            loaded,
+            context,
+            files,
+            Some(info),
+            opts,
+            settings,
+        );
+        unread = a.container.files.unread();
+        if complete || unread.is_empty() {
+            return Ok(a);
+        }
+    }
+}
+
+/// The pipeline for a loaded Dockerfile over its base (read or not).
+#[allow(clippy::too_many_arguments)]
+fn on_base(
+    name: String,
+    mut sources: SourceMap,
+    loaded: dockerfile::Loaded,
+    context: Option<&Path>,
+    base: dockerfile::context::BaseFiles,
+    base_info: Option<report::BaseInfo>,
+    opts: &Options,
+    settings: &config::Settings,
+) -> Analysis {
+    let (mut container, facts) = dockerfile::container(loaded, context, base);
     container.apply(opts.run.overrides(&mut sources));
     let stage = facts
         .stages
         .get(facts.target)
         .map(|s| s.name.clone().unwrap_or_else(|| facts.target.to_string()));
     let (chain, verdict, findings) = judge(&container, &mut sources, Some(&facts), settings);
-    Ok(Analysis {
+    let base = base_info.map(|b| report::BaseInfo {
+        read: b.read.map(|info| report::ImageInfo {
+            stats: container.files.stats(),
+            ..info
+        }),
+        ..b
+    });
+    Analysis {
         name,
         stage,
         image: None,
+        base,
         verdict,
         sources,
         container,
         chain,
         findings,
         home: None,
-    })
+    }
+}
+
+/// The external reference the loaded stage is built on.
+fn base_reference(loaded: &dockerfile::Loaded) -> Option<String> {
+    match &loaded.base {
+        model::Base::External { reference, .. } => Some(reference.clone()),
+        _ => None,
+    }
 }
 
 /// Analyse an image: its config is the launch, its merged layers are the filesystem. The
@@ -190,6 +331,7 @@ pub fn analyse_image(
                 chain,
                 findings,
                 home: None,
+                base: None,
             });
         }
     }

@@ -206,6 +206,12 @@ pub trait FileView {
     fn shell(&self) -> Option<ShellChoice> {
         None
     }
+
+    /// Why a program found in no PATH directory is not known to be missing, when this view
+    /// can say more than that it was not copied.
+    fn not_on_path(&self, _name: &str, _path_var: &str) -> Option<String> {
+        None
+    }
 }
 
 /// A `HEALTHCHECK` (or config `Healthcheck`): the runtime runs it in the container, as a
@@ -356,9 +362,9 @@ impl Container {
             );
         }
         let lookup = first_miss.unwrap_or_else(|| Lookup::Unknown {
-            why: format!(
-                "{name} is not copied from the build context; it comes from the base image"
-            ),
+            why: self.files.not_on_path(name, path_var).unwrap_or_else(|| {
+                format!("{name} is not copied from the build context; it comes from the base image")
+            }),
         });
         (name.to_string(), lookup)
     }

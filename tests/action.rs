@@ -87,6 +87,7 @@ fn run_action(workspace: &Path, inputs: &BTreeMap<String, String>) -> ActionRun 
             .env("GITHUB_OUTPUT", &output)
             .env("GITHUB_STEP_SUMMARY", &summary)
             .env("INITLINT_ROOT", &root)
+            .env("INITLINT_NO_BASE", "1")
             .env_remove("INITLINT_FAILURE_THRESHOLD");
         for (k, v) in inputs {
             let var = format!("INPUT_{}", k.to_ascii_uppercase().replace('-', "_"));
@@ -213,6 +214,9 @@ fn isolated(cmd: &mut Command) -> &mut Command {
     let target = repo().join("target");
     cmd.env("PRE_COMMIT_HOME", target.join("pre-commit-home"))
         .env("CARGO_TARGET_DIR", target.join("pre-commit-build"))
+        // The hooks and the Action judge Dockerfiles on what they show: no engine or registry
+        // is asked for their base images here.
+        .env("INITLINT_NO_BASE", "1")
 }
 
 fn text(o: &Output) -> String {
@@ -368,6 +372,7 @@ fn readme_config_snippet_is_a_valid_config() {
     let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
         .args(["--format", "json", "Dockerfile"])
         .current_dir(dir.path())
+        .env("INITLINT_NO_BASE", "1")
         .env_remove("INITLINT_FAILURE_THRESHOLD")
         .output()
         .unwrap();

@@ -165,6 +165,16 @@ pub struct Cli {
     #[arg(long = "image-src", value_name = "LIST", value_delimiter = ',', value_parser = crate::image::ImageSource::parse)]
     pub image_src: Vec<crate::image::ImageSource>,
 
+    /// Contact no registry: a Dockerfile's base image, and an image target, are read from the
+    /// local engines only (docker, podman). Also `offline = true` in .initlint.toml.
+    #[arg(long, env = "INITLINT_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub offline: bool,
+
+    /// Dockerfile mode: do not read the base image at all; judge only what the Dockerfile and
+    /// its build context show (what comes from the base is `unknown`).
+    #[arg(long = "no-base", env = "INITLINT_NO_BASE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_base: bool,
+
     /// Run-time override, as `docker run --entrypoint`: replaces the ENTRYPOINT (a JSON array,
     /// or one word); without --cmd it also drops the CMD, as the runtime does.
     #[arg(long, value_name = "JSON|WORD", value_parser = parse_argv, help_heading = "Run-time overrides (docker run)")]

@@ -37,6 +37,7 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
     let opts = dockerfile::Options {
         target_stage: cli.target.clone(),
         build_args: cli.build_args.clone(),
+        base: None,
     };
     let color = match cli.color {
         Color::Always => true,
@@ -314,19 +315,37 @@ fn analyse_target(
             target: t.to_string(),
             source,
         })?;
-    let image = match &target {
-        Target::Image { image, .. } => image_options(cli, image),
-        _ => image::Options::default(),
+    let offline = cli.offline || settings.offline;
+    let (image, bases) = match &target {
+        Target::Image { image, .. } => (
+            image_options(cli, image_progress(image), offline),
+            crate::BaseImages::default(),
+        ),
+        _ if cli.no_base => (image::Options::default(), crate::BaseImages::default()),
+        _ => (
+            image::Options::default(),
+            crate::BaseImages::Read(image_options(cli, false, offline)),
+        ),
     };
     let opts = crate::Options {
         dockerfile: opts.clone(),
         image,
         run: cli.run_flags(),
+        bases,
     };
     crate::lint(&target, &opts, settings)
 }
 
-fn image_options(cli: &Cli, target: &image::ImageTarget) -> image::Options {
+/// A pull from a registry shows its progress on a terminal.
+fn image_progress(target: &image::ImageTarget) -> bool {
+    matches!(
+        target,
+        image::ImageTarget::Registry(_) | image::ImageTarget::Bare { .. }
+    ) && std::io::stderr().is_terminal()
+}
+
+/// The image options the flags set; `offline` keeps only the local engines as sources.
+fn image_options(cli: &Cli, progress: bool, offline: bool) -> image::Options {
     let mut opts = image::Options::default();
     if let Some(p) = &cli.platform {
         opts.platform = p.clone();
@@ -349,10 +368,10 @@ fn image_options(cli: &Cli, target: &image::ImageTarget) -> image::Options {
     if !cli.image_src.is_empty() {
         opts.image_sources = cli.image_src.clone();
     }
-    opts.progress = matches!(
-        target,
-        image::ImageTarget::Registry(_) | image::ImageTarget::Bare { .. }
-    ) && std::io::stderr().is_terminal();
+    if offline {
+        opts.image_sources = image::base::offline(&opts.image_sources);
+    }
+    opts.progress = progress;
     opts
 }
 

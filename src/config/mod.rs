@@ -39,6 +39,9 @@ struct Raw {
     trusted_inits: Vec<String>,
     #[serde(default)]
     launchers: Vec<String>,
+    /// Never contact a registry (base images and image targets come from local engines only).
+    #[serde(default)]
+    offline: bool,
     #[serde(default)]
     overrides: Vec<RawOverride>,
 }
@@ -62,6 +65,7 @@ pub struct Config {
     pub failure_threshold: Option<Threshold>,
     pub trusted_inits: Vec<String>,
     pub launchers: Vec<String>,
+    pub offline: bool,
     overrides: Vec<Override>,
 }
 
@@ -80,6 +84,8 @@ pub struct Settings {
     pub failure_threshold: Option<Threshold>,
     pub trusted_inits: Vec<String>,
     pub launchers: Vec<String>,
+    /// `offline = true`: no registry is contacted.
+    pub offline: bool,
 }
 
 impl Settings {
@@ -174,6 +180,7 @@ impl Config {
             failure_threshold: raw.failure_threshold,
             trusted_inits: raw.trusted_inits,
             launchers: raw.launchers,
+            offline: raw.offline,
             overrides,
         })
     }
@@ -203,6 +210,7 @@ impl Config {
             failure_threshold: self.failure_threshold,
             trusted_inits: self.trusted_inits.clone(),
             launchers: self.launchers.clone(),
+            offline: self.offline,
         };
         let base = self
             .path

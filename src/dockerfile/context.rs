@@ -16,6 +16,18 @@ pub struct ContextView {
     pub context: Option<PathBuf>,
     pub fs: Filesystem,
     pub scratch: bool,
+    pub base: BaseFiles,
+}
+
+/// The base image's files under what the Dockerfile copies.
+pub enum BaseFiles {
+    /// The base image was read: its merged layers.
+    Read {
+        reference: String,
+        files: Box<dyn FileView>,
+    },
+    /// It was not read, and why (offline, not found, unreachable, no reference).
+    Unread(Option<String>),
 }
 
 impl FileView for ContextView {
@@ -33,15 +45,106 @@ impl FileView for ContextView {
                 origin: Origin::Default,
             };
         }
-        Lookup::Unknown {
-            why: format!(
-                "{path} is not copied from the build context; it would come from the base image"
-            ),
+        match &self.base {
+            BaseFiles::Read { reference, files } => self.in_base(reference, files.as_ref(), path, sources),
+            BaseFiles::Unread(why) => Lookup::Unknown {
+                why: match why {
+                    Some(why) => format!("{path} is not copied from the build context; it would come from the base image, which was not read: {why}"),
+                    None => format!("{path} is not copied from the build context; it would come from the base image"),
+                },
+            },
+        }
+    }
+
+    fn binary(&self, path: &str) -> Option<Result<std::sync::Arc<[u8]>, String>> {
+        match &self.base {
+            BaseFiles::Read { files, .. } if !self.copied(path) && !self.run_mentions(path) => {
+                files.binary(path)
+            }
+            _ => None,
+        }
+    }
+
+    fn stats(&self) -> Option<crate::model::Stats> {
+        match &self.base {
+            BaseFiles::Read { files, .. } => files.stats(),
+            BaseFiles::Unread(_) => None,
+        }
+    }
+
+    fn unread(&self) -> Vec<String> {
+        match &self.base {
+            BaseFiles::Read { files, .. } => files.unread(),
+            BaseFiles::Unread(_) => Vec::new(),
+        }
+    }
+
+    fn shell(&self) -> Option<crate::model::ShellChoice> {
+        match &self.base {
+            BaseFiles::Read { files, .. } if !self.copied("/bin/sh") => files.shell(),
+            _ => None,
+        }
+    }
+
+    fn not_on_path(&self, name: &str, path_var: &str) -> Option<String> {
+        match &self.base {
+            BaseFiles::Read { reference, .. } => Some(format!(
+                "`{name}` is in none of the PATH directories ({path_var}) of the base image {reference}, and not copied; a RUN instruction may create it (initlint does not run RUN)"
+            )),
+            BaseFiles::Unread(Some(why)) => Some(format!(
+                "{name} is not copied from the build context; it would come from the base image, which was not read: {why}"
+            )),
+            BaseFiles::Unread(None) => None,
         }
     }
 }
 
 impl ContextView {
+    /// A path no COPY provides, from the base image. A `RUN` may have created or changed it:
+    /// initlint does not run them, so a path one mentions (by path or file name) is unsure,
+    /// and a path the base lacks is only missing when the stage runs nothing.
+    fn in_base(
+        &self,
+        reference: &str,
+        base: &dyn FileView,
+        path: &str,
+        sources: &mut SourceMap,
+    ) -> Lookup {
+        let found = base.lookup(path, sources);
+        match found {
+            Lookup::Found(_) if self.run_mentions(path) => Lookup::Unknown {
+                why: format!("{path} is in the base image {reference}, but a RUN instruction mentions it and may change it (initlint does not run RUN)"),
+            },
+            Lookup::Found(e) => Lookup::Found(e),
+            Lookup::Missing { why, .. } if self.fs.runs.is_empty() => Lookup::Missing {
+                why: format!("{path} is neither copied from the build context nor in the base image {reference} ({why})"),
+                origin: Origin::Default,
+            },
+            Lookup::Missing { .. } => Lookup::Unknown {
+                why: format!("{path} is neither copied from the build context nor in the base image {reference}; a RUN instruction may create it (initlint does not run RUN)"),
+            },
+            unknown @ Lookup::Unknown { .. } => unknown,
+        }
+    }
+
+    /// Some COPY or ADD provides something at `path` (or may: a copy from another stage).
+    fn copied(&self, path: &str) -> bool {
+        self.fs.copies.iter().any(|op| {
+            path == op.dest || path.starts_with(&format!("{}/", op.dest.trim_end_matches('/')))
+        })
+    }
+
+    /// A RUN of the stage names the path or its file name as a word.
+    fn run_mentions(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        self.fs.runs.iter().any(|(_, run)| {
+            run.contains(path)
+                || run
+                    .split(|c: char| c.is_whitespace() || "'\";&|()<>=".contains(c))
+                    .any(|w| w == name || w.rsplit('/').next() == Some(name))
+        })
+    }
+
     fn lookup_in_copy(&self, op: &CopyOp, path: &str, sources: &mut SourceMap) -> Option<Lookup> {
         let origin = Origin::instruction(op.keyword, op.span.clone());
         if let Some(from) = &op.from {

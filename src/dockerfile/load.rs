@@ -44,6 +44,7 @@ pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded>
         name,
         escape,
         build_args: opts.build_args.iter().cloned().collect(),
+        base: opts.base.as_ref(),
         global_args: HashMap::new(),
         infos: Vec::new(),
         states: Vec::new(),
@@ -70,6 +71,8 @@ struct Walk<'a> {
     name: String,
     escape: char,
     build_args: HashMap<String, String>,
+    /// The base image's config, when it was read.
+    base: Option<&'a super::Inherited>,
     /// ARGs before the first FROM: visible to FROM lines only, unless redeclared.
     global_args: HashMap<String, String>,
     infos: Vec<StageInfo>,
@@ -208,17 +211,24 @@ impl Walk<'_> {
                 span: image_span,
             }
         };
+        let inherited = match (&base, self.base) {
+            (Base::External { reference, .. }, Some(i)) if i.reference == *reference => i.clone(),
+            _ => Default::default(),
+        };
+        let workdir = inherited
+            .workdir
+            .unwrap_or_else(|| Setting::new("/".into(), Origin::Default));
         Ok(StageState {
-            env: Vec::new(),
+            env: inherited.env,
             shell: None,
-            entrypoint: None,
-            cmd: None,
+            entrypoint: inherited.entrypoint,
+            cmd: inherited.cmd,
             cmd_set_here: false,
-            stop_signal: None,
-            workdir: "/".into(),
-            workdir_origin: Origin::Default,
-            user: None,
-            healthcheck: None,
+            stop_signal: inherited.stop_signal,
+            workdir: workdir.value,
+            workdir_origin: workdir.origin,
+            user: inherited.user,
+            healthcheck: inherited.healthcheck,
             fs: Filesystem::default(),
             base,
             lineage: vec![index],
@@ -455,7 +465,17 @@ impl Walk<'_> {
                 })?,
         };
         let st = self.states.swap_remove(target);
-        let shell = shell_choice(&st);
+        // Without a SHELL instruction, the base's own /bin/sh when it was read.
+        let read = match (&st.base, self.base) {
+            (Base::External { reference, .. }, Some(i)) if i.reference == *reference => {
+                i.shell.clone()
+            }
+            _ => None,
+        };
+        let shell = match (&st.shell, read) {
+            (None, Some(read)) => read,
+            _ => shell_choice(&st),
+        };
         Ok(Loaded {
             facts: Facts {
                 file: self.file,

@@ -16,6 +16,7 @@ use crate::shell::{self, ShellKind};
 use crate::source::{FileId, Span, Text};
 
 pub use load::load;
+
 pub use text::{exec_arg_text, shell_form_text};
 
 /// Options from the command line.
@@ -23,6 +24,43 @@ pub use text::{exec_arg_text, shell_form_text};
 pub struct Options {
     pub target_stage: Option<String>,
     pub build_args: Vec<(String, String)>,
+    /// The config of a base image that was read: a stage `FROM` it starts with these settings
+    /// instead of nothing.
+    pub base: Option<Inherited>,
+}
+
+/// What a stage built on a base image inherits from the base's config, each setting with
+/// its provenance (the base's config).
+#[derive(Debug, Default, Clone)]
+pub struct Inherited {
+    /// The `FROM` reference, after substitution, that names the base.
+    pub reference: String,
+    pub entrypoint: Option<LaunchSetting>,
+    pub cmd: Option<LaunchSetting>,
+    pub env: Vec<EnvVar>,
+    pub workdir: Option<Setting<String>>,
+    pub user: Option<Setting<String>>,
+    pub stop_signal: Option<Setting<String>>,
+    pub healthcheck: Option<Setting<Healthcheck>>,
+    /// The base's `/bin/sh`, as read from its files.
+    pub shell: Option<ShellChoice>,
+}
+
+impl Inherited {
+    /// The settings of `base`, a container read from the image `reference` names.
+    pub fn of(reference: &str, base: &crate::model::Container) -> Inherited {
+        Inherited {
+            reference: reference.to_string(),
+            entrypoint: base.entrypoint.clone(),
+            cmd: base.cmd.clone(),
+            env: base.env.clone(),
+            workdir: Some(base.workdir.clone()),
+            user: base.user.clone(),
+            stop_signal: base.stop_signal.clone(),
+            healthcheck: base.healthcheck.clone(),
+            shell: Some(base.shell.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +222,7 @@ pub const MAX_STAGES: usize = 256;
 pub fn container(
     loaded: Loaded,
     context: Option<&std::path::Path>,
+    base: context::BaseFiles,
 ) -> (crate::model::Container, Facts) {
     let scratch = matches!(loaded.base, Base::Scratch);
     let container = crate::model::Container {
@@ -200,6 +239,7 @@ pub fn container(
             context: context.map(std::path::Path::to_path_buf),
             fs: loaded.fs,
             scratch,
+            base,
         }),
     };
     (container, loaded.facts)

@@ -6,6 +6,7 @@
 //! and shells by name, and small `#!` scripts. A file needed later that was not kept makes
 //! its layer be read again; the view counts those re-reads so the benchmark can show them.
 
+pub mod base;
 pub mod changes;
 pub mod config;
 pub mod daemon;

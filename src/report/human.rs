@@ -102,26 +102,16 @@ fn header(out: &mut String, r: &Report<'_>, style: &Style) {
         }
     }
     if let Some(img) = r.image {
-        let mut line = format!("{} {}", img.source, clean(&img.platform));
-        if let Some(st) = img.stats.as_ref().filter(|s| s.layers > 0) {
-            line.push_str(&format!(", {} layer(s)", st.layers));
-            let skipped = st.skipped();
-            if skipped > 0 {
-                line.push_str(&format!(
-                    ", the lower {skipped} skipped (they cannot change the answer)"
-                ));
-            }
-            line.push_str(&format!(
-                ", {} stored, {} unpacked",
-                bytes(st.stored_bytes),
-                bytes(st.tar_bytes)
-            ));
-        }
-        if let Some(d) = &img.manifest_digest {
-            line.push_str(&format!(", manifest {}", clean(d)));
-        }
-        wrap_into(out, &line, "  image: ", "    ", w);
+        wrap_into(out, &image_line(img), "  image: ", "    ", w);
     }
+    if let Some(base) = r.base {
+        let line = match &base.read {
+            Ok(img) => format!("{} read from {}", clean(&base.reference), image_line(img)),
+            Err(why) => format!("{} not read: {}", clean(&base.reference), clean(why)),
+        };
+        wrap_into(out, &line, "  base: ", "    ", w);
+    }
+
     let shell = format!(
         "{} ({})",
         clean(r.container.shell.kind.name()),
@@ -377,6 +367,29 @@ pub fn error_snippet(path: &str, text: &str, at: std::ops::Range<usize>, label: 
     let mut out = String::new();
     snippet(&mut out, &sources, &[&label], &style);
     out
+}
+
+/// Where an image came from and what reading it took, in one line.
+fn image_line(img: &super::ImageInfo) -> String {
+    let mut line = format!("{} {}", img.source, clean(&img.platform));
+    if let Some(st) = img.stats.as_ref().filter(|s| s.layers > 0) {
+        line.push_str(&format!(", {} layer(s)", st.layers));
+        let skipped = st.skipped();
+        if skipped > 0 {
+            line.push_str(&format!(
+                ", the lower {skipped} skipped (they cannot change the answer)"
+            ));
+        }
+        line.push_str(&format!(
+            ", {} stored, {} unpacked",
+            bytes(st.stored_bytes),
+            bytes(st.tar_bytes)
+        ));
+    }
+    if let Some(d) = &img.manifest_digest {
+        line.push_str(&format!(", manifest {}", clean(d)));
+    }
+    line
 }
 
 #[cfg(test)]

@@ -11,37 +11,35 @@ pub fn render(r: &Report<'_>) -> Value {
     let shell =
         json!({"kind": c.shell.kind.name(), "basis": c.shell.basis, "assumed": c.shell.assumed});
     let target = match r.image {
-        None => json!({
-            "kind": "dockerfile",
-            "path": r.target,
-            "stage": r.stage,
-            "base_image": c.base.describe(),
-            "shell": shell,
-            "stop_signal": c.stop_signal_name(),
-        }),
-        Some(img) => {
-            let st = img.stats.clone().unwrap_or_default();
-            let reads: Vec<Value> = st
-                .reads
-                .iter()
-                .map(|r| json!({"digest": r.digest, "read": r.how.name()}))
-                .collect();
-            json!({
-                "kind": "image",
+        None => {
+            let mut t = json!({
+                "kind": "dockerfile",
                 "path": r.target,
-                "source": img.source,
-                "platform": img.platform,
-                "manifest_digest": img.manifest_digest,
-                "layers": st.layers,
-                "stored_bytes": st.stored_bytes,
-                "uncompressed_bytes": st.tar_bytes,
-                "layer_rereads": st.rereads,
-                "toc_file_reads": st.toc_reads,
-                "layers_skipped": st.skipped(),
-                "layer_reads": reads,
+                "stage": r.stage,
+                "base_image": c.base.describe(),
                 "shell": shell,
                 "stop_signal": c.stop_signal_name(),
-            })
+            });
+            if let Some(base) = r.base {
+                t["base"] = match &base.read {
+                    Ok(img) => {
+                        let mut b = image_json(img);
+                        b["reference"] = json!(base.reference);
+                        b["read"] = json!(true);
+                        b
+                    }
+                    Err(why) => json!({"reference": base.reference, "read": false, "why": why}),
+                };
+            }
+            t
+        }
+        Some(img) => {
+            let mut t = image_json(img);
+            t["kind"] = json!("image");
+            t["path"] = json!(r.target);
+            t["shell"] = shell;
+            t["stop_signal"] = json!(c.stop_signal_name());
+            t
         }
     };
     let chain: Vec<Value> = r
@@ -112,6 +110,28 @@ pub fn render(r: &Report<'_>) -> Value {
         "zombie_reasons": reasons(&v.zombie_reasons),
     });
     json!({"version": 1, "target": target, "settings": settings(r), "verdict": verdict, "launch_chain": chain, "findings": findings})
+}
+
+/// Where an image came from and what reading it took.
+fn image_json(img: &super::ImageInfo) -> Value {
+    let st = img.stats.clone().unwrap_or_default();
+    let reads: Vec<Value> = st
+        .reads
+        .iter()
+        .map(|r| json!({"digest": r.digest, "read": r.how.name()}))
+        .collect();
+    json!({
+        "source": img.source,
+        "platform": img.platform,
+        "manifest_digest": img.manifest_digest,
+        "layers": st.layers,
+        "stored_bytes": st.stored_bytes,
+        "uncompressed_bytes": st.tar_bytes,
+        "layer_rereads": st.rereads,
+        "toc_file_reads": st.toc_reads,
+        "layers_skipped": st.skipped(),
+        "layer_reads": reads,
+    })
 }
 
 /// Every launch setting the container ends up with, and where each came from (its

@@ -29,11 +29,21 @@ pub struct ImageInfo {
     pub stats: Option<crate::image::Stats>,
 }
 
+/// Dockerfile mode: the base image of the linted stage.
+#[derive(Debug, Clone)]
+pub struct BaseInfo {
+    /// As the FROM line names it, after substitution.
+    pub reference: String,
+    /// Read: where from and what reading it took. Not read: why.
+    pub read: Result<ImageInfo, String>,
+}
+
 /// The result of analysing one target.
 pub struct Report<'a> {
     pub target: &'a str,
     pub stage: Option<String>,
     pub image: Option<&'a ImageInfo>,
+    pub base: Option<&'a BaseInfo>,
     pub verdict: &'a crate::verdict::Verdict,
     pub container: &'a Container,
     pub chain: &'a Chain,

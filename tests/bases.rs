@@ -1,0 +1,313 @@
+//! Dockerfile mode reads the base image of the linted stage: fixture images pushed to a real
+//! `docker-registry` on 127.0.0.1 and loaded into a private dockerd. The base's config is what
+//! the stage starts with (its CMD, ENV PATH, WORKDIR, /bin/sh), its files are what the
+//! Dockerfile does not copy, and a Dockerfile built for real and stopped for real
+//! (`initlint verify`) measures what the Dockerfile-mode verdict said.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+mod common;
+use common::dockerd::Dockerd;
+use common::registry::Registry;
+
+/// Lint `dockerfile` (written to a fresh directory) with `args`; its JSON report.
+fn lint(dockerfile: &str, args: &[&str], envs: &[(&str, &str)]) -> (Value, Output) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+    // No stray credentials or engine from the machine running the tests.
+    let empty = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_initlint"));
+    cmd.args(["--format", "json", "--no-fail", "--color", "never"])
+        .args(args)
+        .arg(dir.path().join("Dockerfile"))
+        .env("DOCKER_CONFIG", empty.path())
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env_remove("INITLINT_NO_BASE")
+        .env_remove("INITLINT_OFFLINE");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
+    (v, out)
+}
+
+fn codes(v: &Value) -> Vec<&str> {
+    let mut c: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    c.sort();
+    c
+}
+
+fn pushed(registry: &Registry, name: &str) -> String {
+    let archive = common::fixtures().join(format!("{name}.tar"));
+    registry.push(
+        &format!("docker-archive:{}", archive.display()),
+        &format!("initlint/{name}:latest"),
+        &[],
+    )
+}
+
+#[test]
+fn a_base_from_the_registry_decides_what_the_dockerfile_alone_cannot() {
+    let registry = Registry::start(None);
+    let python = pushed(&registry, "python-nohandler");
+    let remote = ["--image-src", "remote"];
+
+    // Shell form on python's base: its /bin/sh is dash (read from the image), the app the
+    // base holds has no handler.
+    let shell_form = format!("FROM {python}\nCMD /usr/bin/python3.11 /app/main.py\n");
+    let (v, _) = lint(&shell_form, &remote, &[]);
+    let base = &v["target"]["base"];
+    assert_eq!(base["read"], true, "{base}");
+    assert_eq!(base["source"], "registry");
+    assert!(base["manifest_digest"]
+        .as_str()
+        .is_some_and(|d| d.starts_with("sha256:")));
+    assert_eq!(v["verdict"]["stop_signal"], "ignored");
+    assert_eq!(v["verdict"]["pid1"], "/bin/sh (dash)");
+    assert!(
+        v["target"]["shell"]["basis"]
+            .as_str()
+            .unwrap()
+            .contains("in the image"),
+        "{}",
+        v["target"]["shell"]
+    );
+    assert_eq!(codes(&v), ["IL101", "IL302"]);
+    let python_step = &v["launch_chain"][1];
+    assert_eq!(
+        python_step["note"], "/app/main.py: no SIGTERM handler found",
+        "{python_step}"
+    );
+
+    // Without the base, the same Dockerfile cannot see the app.
+    let (alone, _) = lint(&shell_form, &["--no-base"], &[]);
+    assert!(alone["target"]["base"].is_null());
+    assert!(
+        alone["launch_chain"][1]["note"]
+            .as_str()
+            .unwrap()
+            .contains("not copied"),
+        "{}",
+        alone["launch_chain"][1]
+    );
+
+    // No CMD in the Dockerfile: the base's, with its provenance; decided, no IL106.
+    let (v, _) = lint(&format!("FROM {python}\nENV MODE=prod\n"), &remote, &[]);
+    assert_eq!(
+        v["settings"]["cmd"]["from"]["kind"], "image-config",
+        "{}",
+        v["settings"]
+    );
+    assert_eq!(v["settings"]["cmd"]["from"]["key"], "Cmd");
+    assert_eq!(v["verdict"]["stop_signal"], "ignored");
+    assert_eq!(v["verdict"]["zombies"], "may-leak");
+    assert_eq!(codes(&v), ["IL302"]);
+    // ENV adds to the base's environment: PATH is still the base's.
+    let env = v["settings"]["env"].as_array().unwrap();
+    assert!(env
+        .iter()
+        .any(|e| e["name"] == "MODE" && e["from"]["kind"] == "dockerfile"));
+
+    // A new ENTRYPOINT drops the base's CMD (docker build does).
+    let (v, _) = lint(
+        &format!("FROM {python}\nENTRYPOINT [\"/app/handler\"]\n"),
+        &remote,
+        &[],
+    );
+    assert!(v["settings"]["cmd"].is_null(), "{}", v["settings"]);
+    assert_eq!(
+        v["launch_chain"][0]["argv"],
+        serde_json::json!(["/app/handler"])
+    );
+}
+
+#[test]
+fn what_a_run_may_change_is_unsure_and_what_nothing_provides_is_missing() {
+    let registry = Registry::start(None);
+    let python = pushed(&registry, "python-nohandler");
+    let remote = ["--image-src", "remote"];
+    let step_note = |v: &Value| {
+        v["launch_chain"][0]["note"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+
+    // The base lacks the program and nothing runs: the container cannot start.
+    let (v, _) = lint(
+        &format!("FROM {python}\nCMD [\"myserver\", \"--port\", \"80\"]\n"),
+        &remote,
+        &[],
+    );
+    assert!(
+        codes(&v).contains(&"IL206"),
+        "{:?} {}",
+        codes(&v),
+        step_note(&v)
+    );
+    // A RUN may install it: unknown, and said so.
+    let (v, _) = lint(
+        &format!("FROM {python}\nRUN make install\nCMD [\"myserver\", \"--port\", \"80\"]\n"),
+        &remote,
+        &[],
+    );
+    assert!(!codes(&v).contains(&"IL206"), "{:?}", codes(&v));
+    assert_eq!(v["verdict"]["stop_signal"], "unknown");
+    assert!(step_note(&v).contains("RUN"), "{}", step_note(&v));
+    // A file the base has, that a RUN names: unsure too.
+    let (v, _) = lint(
+        &format!("FROM {python}\nRUN echo 'import signal' >> /app/main.py\nCMD [\"/usr/bin/python3.11\", \"/app/main.py\"]\n"),
+        &remote,
+        &[],
+    );
+    let note = v["launch_chain"][0]["note"].as_str().unwrap();
+    assert!(note.contains("RUN instruction mentions it"), "{note}");
+}
+
+#[test]
+fn an_unreadable_base_is_said_and_bounded() {
+    let remote = ["--image-src", "remote"];
+    // Nothing listens on port 1.
+    let t0 = Instant::now();
+    let (v, _) = lint(
+        "FROM 127.0.0.1:1/app:1\nCMD [\"/app/server\"]\n",
+        &remote,
+        &[],
+    );
+    assert!(t0.elapsed() < Duration::from_secs(30), "{:?}", t0.elapsed());
+    let base = &v["target"]["base"];
+    assert_eq!(base["read"], false, "{base}");
+    assert_eq!(base["reference"], "127.0.0.1:1/app:1");
+    assert!(
+        base["why"].as_str().unwrap().contains("127.0.0.1:1"),
+        "{base}"
+    );
+    assert!(
+        v["launch_chain"][0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("which was not read"),
+        "{}",
+        v["launch_chain"][0]
+    );
+    // --offline asks no registry: a base no local engine has is not read.
+    let (v, _) = lint(
+        "FROM python:3.12-slim\nCMD [\"python\"]\n",
+        &["--offline"],
+        &[],
+    );
+    assert_eq!(v["target"]["base"]["read"], false);
+    let why = v["target"]["base"]["why"].as_str().unwrap();
+    assert!(!why.contains("docker.io"), "{why}");
+    // So does the config key.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".initlint.toml"), "offline = true\n").unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM python:3.12-slim\nCMD [\"python\"]\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args(["--format", "json", "--no-fail"])
+        .arg(dir.path().join("Dockerfile"))
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env_remove("INITLINT_NO_BASE")
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let why = v["target"]["base"]["why"].as_str().unwrap();
+    assert!(!why.contains("docker.io"), "{why}");
+}
+
+/// A base in the local engine is read from there, and the image the Dockerfile builds, run
+/// and stopped for real, does what the Dockerfile-mode verdict said.
+#[test]
+fn a_base_in_the_engine_and_the_built_image_measure_alike() {
+    let Some(daemon) = Dockerd::required() else {
+        return;
+    };
+    let tar = common::fixtures().join("python-nohandler.tar");
+    daemon
+        .docker(&["load", "-i", &tar.display().to_string()])
+        .unwrap();
+    let cases = [
+        // dash stays PID 1 and reaps; SIGTERM is dropped.
+        (
+            "shell-form",
+            "CMD /usr/bin/python3.11 /app/main.py\n",
+            "ignored",
+            "reaped",
+        ),
+        // The base's CMD: python is PID 1, ignores SIGTERM, reaps nothing.
+        ("inherited", "ENV MODE=prod\n", "ignored", "may-leak"),
+        // The base's handler binary, in exec form: it acts on SIGTERM.
+        (
+            "handler",
+            "ENTRYPOINT [\"/app/handler\"]\n",
+            "delivered",
+            "may-leak",
+        ),
+    ];
+    let host = daemon.host();
+    for (name, tail, fate, zombies) in cases {
+        let dockerfile = format!("FROM initlint/python-nohandler\n{tail}");
+        let (v, _) = lint(
+            &dockerfile,
+            &["--image-src", "docker"],
+            &[("DOCKER_HOST", &host)],
+        );
+        assert_eq!(
+            v["target"]["base"]["source"], "docker-daemon",
+            "{name}: {}",
+            v["target"]
+        );
+        assert_eq!(
+            v["verdict"]["stop_signal"], fate,
+            "{name}: {}",
+            v["verdict"]
+        );
+        assert_eq!(v["verdict"]["zombies"], zombies, "{name}: {}", v["verdict"]);
+        // Built for real, stopped for real.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), &dockerfile).unwrap();
+        let tag = format!("initlint-base/{name}:latest");
+        daemon
+            .docker(&[
+                "build",
+                "-q",
+                "--network",
+                "none",
+                "-t",
+                &tag,
+                &dir.path().display().to_string(),
+            ])
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+            .args([
+                "verify", "--format", "json", "--settle", "1", "--grace", "2", &tag,
+            ])
+            .env("DOCKER_HOST", &host)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let measured = &doc["measured"];
+        assert_eq!(doc["agree"], true, "{name}: {doc}");
+        assert_eq!(measured["killed"], fate == "ignored", "{name}: {measured}");
+        assert_eq!(
+            doc["static"]["stop_signal"], fate,
+            "{name}: the image's own verdict"
+        );
+    }
+}
