@@ -130,6 +130,17 @@ fn a_base_from_the_registry_decides_what_the_dockerfile_alone_cannot() {
         v["launch_chain"][0]["argv"],
         serde_json::json!(["/app/handler"])
     );
+    // Even an empty one (measured: dockerd 20.10 builds it with Entrypoint and Cmd null),
+    // which the parser refused before.
+    let (v, out) = lint(&format!("FROM {python}\nENTRYPOINT []\n"), &remote, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(v["settings"]["cmd"].is_null(), "{}", v["settings"]);
+    assert_eq!(v["settings"]["entrypoint"]["value"], serde_json::json!([]));
+    assert_eq!(v["verdict"]["pid1"], "none");
 }
 
 #[test]

@@ -19,8 +19,8 @@ use crate::source::{join_path, FileId, SourceMap, Span};
 /// Parse and walk the Dockerfile `file`; the result describes its target stage.
 pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded> {
     let name = sources.get(file).name.clone();
-    let text = sources.get(file).text.as_str();
-    let parsed = parse_dockerfile::parse(text).map_err(|e| {
+    let original = sources.get(file).text.as_str();
+    let syntax = |e: parse_dockerfile::Error| {
         let message = e.to_string();
         if message.contains("expected at least one FROM") || message.contains("no stage") {
             return Error::NoStage { path: name.clone() };
@@ -31,7 +31,18 @@ pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded>
             column: e.column(),
             message: first_line(&message),
         }
-    })?;
+    };
+    // What the parser refuses but `docker build` accepts is repaired in place (same offsets).
+    let no_repairs = std::collections::BTreeSet::new();
+    let repaired: super::repair::Repaired;
+    let (parsed, text, empty_exec) = match parse_dockerfile::parse(original) {
+        Ok(p) => (p, original, &no_repairs),
+        Err(e) => {
+            repaired = super::repair::repair(original, e).map_err(syntax)?;
+            let p = parse_dockerfile::parse(&repaired.text).map_err(syntax)?;
+            (p, repaired.text.as_str(), &repaired.empty_exec)
+        }
+    };
     let escape = parsed
         .parser_directives
         .escape
@@ -45,6 +56,7 @@ pub fn load(sources: &SourceMap, file: FileId, opts: &Options) -> Result<Loaded>
         escape,
         build_args: opts.build_args.iter().cloned().collect(),
         base: opts.base.as_ref(),
+        empty_exec,
         global_args: HashMap::new(),
         infos: Vec::new(),
         states: Vec::new(),
@@ -73,6 +85,8 @@ struct Walk<'a> {
     build_args: HashMap<String, String>,
     /// The base image's config, when it was read.
     base: Option<&'a super::Inherited>,
+    /// Instructions (by offset) that were `ENTRYPOINT []` / `CMD []`.
+    empty_exec: &'a std::collections::BTreeSet<usize>,
     /// ARGs before the first FROM: visible to FROM lines only, unless redeclared.
     global_args: HashMap<String, String>,
     infos: Vec<StageInfo>,
@@ -392,7 +406,7 @@ impl Walk<'_> {
 
     /// CMD and ENTRYPOINT. An ENTRYPOINT resets a CMD inherited from an earlier stage.
     fn launch(&mut self, w: &mut StageWalk, kind: LaunchKind, start: usize, args: &Command<'_>) {
-        let (setting, instr) = launch(
+        let (mut setting, instr) = launch(
             self.text,
             self.file,
             self.escape,
@@ -402,6 +416,11 @@ impl Walk<'_> {
             args,
             &w.st,
         );
+        if self.empty_exec.contains(&start) {
+            // `ENTRYPOINT []`: an empty exec form, not the string the repair left.
+            setting.argv.clear();
+            setting.shell_form = false;
+        }
         self.launches.push(instr);
         match kind {
             LaunchKind::Cmd => {

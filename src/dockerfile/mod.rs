@@ -4,6 +4,7 @@
 pub mod context;
 pub mod input;
 mod load;
+mod repair;
 pub mod repo;
 pub mod subst;
 mod text;

@@ -65,6 +65,29 @@ fn env_and_arg_substitution() {
 }
 
 #[test]
+fn what_docker_build_accepts_and_the_parser_did_not_loads() {
+    // A heredoc opened on a continuation line of a RUN (BuildKit reads its body).
+    let text = "FROM debian:12\nRUN apt-get update && \\\n    cat <<EOF > /etc/app.conf\nkey=value\nEOF\nCMD [\"/app/server\"]\n";
+    let l = load_str(text, &Options::default()).unwrap();
+    assert_eq!(argv(&l.cmd), ["/app/server"]);
+    assert_eq!(
+        l.facts.launches[0].span.range.start,
+        text.find("CMD").unwrap()
+    );
+    // `ENTRYPOINT []`: an empty exec form; it resets the CMD an earlier stage set.
+    let text = "FROM debian:12 AS base\nCMD [\"/app/server\"]\nFROM base\nENTRYPOINT []\n";
+    let l = load_str(text, &Options::default()).unwrap();
+    let ep = l.entrypoint.as_ref().unwrap();
+    assert!(ep.argv.is_empty() && !ep.shell_form);
+    assert!(l.cmd.is_none());
+    // A Dockerfile the repairs cannot help keeps its own error.
+    let err = load_str("FROM debian:12\nNOPE x\n", &Options::default())
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("2:1"), "{err}");
+}
+
+#[test]
 fn user_and_healthcheck_carry_their_instruction() {
     let text = "FROM debian:12\nUSER app:app\nHEALTHCHECK --interval=5s CMD curl -f \\\n  http://x/\nFROM debian:12 AS two\nSHELL [\"/bin/bash\", \"-c\"]\nHEALTHCHECK CMD true\nHEALTHCHECK NONE\n";
     let l = load_str(
