@@ -20,8 +20,10 @@ use crate::rules::{Code, Severity, Threshold};
 /// `docker stop` or Kubernetes would have to SIGKILL it.
 ///
 /// Registry credentials come from DOCKER_CONFIG or ~/.docker/config.json (auths,
-/// credHelpers, credsStore); without them the pull is anonymous. Nothing is fetched unless
-/// a target is a registry reference.
+/// credHelpers, credsStore); without them the pull is anonymous. A registry is asked only for
+/// an image target that names one, and for a Dockerfile's base image that no local engine has
+/// (30 s at most; the output says where each base came from): --offline asks no registry,
+/// --no-base reads no base image.
 ///
 /// Exit codes: 0 no finding at or above the failure threshold (or --no-fail), 1 findings at
 /// or above it, 2 usage error or input that could not be read.
