@@ -248,31 +248,57 @@ fn a_base_in_the_engine_and_the_built_image_measure_alike() {
     let Some(daemon) = Dockerd::required() else {
         return;
     };
-    let tar = common::fixtures().join("python-nohandler.tar");
-    daemon
-        .docker(&["load", "-i", &tar.display().to_string()])
-        .unwrap();
+    for name in ["python-nohandler", "busybox-sleep"] {
+        let tar = common::fixtures().join(format!("{name}.tar"));
+        daemon
+            .docker(&["load", "-i", &tar.display().to_string()])
+            .unwrap();
+    }
     let cases = [
         // dash stays PID 1 and reaps; SIGTERM is dropped.
         (
             "shell-form",
+            "python-nohandler",
             "CMD /usr/bin/python3.11 /app/main.py\n",
             "ignored",
             "reaped",
         ),
         // The base's CMD: python is PID 1, ignores SIGTERM, reaps nothing.
-        ("inherited", "ENV MODE=prod\n", "ignored", "may-leak"),
+        (
+            "inherited",
+            "python-nohandler",
+            "ENV MODE=prod\n",
+            "ignored",
+            "may-leak",
+        ),
         // The base's handler binary, in exec form: it acts on SIGTERM.
         (
             "handler",
+            "python-nohandler",
             "ENTRYPOINT [\"/app/handler\"]\n",
             "delivered",
             "may-leak",
         ),
+        // The same string on busybox: ash execs it, so the handler is PID 1.
+        (
+            "busybox-shell-form",
+            "busybox-sleep",
+            "CMD /app/handler --serve\n",
+            "delivered",
+            "may-leak",
+        ),
+        // ... and a program without a handler there: SIGTERM is dropped.
+        (
+            "busybox-sleeper",
+            "busybox-sleep",
+            "CMD /app/sleeper --serve\n",
+            "ignored",
+            "may-leak",
+        ),
     ];
     let host = daemon.host();
-    for (name, tail, fate, zombies) in cases {
-        let dockerfile = format!("FROM initlint/python-nohandler\n{tail}");
+    for (name, base, tail, fate, zombies) in cases {
+        let dockerfile = format!("FROM initlint/{base}\n{tail}");
         let (v, _) = lint(
             &dockerfile,
             &["--image-src", "docker"],
