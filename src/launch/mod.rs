@@ -692,6 +692,16 @@ impl Builder<'_> {
         for set in &analysis.set_args {
             positional = words::expand(set, &content.map, self.c, &positional, zero.as_ref());
         }
+        // `if …; then set -- node "$@"; fi`: taken when the first argument is an option or
+        // not a command, the rule of the official images' entrypoints.
+        if let Some(prefix) = analysis.conditional_prepends.first() {
+            if self.not_a_command(positional.first()) {
+                let mut args =
+                    words::expand(prefix, &content.map, self.c, &positional, zero.as_ref());
+                args.append(&mut positional);
+                positional = args;
+            }
+        }
         let (stays, child) = match &analysis.terminal {
             Some(Terminal::Command { cmd, .. }) => (
                 !cmd.explicit_exec,
@@ -736,6 +746,30 @@ impl Builder<'_> {
             self.in_dir(cd.as_deref(), |b| {
                 b.run(args, pid1.child(stays), content.map.span(range))
             });
+        }
+    }
+
+    /// Whether an entrypoint's "first argument is an option or not a command" test holds for
+    /// `first`: an option; a name no PATH directory runs (a file in the working directory,
+    /// like `server.js`, is not one); a path that is missing or not executable. When it cannot
+    /// be seen, the argument is taken for a command, as it is written.
+    fn not_a_command(&mut self, first: Option<&Arg>) -> bool {
+        let Some(first) = first.filter(|a| a.known) else {
+            return false;
+        };
+        let v = first.text.value.clone();
+        if v.starts_with('-') {
+            return true;
+        }
+        let workdir = self.workdir();
+        match self.c.resolve_program_in(&workdir, &v, self.sources).1 {
+            Lookup::Found(e) => !e.mode_ok(),
+            Lookup::Missing { .. } => true,
+            Lookup::Unknown { .. } if v.contains('/') => false,
+            Lookup::Unknown { .. } => {
+                let here = crate::source::join_path(&workdir, &v);
+                matches!(self.c.files.lookup(&here, self.sources), Lookup::Found(_))
+            }
         }
     }
 
@@ -1007,6 +1041,31 @@ mod tests {
         assert_eq!(s.first().unwrap(), "[PID 1] gosu app ./run.sh", "{s:?}");
         assert_eq!(s.last().unwrap(), "[PID 1] /app/server", "{s:?}");
         assert_eq!(ch.pid1().unwrap().program_name(), "/app/server");
+    }
+
+    #[test]
+    fn an_entrypoint_prepends_its_program_to_an_option_or_a_non_command() {
+        let script = "#!/bin/sh\nif [ \"${1#-}\" != \"$1\" ]; then\n  set -- /app/server \"$@\"\nfi\nexec \"$@\"\n";
+        let files = [
+            ("/entrypoint.sh", script),
+            ("/app/server", "\x7fELF"),
+            ("/app/conf.yml", "a: 1"),
+        ];
+        let last = |cmd: &[&str]| {
+            let c = container(ShellKind::Dash, &["/entrypoint.sh"], cmd, "/app", &files);
+            steps(&chain(&c)).last().unwrap().clone()
+        };
+        // An option: the program goes in front.
+        assert_eq!(last(&["-c", "x"]), "[PID 1] /app/server -c x");
+        // A runnable program: as written.
+        assert_eq!(
+            last(&["/app/server", "--port", "80"]),
+            "[PID 1] /app/server --port 80"
+        );
+        // A file of the working directory is not a command.
+        assert_eq!(last(&["conf.yml"]), "[PID 1] /app/server conf.yml");
+        // A name nothing shows (it may be on PATH in the base): taken as written.
+        assert_eq!(last(&["nginx"]), "[PID 1] nginx");
     }
 
     #[test]

@@ -110,6 +110,10 @@ pub struct ShellFacts {
     pub traps: Vec<Trap>,
     /// `set -- …` at the top level before the terminal, in order.
     pub set_args: Vec<Vec<WordNode>>,
+    /// `set -- PROGRAM… "$@"` inside a top-level `if`: the official images' "first argument is
+    /// an option or not a command" rule (node, postgres, redis, mysql entrypoints). The words
+    /// before `"$@"`.
+    pub conditional_prepends: Vec<Vec<WordNode>>,
     /// The parser had to recover from syntax errors: results are best effort.
     pub syntax_errors: bool,
     /// The text was not analysed, and why, at this byte: it nests deeper than
@@ -390,17 +394,40 @@ impl<'s, 't> Walker<'s, 't> {
 
     fn collect_set_args(&mut self, stmts: &[Stmt<'_>]) {
         for (n, _) in stmts {
-            if n.kind() != "command" {
-                continue;
-            }
-            if let Some(cmd) = self.command(*n) {
-                if cmd.name().as_deref() == Some("set")
-                    && cmd.words.get(1).and_then(WordNode::literal).as_deref() == Some("--")
-                {
-                    self.analysis.set_args.push(cmd.words[2..].to_vec());
+            match n.kind() {
+                "command" => {
+                    if let Some(words) = self.set_dashdash(*n) {
+                        self.analysis.set_args.push(words);
+                    }
                 }
+                "if_statement" => {
+                    for body in branches(*n) {
+                        for (c, _) in statements(body) {
+                            let Some(words) = self.set_dashdash(c) else {
+                                continue;
+                            };
+                            if let [prefix @ .., last] = words.as_slice() {
+                                if !prefix.is_empty() && last.parts == [Part::AllArgsQuoted] {
+                                    self.analysis.conditional_prepends.push(prefix.to_vec());
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
             }
         }
+    }
+
+    /// The words after `set --`, when `n` is that command.
+    fn set_dashdash(&self, n: Node<'_>) -> Option<Vec<WordNode>> {
+        if n.kind() != "command" {
+            return None;
+        }
+        let cmd = self.command(n)?;
+        (cmd.name().as_deref() == Some("set")
+            && cmd.words.get(1).and_then(WordNode::literal).as_deref() == Some("--"))
+        .then(|| cmd.words[2..].to_vec())
     }
 
     /// The terminal command(s) of a statement list.
@@ -850,6 +877,22 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_conditional_prepend_is_recorded_apart() {
+        // node's docker-entrypoint.sh
+        let node = "#!/bin/sh\nset -e\nif [ \"${1#-}\" != \"${1}\" ] || [ -z \"$(command -v \"${1}\")\" ] || { [ -f \"${1}\" ] && ! [ -x \"${1}\" ]; }; then\n  set -- node \"$@\"\nfi\nexec \"$@\"\n";
+        let a = analyze(node);
+        assert!(a.set_args.is_empty());
+        assert_eq!(a.conditional_prepends.len(), 1);
+        assert_eq!(
+            a.conditional_prepends[0][0].literal().as_deref(),
+            Some("node")
+        );
+        // A `set --` in an if that does not keep the arguments is not a prepend.
+        let a = analyze("if [ -n \"$X\" ]; then set -- a b; fi\nexec \"$@\"\n");
+        assert!(a.conditional_prepends.is_empty());
     }
 
     #[test]
