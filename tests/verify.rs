@@ -378,3 +378,39 @@ fn health_checks_that_time_out_leave_zombies_where_il307_says() {
     }
     eprintln!("{}", table.join("\n"));
 }
+
+/// `sh -c '…; sleep 1000'`: the last `sleep` is the program. busybox ash execs it, even after
+/// a background job, so `sleep` is PID 1: it drops SIGTERM and reaps nothing (measured here,
+/// and the static verdict of the same overridden launch must agree).
+#[test]
+fn a_last_sleep_in_a_shell_string_is_pid_1_under_busybox() {
+    let Some(daemon) = Dockerd::required() else {
+        return;
+    };
+    let image = load(&daemon, "busybox-sleep");
+    for string in ["echo ready; sleep 1000", "/app/handler & sleep 1000"] {
+        let cmd = serde_json::to_string(&["-c", string]).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+            .args([
+                "verify", "--format", "json", "--settle", "1", "--grace", "2",
+            ])
+            .args(["--entrypoint", "/bin/sh", "--cmd", &cmd, &image])
+            .env("DOCKER_HOST", daemon.host())
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{string}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let m = &doc["measured"];
+        assert_eq!(m["pid1"], "sleep 1000", "{string}: {m}");
+        assert_eq!(m["killed"], true, "{string}: {m}");
+        assert_eq!(m["zombies"], 2, "{string}: {m}");
+        assert_eq!(
+            doc["static"]["pid1"], "sleep (ELF static)",
+            "{string}: {}",
+            doc["static"]
+        );
+        assert_eq!(doc["static"]["zombies"], "may-leak", "{string}");
+        assert_eq!(doc["agree"], true, "{string}: {doc}");
+    }
+    assert_eq!(leftovers(&daemon).trim(), "");
+}

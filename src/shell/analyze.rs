@@ -451,7 +451,11 @@ impl<'s, 't> Walker<'s, 't> {
                     last_real = Some(i);
                     continue;
                 }
-                if self.is_trivial(*n, &name) {
+                // `sleep` is skipped on the way (`sleep 2; exec app`), but as the last statement
+                // it is the program the shell ends by running (`echo ready; sleep infinity`):
+                // busybox ash execs it, even after a background job (measured).
+                let keeps_alive = name == "sleep" && i + 1 == stmts.len();
+                if self.is_trivial(*n, &name) && !keeps_alive {
                     continue;
                 }
             } else if matches!(
@@ -893,6 +897,22 @@ mod tests {
         // A `set --` in an if that does not keep the arguments is not a prepend.
         let a = analyze("if [ -n \"$X\" ]; then set -- a b; fi\nexec \"$@\"\n");
         assert!(a.conditional_prepends.is_empty());
+    }
+
+    #[test]
+    fn a_last_sleep_is_the_program() {
+        assert_eq!(term("echo x; sleep 1000").0.as_deref(), Some("sleep"));
+        assert_eq!(term("sleep 1000").0.as_deref(), Some("sleep"));
+        let (name, place, _) = term("/app/handler & sleep 1000");
+        assert_eq!(
+            (name.as_deref(), place),
+            (Some("sleep"), Position::AfterBackground)
+        );
+        // On the way, it is not.
+        assert_eq!(
+            term("sleep 2; exec /app/server").0.as_deref(),
+            Some("/app/server")
+        );
     }
 
     #[test]
