@@ -254,7 +254,11 @@ fn reaps(r: &Reaping) -> String {
 fn no_reaper(n: &NoReaper) -> String {
     match n {
         NoReaper::Interpreter { language } => format!(
-            "{language} waits only for the children the app starts itself: orphans re-parented to it, from `docker exec` sessions, timed-out health checks or double-forking daemons, stay zombies (measured with python 3.11 as PID 1)"
+            "{language} waits only for the children the app starts itself: orphans re-parented to it, from `docker exec` sessions, timed-out health checks or double-forking daemons, stay zombies ({})",
+            match *language {
+                "python" => "measured with python 3.11 as PID 1",
+                _ => "it installs no reaper by default; measured for python 3.11 as PID 1",
+            }
         ),
         NoReaper::Knowledge { name } => format!(
             "{name} does not wait for children it did not start: orphans re-parented to PID 1 (from `docker exec`, health checks, double-forking daemons) stay zombies"
