@@ -930,14 +930,12 @@ fn recognised(step: &Step, name: &str) -> Recognised {
 mod tests {
     //! What each kind of PID 1 step is found to do with the stop signal and with orphans.
 
-    use super::super::testing::container;
+    use super::super::testing::{chain, container};
     use super::*;
-    use crate::knowledge::Extras;
-    use crate::source::SourceMap;
 
     /// The stop-signal and zombie outcomes of the chain's PID 1 step, in cause order.
     fn pid1_outcomes(c: &Container) -> (Option<SignalFate>, Option<Zombies>, Vec<String>) {
-        let chain = super::super::build(c, &mut SourceMap::default(), &Extras::default());
+        let chain = chain(c);
         let step = chain.pid1().unwrap();
         let kinds = step
             .causes

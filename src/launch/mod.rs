@@ -947,12 +947,8 @@ impl Chain {
 mod tests {
     //! The walk: which step each launch reaches, and which of them is PID 1.
 
-    use super::testing::container;
+    use super::testing::{chain, container};
     use super::*;
-
-    fn chain(c: &Container) -> Chain {
-        build(c, &mut SourceMap::default(), &Extras::default())
-    }
 
     /// Each step as `[PID 1] argv…` or `argv…`.
     fn steps(chain: &Chain) -> Vec<String> {
@@ -1003,27 +999,21 @@ mod tests {
 
     #[test]
     fn a_script_without_exec_stays_and_one_with_exec_hands_over() {
-        let files = [("/entrypoint.sh", "#!/bin/sh\necho hi\n\"$@\"\n")];
-        let c = container(
-            ShellKind::Dash,
-            &["/entrypoint.sh"],
-            &["/app/server"],
-            "/",
-            &files,
-        );
-        let s = steps(&chain(&c));
+        let run = |script: &str| {
+            let files = [("/entrypoint.sh", script)];
+            let c = container(
+                ShellKind::Dash,
+                &["/entrypoint.sh"],
+                &["/app/server"],
+                "/",
+                &files,
+            );
+            steps(&chain(&c))
+        };
+        let s = run("#!/bin/sh\necho hi\n\"$@\"\n");
         assert_eq!(s[0], "[PID 1] /entrypoint.sh /app/server", "{s:?}");
         assert_eq!(s.last().unwrap(), "/app/server", "{s:?}");
-
-        let files = [("/entrypoint.sh", "#!/bin/sh\nexec \"$@\"\n")];
-        let c = container(
-            ShellKind::Dash,
-            &["/entrypoint.sh"],
-            &["/app/server"],
-            "/",
-            &files,
-        );
-        let s = steps(&chain(&c));
+        let s = run("#!/bin/sh\nexec \"$@\"\n");
         assert_eq!(s.last().unwrap(), "[PID 1] /app/server", "{s:?}");
     }
 

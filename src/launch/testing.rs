@@ -44,6 +44,15 @@ fn launch(words: &[&str]) -> Option<LaunchSetting> {
     })
 }
 
+/// The launch chain of `c`, with no extra knowledge.
+pub(crate) fn chain(c: &Container) -> super::Chain {
+    super::build(
+        c,
+        &mut SourceMap::default(),
+        &crate::knowledge::Extras::default(),
+    )
+}
+
 /// A container whose `/bin/sh` is `shell`, running `entrypoint` + `cmd` in `workdir`, with
 /// `files`.
 pub(crate) fn container(
