@@ -23,7 +23,7 @@ pub mod verify;
 
 use std::path::Path;
 
-use dockerfile::context::display;
+use dockerfile::context::{display, BaseFiles};
 use error::{Error, Result};
 use model::Container;
 use rules::Finding;
@@ -149,136 +149,143 @@ pub fn analyse_dockerfile(
     if text.trim().is_empty() {
         return Err(Error::Empty { path: name });
     }
-    let mut sources = SourceMap::default();
-    let file = sources.add(name.clone(), text.clone());
-    let loaded = dockerfile::load(&sources, file, &opts.dockerfile)?;
-    let reference = base_reference(&loaded);
-    let reading = match (&reference, &opts.bases) {
-        (Some(r), BaseImages::Read(image_opts)) => {
-            Some(image::base::open(r, image_opts).map_err(Some))
-        }
-        (Some(_), BaseImages::Off(why)) => Some(Err(why.clone())),
-        _ => None,
+    let lint = DockerfileLint {
+        name,
+        text,
+        context,
+        opts,
+        settings,
     };
-    let mut reading = match (reference, reading) {
-        (Some(reference), Some(Ok(reading))) => (reference, reading),
-        (_, unread) => {
-            let why = unread.and_then(|r| r.err()).flatten();
-            let info = why.clone().and_then(|why| {
-                Some(report::BaseInfo {
-                    reference: base_reference(&loaded)?,
-                    read: Err(why),
-                })
-            });
-            let base = dockerfile::context::BaseFiles::Unread(why);
-            return Ok(on_base(
-                name, sources, loaded, context, base, info, opts, settings,
-            ));
-        }
+    let (sources, loaded) = lint.load(&opts.dockerfile)?;
+    let Some(reference) = base_reference(&loaded) else {
+        return Ok(lint.finish(sources, loaded, BaseFiles::Unread(None), None));
     };
-    let mut unread = Vec::new();
-    loop {
-        let (reference, reader) = (&reading.0, &mut reading.1);
-        let image = match reader.next(&unread) {
-            Ok(image) => image,
-            Err(e) => {
-                // A base that breaks mid-read: the Dockerfile is still linted, without it.
-                let mut sources = SourceMap::default();
-                let file = sources.add(name.clone(), text.clone());
-                let loaded = dockerfile::load(&sources, file, &opts.dockerfile)?;
-                let why = image::base::without_name(reference, &e);
-                let info = report::BaseInfo {
-                    reference: reference.clone(),
-                    read: Err(why.clone()),
-                };
-                let base = dockerfile::context::BaseFiles::Unread(Some(why));
-                return Ok(on_base(
-                    name,
-                    sources,
-                    loaded,
-                    context,
-                    base,
-                    Some(info),
-                    opts,
-                    settings,
-                ));
-            }
-        };
-        let complete = image.complete();
-        let info = report::ImageInfo {
-            source: image.kind,
-            platform: image.platform.clone(),
-            manifest_digest: image.manifest_digest.clone(),
-            stats: None,
-        };
-        let mut sources = SourceMap::default();
-        let file = sources.add(name.clone(), text.clone());
-        let base = image::container(image, &mut sources);
-        let mut dopts = opts.dockerfile.clone();
-        dopts.base = Some(dockerfile::Inherited::of(reference, &base));
-        let loaded = dockerfile::load(&sources, file, &dopts)?;
-        let files = dockerfile::context::BaseFiles::Read {
-            reference: reference.clone(),
-            files: base.files,
-        };
-        let info = report::BaseInfo {
-            reference: reference.clone(),
-            read: Ok(info),
-        };
-        let a = on_base(
-            name.clone(),
-            sources,
-            loaded,
-            context,
-            files,
-            Some(info),
-            opts,
-            settings,
-        );
-        unread = a.container.files.unread();
-        if complete || unread.is_empty() {
-            return Ok(a);
+    let reading = match &opts.bases {
+        BaseImages::Read(image_opts) => image::base::open(&reference, image_opts),
+        BaseImages::Off(None) => {
+            return Ok(lint.finish(sources, loaded, BaseFiles::Unread(None), None))
         }
+        BaseImages::Off(Some(why)) => Err(why.clone()),
+    };
+    match reading {
+        Ok(reading) => lint.over_base(&reference, reading),
+        Err(why) => Ok(lint.without_base(sources, loaded, &reference, why)),
     }
 }
 
-/// The pipeline for a loaded Dockerfile over its base (read or not).
-#[allow(clippy::too_many_arguments)]
-fn on_base(
+/// One Dockerfile being linted, loaded again for each view of its base.
+struct DockerfileLint<'a> {
     name: String,
-    mut sources: SourceMap,
-    loaded: dockerfile::Loaded,
-    context: Option<&Path>,
-    base: dockerfile::context::BaseFiles,
-    base_info: Option<report::BaseInfo>,
-    opts: &Options,
-    settings: &config::Settings,
-) -> Analysis {
-    let (mut container, facts) = dockerfile::container(loaded, context, base);
-    container.apply(opts.run.overrides(&mut sources));
-    let stage = facts
-        .stages
-        .get(facts.target)
-        .map(|s| s.name.clone().unwrap_or_else(|| facts.target.to_string()));
-    let (chain, verdict, findings) = judge(&container, &mut sources, Some(&facts), settings);
-    let base = base_info.map(|b| report::BaseInfo {
-        read: b.read.map(|info| report::ImageInfo {
-            stats: container.files.stats(),
-            ..info
-        }),
-        ..b
-    });
-    Analysis {
-        name,
-        stage,
-        image: None,
-        base,
-        verdict,
-        sources,
-        container,
-        chain,
-        findings,
-        home: None,
+    text: String,
+    context: Option<&'a Path>,
+    opts: &'a Options,
+    settings: &'a config::Settings,
+}
+
+impl DockerfileLint<'_> {
+    /// A fresh source map with the Dockerfile first, and the Dockerfile loaded with `dopts`.
+    fn load(&self, dopts: &dockerfile::Options) -> Result<(SourceMap, dockerfile::Loaded)> {
+        let mut sources = SourceMap::default();
+        let file = sources.add(self.name.clone(), self.text.clone());
+        let loaded = dockerfile::load(&sources, file, dopts)?;
+        Ok((sources, loaded))
+    }
+
+    /// The base could not be read: linted without it, and the reason said.
+    fn without_base(
+        &self,
+        sources: SourceMap,
+        loaded: dockerfile::Loaded,
+        reference: &str,
+        why: String,
+    ) -> Analysis {
+        let info = report::BaseInfo {
+            reference: reference.to_string(),
+            read: Err(why.clone()),
+        };
+        self.finish(sources, loaded, BaseFiles::Unread(Some(why)), Some(info))
+    }
+
+    /// The layers of the base are read from the top down; the Dockerfile is judged on each
+    /// partial view until every path its launch chain looked up is settled.
+    fn over_base(&self, reference: &str, mut reading: image::reading::Reading) -> Result<Analysis> {
+        let mut unread = Vec::new();
+        loop {
+            let image = match reading.next(&unread) {
+                Ok(image) => image,
+                Err(e) => {
+                    // A base that breaks mid-read: the Dockerfile is still linted, without it.
+                    let (sources, loaded) = self.load(&self.opts.dockerfile)?;
+                    let why = image::base::without_name(reference, &e);
+                    return Ok(self.without_base(sources, loaded, reference, why));
+                }
+            };
+            let complete = image.complete();
+            let info = report::ImageInfo {
+                source: image.kind,
+                platform: image.platform.clone(),
+                manifest_digest: image.manifest_digest.clone(),
+                stats: None,
+            };
+            let mut sources = SourceMap::default();
+            // The Dockerfile first, as in every other load, then the base's config.
+            let file = sources.add(self.name.clone(), self.text.clone());
+            let base = image::container(image, &mut sources);
+            let mut dopts = self.opts.dockerfile.clone();
+            dopts.base = Some(dockerfile::Inherited::of(reference, &base));
+            let loaded = dockerfile::load(&sources, file, &dopts)?;
+            let files = BaseFiles::Read {
+                reference: reference.to_string(),
+                files: base.files,
+            };
+            let info = report::BaseInfo {
+                reference: reference.to_string(),
+                read: Ok(info),
+            };
+            let a = self.finish(sources, loaded, files, Some(info));
+            unread = a.container.files.unread();
+            if complete || unread.is_empty() {
+                return Ok(a);
+            }
+        }
+    }
+
+    /// The pipeline for the loaded Dockerfile over its base (read or not).
+    fn finish(
+        &self,
+        mut sources: SourceMap,
+        loaded: dockerfile::Loaded,
+        base: BaseFiles,
+        base_info: Option<report::BaseInfo>,
+    ) -> Analysis {
+        let (mut container, facts) = dockerfile::container(loaded, self.context, base);
+        container.apply(self.opts.run.overrides(&mut sources));
+        let stage = facts
+            .stages
+            .get(facts.target)
+            .map(|s| s.name.clone().unwrap_or_else(|| facts.target.to_string()));
+        let (chain, verdict, findings) =
+            judge(&container, &mut sources, Some(&facts), self.settings);
+        // What reading the base took, counted after the launch chain read its files.
+        let base = base_info.map(|b| report::BaseInfo {
+            read: b.read.map(|info| report::ImageInfo {
+                stats: container.files.stats(),
+                ..info
+            }),
+            ..b
+        });
+        Analysis {
+            name: self.name.clone(),
+            stage,
+            image: None,
+            base,
+            verdict,
+            sources,
+            container,
+            chain,
+            findings,
+            home: None,
+        }
     }
 }
 
