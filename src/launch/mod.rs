@@ -357,9 +357,24 @@ impl Builder<'_> {
                         .map(str::to_string)
                 });
                 self.pending_binary = info;
-                match known.filter(|_| binary && entry.mode_ok()) {
+                // A server or launcher installed as an interpreter's entry script (pip's
+                // console scripts: gunicorn, celery; npm's bin links) is the program it
+                // names: what it does is in the package the script imports, not in the script.
+                let entry_script = known.as_deref().is_some_and(|n| {
+                    !binary
+                        && knowledge::program(n, extras).is_some_and(|p| {
+                            matches!(p.role, Role::HandlesSignals | Role::Launcher)
+                        })
+                });
+                match known.filter(|_| (binary || entry_script) && entry.mode_ok()) {
                     Some(n) => {
-                        let why = format!("{} is a binary in the {}", entry.path, entry.from);
+                        let why = match binary {
+                            true => format!("{} is a binary in the {}", entry.path, entry.from),
+                            false => format!(
+                                "{} is {n}'s entry script in the {}",
+                                entry.path, entry.from
+                            ),
+                        };
                         self.by_name(argv, &n, pid1, at, why);
                     }
                     None => self.file(*entry, argv, pid1, at, false),
@@ -1056,6 +1071,30 @@ mod tests {
         assert_eq!(last(&["conf.yml"]), "[PID 1] /app/server conf.yml");
         // A name nothing shows (it may be on PATH in the base): taken as written.
         assert_eq!(last(&["nginx"]), "[PID 1] nginx");
+    }
+
+    #[test]
+    fn a_servers_entry_script_is_the_server() {
+        let gunicorn = "#!/usr/local/bin/python3\nimport re, sys\nfrom gunicorn.app.wsgiapp import run\nif __name__ == '__main__':\n    sys.exit(run())\n";
+        let files = [("/usr/local/bin/gunicorn", gunicorn)];
+        let c = container(
+            ShellKind::Dash,
+            &[],
+            &["gunicorn", "app:app"],
+            "/app",
+            &files,
+        );
+        let ch = chain(&c);
+        let pid1 = ch.pid1().unwrap();
+        assert!(
+            matches!(&pid1.kind, StepKind::Wrapper { program, .. } if program.name() == "gunicorn"),
+            "{:?}",
+            pid1.kind
+        );
+        // A script of one's own is still read.
+        let files = [("/usr/local/bin/serve", "#!/bin/sh\nexec /app/server\n")];
+        let c = container(ShellKind::Dash, &[], &["serve"], "/", &files);
+        assert_eq!(steps(&chain(&c)).last().unwrap(), "[PID 1] /app/server");
     }
 
     #[test]

@@ -10,7 +10,7 @@ super::rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
     for (i, step, cause) in ctx.causes() {
-        let CauseKind::Launcher { name } = cause else {
+        let CauseKind::Launcher { name, .. } = cause else {
             continue;
         };
         let Some(span) = super::step_span(ctx, step) else {
