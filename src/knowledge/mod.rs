@@ -233,6 +233,60 @@ pub fn builtin_server(language: &str, words: &[&str]) -> Option<&'static str> {
     })
 }
 
+/// A development server whose reloader runs the real server as a child: `flask run` in debug
+/// mode (`--debug`, `--reload`, FLASK_DEBUG=1) and Django's `runserver` (without
+/// `--noreload`). Measured as PID 1: the reloader exits on SIGTERM and the server, its child,
+/// is SIGKILLed (abrupt); with the reloader off, the server is PID 1 and python ignores
+/// SIGTERM. Returns the name to show and what happens.
+pub fn reloader(
+    words: &[&str],
+    env: impl Fn(&str) -> Option<String>,
+) -> Option<(&'static str, &'static str)> {
+    let named = |names: &[&str]| {
+        words
+            .iter()
+            .position(|w| names.contains(&w.rsplit('/').next().unwrap_or(w)))
+    };
+    let has = |w: &str| words.contains(&w);
+    const WHAT: &str = "the reloader runs the server as its child and exits on SIGTERM; the kernel SIGKILLs the server, which never shuts down (measured: flask --debug run and Django runserver; with the reloader off the server is PID 1 and python ignores SIGTERM)";
+    if let Some(i) = named(&["flask"]) {
+        let rest = &words[i + 1..];
+        let debug_env =
+            env("FLASK_DEBUG").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+        let reload = rest.contains(&"--reload")
+            || ((rest.contains(&"--debug") || debug_env) && !rest.contains(&"--no-reload"));
+        if rest.contains(&"run") && reload && !rest.contains(&"--no-debug") {
+            return Some(("flask's reloader", WHAT));
+        }
+    }
+    if named(&["manage.py", "django-admin"]).is_some() && has("runserver") && !has("--noreload") {
+        return Some(("Django's runserver reloader", WHAT));
+    }
+    None
+}
+
+#[cfg(test)]
+mod reloader_tests {
+    use super::reloader;
+
+    fn r(words: &str, env: Option<&str>) -> bool {
+        let words: Vec<&str> = words.split(' ').collect();
+        reloader(&words, |_| env.map(str::to_string)).is_some()
+    }
+
+    #[test]
+    fn a_reloader_is_on_by_flag_or_environment_and_off_by_flag() {
+        assert!(r("flask --debug run", None));
+        assert!(r("/usr/local/bin/flask run --reload", None));
+        assert!(r("flask run", Some("1")));
+        assert!(!r("flask run", None));
+        assert!(!r("flask --debug run --no-reload", None));
+        assert!(r("python manage.py runserver 0.0.0.0:8000", None));
+        assert!(!r("python manage.py runserver --noreload", None));
+        assert!(!r("python manage.py migrate", None));
+    }
+}
+
 /// Python modules that are servers installing their own handlers (`python -m gunicorn`).
 pub const PYTHON_SERVER_MODULES: &[&str] =
     &["gunicorn", "uvicorn", "hypercorn", "daphne", "celery"];

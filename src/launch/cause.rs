@@ -123,6 +123,9 @@ pub enum CauseKind {
     Launcher {
         name: String,
         measured: Option<&'static str>,
+        /// A development server's reloader (flask --debug, Django runserver), not a package
+        /// manager.
+        reloader: bool,
     },
     /// The program installs no handler for the signal at all.
     NoHandler { program: String, seen: Seen },
@@ -406,6 +409,19 @@ pub(super) fn attach(chain: &mut Chain, c: &Container) {
         if starts && step.candidate && step.problems().next().is_none() {
             behaviour(step, &signal, &mut causes);
         }
+        // A reloader exits on the signal (measured): its interpreter's default does not apply.
+        let reloads = causes.iter().any(|c| {
+            matches!(
+                c.kind,
+                CauseKind::Launcher {
+                    measured: Some(_),
+                    ..
+                }
+            )
+        });
+        if reloads {
+            causes.retain(|c| !matches!(c.kind, CauseKind::DefaultIgnored { .. }));
+        }
         all.push(causes);
     }
     for (step, causes) in chain.steps.iter_mut().zip(all) {
@@ -417,6 +433,17 @@ pub(super) fn attach(chain: &mut Chain, c: &Container) {
 fn launching(step: &Step, next: Option<(usize, &Step)>, c: &Container, signal: &str) -> Vec<Cause> {
     let at = step.at.clone().map(Evidence::Span);
     let mut out = Vec::new();
+    let env = |k: &str| c.env_value(k).map(str::to_string);
+    if let Some((name, what)) = crate::knowledge::reloader(&step.words(), env) {
+        out.push(Cause::new(
+            CauseKind::Launcher {
+                name: name.into(),
+                measured: Some(what),
+                reloader: true,
+            },
+            at.clone(),
+        ));
+    }
     match &step.kind {
         StepKind::ShellString { shell, outcome, .. } => match outcome {
             ExecOutcome::Stays(why) => out.push(Cause::new(
@@ -480,6 +507,7 @@ fn launching(step: &Step, next: Option<(usize, &Step)>, c: &Container, signal: &
                     measured: crate::knowledge::launcher_measured(
                         name.rsplit('/').next().unwrap_or(name),
                     ),
+                    reloader: false,
                 },
                 at,
             )),

@@ -10,7 +10,7 @@ super::rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
     for (i, step, cause) in ctx.causes() {
-        let CauseKind::Launcher { name, .. } = cause else {
+        let CauseKind::Launcher { name, reloader, .. } = cause else {
             continue;
         };
         let Some(span) = super::step_span(ctx, step) else {
@@ -32,7 +32,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
                 "launchers do not reliably forward the stop signal, and as PID 1 they have no handler for it",
                 "the app gets SIGKILL after the grace period instead of a chance to shut down",
             ],
-            help: format!("run the app directly in exec form, e.g. {} instead of `{}`", super::write_launch(ctx, super::Launch::Cmd, r#"["node", "server.js"]"#), cmdline.join(" ")),
+            help: match reloader {
+                true => "turn the reloader off (Django: `runserver --noreload`; flask: no `--debug`), or better, run a production server that stops on SIGTERM (`gunicorn`, `uvicorn`)".into(),
+                false => format!("run the app directly in exec form, e.g. {} instead of `{}`", super::write_launch(ctx, super::Launch::Cmd, r#"["node", "server.js"]"#), cmdline.join(" ")),
+            },
         });
     }
 }

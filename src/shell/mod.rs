@@ -138,7 +138,14 @@ pub fn infer_from_reference(reference: &str) -> Option<(ShellKind, String)> {
         "traefik",
         "caddy",
     ];
-    if official_debian.contains(&name) && !r.contains('.') {
+    // Docker Hub's library, not an image of that name on another registry (a tag may hold
+    // dots: python:3.12).
+    let registry = r
+        .split_once('/')
+        .map(|(first, _)| first)
+        .filter(|h| h.contains(['.', ':']) || *h == "localhost");
+    let hub = registry.is_none_or(|h| h == "docker.io" || h == "index.docker.io");
+    if official_debian.contains(&name) && hub {
         return Some((
             ShellKind::Dash,
             because("an official image whose default variant is Debian based (/bin/sh is dash)"),
@@ -223,6 +230,11 @@ mod tests {
             Some(ShellKind::BusyboxAsh)
         );
         assert_eq!(kind("ghcr.io/acme/app:1.0"), None);
+        // A tag with dots is still Docker Hub's official image; another registry's is not.
+        assert_eq!(kind("python:3.12"), Some(ShellKind::Dash));
+        assert_eq!(kind("docker.io/library/ruby:3.3.1"), Some(ShellKind::Dash));
+        assert_eq!(kind("ghcr.io/acme/python:3.12"), None);
+        assert_eq!(kind("localhost:5000/node:20"), None);
     }
 
     #[test]

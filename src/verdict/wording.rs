@@ -69,6 +69,7 @@ pub fn text(cause: &CauseKind, signal: &str) -> String {
         CauseKind::Launcher {
             name,
             measured: Some(what),
+            ..
         } => format!("{name} is PID 1 and runs the app as a child: {what}"),
         CauseKind::Launcher { name, .. } => format!(
             "{name} is PID 1 and runs the app as a child; whether it forwards {signal} depends on its version"
