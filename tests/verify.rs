@@ -414,3 +414,50 @@ fn a_last_sleep_in_a_shell_string_is_pid_1_under_busybox() {
     }
     assert_eq!(leftovers(&daemon).trim(), "");
 }
+
+/// `trap '' TERM` sets SIG_IGN, which a shell's children keep across fork and exec: tini
+/// forwards SIGTERM to a process that ignores it, and nothing stops until SIGKILL, unless the
+/// program installs its own handler. Measured with tini and dash; the static verdicts of the
+/// same launches must agree.
+#[test]
+fn an_ignored_stop_signal_is_inherited_under_tini() {
+    let Some(daemon) = Dockerd::required() else {
+        return;
+    };
+    let image = load(&daemon, "tini-nohandler");
+    let cases = [
+        // dash stays and dies of the forwarded signal: the app is SIGKILLed.
+        ("/app/sleeper --serve", "abrupt", false),
+        ("trap '' TERM; /app/sleeper --serve", "ignored", true),
+        ("trap '' TERM; exec /app/sleeper --serve", "ignored", true),
+        // The handler replaces the inherited SIG_IGN.
+        ("trap '' TERM; exec /app/handler", "delivered", false),
+        // Behind a shell that ignores it, the handler is never sent it.
+        ("trap '' TERM; /app/handler", "ignored", true),
+    ];
+    for (string, fate, killed) in cases {
+        let cmd = serde_json::to_string(&["/bin/sh", "-c", string]).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+            .args([
+                "verify", "--format", "json", "--settle", "1", "--grace", "2",
+            ])
+            .args(["--cmd", &cmd, &image])
+            .env("DOCKER_HOST", daemon.host())
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{string}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(
+            doc["static"]["stop_signal"], fate,
+            "{string}: {}",
+            doc["static"]
+        );
+        assert_eq!(
+            doc["measured"]["killed"], killed,
+            "{string}: {}",
+            doc["measured"]
+        );
+        assert_eq!(doc["agree"], true, "{string}: {doc}");
+    }
+    assert_eq!(leftovers(&daemon).trim(), "");
+}

@@ -141,6 +141,10 @@ pub enum CauseKind {
         program: &'static Program,
         how: Recognised,
     },
+    /// An init forwards the signal to a process that ignores it (SIG_IGN, from a shell's
+    /// `trap '' TERM` and inherited across fork and exec) and installs no handler of its own:
+    /// nothing stops until SIGKILL (measured under tini).
+    SignalIgnored { init: &'static str, process: String },
     /// An init that does not do its job here.
     InitMisconfigured {
         init: &'static Program,
@@ -331,6 +335,7 @@ impl CauseKind {
             | TrapBehindForeground { .. }
             | BackgroundUnforwarded { .. }
             | NoHandler { .. }
+            | SignalIgnored { .. }
             | StopsOnOther { .. } => SignalFate::Ignored,
             TrapRuns { trap, .. } => trap_outcome(trap),
             DefaultIgnored {
@@ -373,7 +378,10 @@ impl CauseKind {
 /// A trap that runs at once (the shell waits for a background job): measured, a trap that
 /// kills forwards the signal, one that only exits leaves the application to SIGKILL.
 fn trap_outcome(trap: &Trap) -> SignalFate {
-    if trap.runs.contains("kill") {
+    // `trap '' TERM` ignores the signal: the shell stays and its children inherit SIG_IGN.
+    if trap.runs.trim().is_empty() {
+        SignalFate::Ignored
+    } else if trap.runs.contains("kill") {
         SignalFate::Delivered
     } else if trap.runs.contains("exit") {
         SignalFate::Abrupt
@@ -405,7 +413,8 @@ pub(super) fn attach(chain: &mut Chain, c: &Container) {
     let mut all = Vec::with_capacity(chain.steps.len());
     for (i, step) in chain.steps.iter().enumerate() {
         let next = chain.steps.get(i + 1).map(|n| (i + 1, n));
-        let mut causes = launching(step, next, c, &signal);
+        let rest = chain.steps.get(i + 1..).unwrap_or(&[]);
+        let mut causes = launching(step, next, rest, c, &signal);
         if starts && step.candidate && step.problems().next().is_none() {
             behaviour(step, &signal, &mut causes);
         }
@@ -430,7 +439,13 @@ pub(super) fn attach(chain: &mut Chain, c: &Container) {
 }
 
 /// How the step starts what follows it: whether it stays the parent, and an init's set-up.
-fn launching(step: &Step, next: Option<(usize, &Step)>, c: &Container, signal: &str) -> Vec<Cause> {
+fn launching(
+    step: &Step,
+    next: Option<(usize, &Step)>,
+    rest: &[Step],
+    c: &Container,
+    signal: &str,
+) -> Vec<Cause> {
     let at = step.at.clone().map(Evidence::Span);
     let mut out = Vec::new();
     let env = |k: &str| c.env_value(k).map(str::to_string);
@@ -498,7 +513,7 @@ fn launching(step: &Step, next: Option<(usize, &Step)>, c: &Container, signal: &
         }
         StepKind::Wrapper { name, program } => match program.role {
             Role::Init if program.pid1.as_ref().is_some_and(|k| k.forwards) => {
-                init(step, next, program, c, signal, &mut out)
+                init(step, next, receiver(rest), program, c, signal, &mut out)
             }
             Role::ForkingUserSwitch => user_switch(step, next, name, program, signal, &mut out),
             Role::Launcher => out.push(Cause::new(
@@ -522,6 +537,7 @@ fn launching(step: &Step, next: Option<(usize, &Step)>, c: &Container, signal: &
 fn init(
     step: &Step,
     next: Option<(usize, &Step)>,
+    receiver: Option<&Step>,
     p: &'static Program,
     c: &Container,
     signal: &str,
@@ -543,6 +559,43 @@ fn init(
         ));
     }
     match next {
+        // The child ignores what it is sent; whether it installs a handler over that cannot
+        // be seen.
+        Some(_) if receiver.is_some_and(|r| ignores(r, signal)) => {
+            let Some(r) = receiver else { return };
+            match installs_handler(r, signal) {
+                // It installs its own handler over the inherited SIG_IGN.
+                Some(true) => out.push(Cause::new(
+                    CauseKind::Handles(Handling::InitForwards {
+                        init: p.name(),
+                        to: r.program_name(),
+                        how: how.clone(),
+                    }),
+                    knowledge.clone(),
+                )),
+                Some(false) => {
+                    let at = r
+                        .ignores
+                        .iter()
+                        .find(|(s, _)| s == signal)
+                        .and_then(|(_, at)| at.clone());
+                    out.push(Cause::new(
+                        CauseKind::SignalIgnored {
+                            init: p.name(),
+                            process: r.display_name(),
+                        },
+                        at.map(Evidence::Span),
+                    ))
+                }
+                None => out.push(Cause::new(
+                    CauseKind::Unseen(Unseen::Step(format!(
+                        "{} inherits {signal} ignored (SIG_IGN); whether it installs a handler of its own cannot be seen",
+                        r.display_name()
+                    ))),
+                    r.at.clone().map(Evidence::Span),
+                )),
+            }
+        }
         // Measured for tini (also -g) and dumb-init (which signals the whole group): each
         // exits as soon as its own child does, so the application is SIGKILLed whether or not
         // it got the signal too.
@@ -573,6 +626,59 @@ fn init(
         }),
         knowledge,
     ));
+}
+
+/// The process an init's forwarded signal reaches: its child, or what the child execs into
+/// (a shell string or script that execs, an exec wrapper such as gosu).
+fn receiver(rest: &[Step]) -> Option<&Step> {
+    let mut steps = rest.iter().peekable();
+    while let Some(s) = steps.next() {
+        let execs_away = match &s.kind {
+            StepKind::ShellString { .. } | StepKind::Script { .. } => !s.stays_parent(),
+            StepKind::Wrapper { program, .. } => program.role == Role::ExecWrapper,
+            _ => false,
+        };
+        if !execs_away || steps.peek().is_none() {
+            return Some(s);
+        }
+    }
+    None
+}
+
+/// The step has the signal ignored (SIG_IGN).
+fn ignores(step: &Step, signal: &str) -> bool {
+    step.ignores.iter().any(|(s, _)| s == signal)
+}
+
+/// Whether the step's program installs its own handler for the signal (which replaces an
+/// inherited SIG_IGN): a server or init that handles signals, an interpreter whose app (or
+/// default) handles it, a binary whose call sites install one. A shell that stays does not.
+/// `None` when it cannot be seen (a binary not read, an app not read).
+fn installs_handler(step: &Step, signal: &str) -> Option<bool> {
+    match &step.kind {
+        StepKind::Wrapper { program, .. } => Some(
+            matches!(program.role, Role::HandlesSignals | Role::Init)
+                && program
+                    .pid1
+                    .as_ref()
+                    .is_some_and(|k| k.stops_on_signal(signal)),
+        ),
+        StepKind::Interpreter { handler, .. } => match handler {
+            Handler::Found(_) | Handler::Server(_) | Handler::Default => Some(true),
+            Handler::NotFound { .. } => Some(false),
+            Handler::SourceUnavailable(_) | Handler::Execs(_) => None,
+        },
+        StepKind::Program { .. } => {
+            let facts = step.binary.as_ref()?.facts.as_ref().ok()?;
+            match facts.signal_use(signal) {
+                elf::SignalUse::Handles(_) => Some(true),
+                elf::SignalUse::Others(_) => Some(false),
+                _ => None,
+            }
+        }
+        StepKind::ShellString { .. } | StepKind::Script { .. } => Some(false),
+        StepKind::Unknown { .. } => None,
+    }
 }
 
 /// `su`, `sudo`, `runuser`: they stay the parent; what they pass on is their entry's.
@@ -1049,6 +1155,39 @@ mod tests {
         let (signal, _, kinds) = pid1_outcomes(&c);
         assert_eq!(signal, Some(SignalFate::Ignored), "{kinds:?}");
         assert!(kinds.contains(&"NoHandler".to_string()), "{kinds:?}");
+    }
+
+    #[test]
+    fn an_init_forwarding_to_an_ignored_signal_is_ignored() {
+        let string = "trap '' TERM; sleep 1000";
+        let c = container(
+            ShellKind::BusyboxAsh,
+            &["tini", "--"],
+            &["/bin/sh", "-c", string],
+            "/",
+            &[],
+        );
+        let (signal, _, kinds) = pid1_outcomes(&c);
+        assert_eq!(signal, Some(SignalFate::Ignored), "{kinds:?}");
+        assert!(kinds.contains(&"SignalIgnored".to_string()), "{kinds:?}");
+        // Without the trap, busybox execs sleep, which dies of the forwarded signal.
+        let c = container(
+            ShellKind::BusyboxAsh,
+            &["tini", "--"],
+            &["/bin/sh", "-c", "sleep 1000"],
+            "/",
+            &[],
+        );
+        assert_eq!(pid1_outcomes(&c).0, Some(SignalFate::Delivered));
+        // A program initlint cannot see: whether it installs a handler is unknown.
+        let c = container(
+            ShellKind::Dash,
+            &["tini", "--"],
+            &["/bin/sh", "-c", "trap '' TERM; exec /app/x"],
+            "/",
+            &[],
+        );
+        assert_eq!(pid1_outcomes(&c).0, Some(SignalFate::Unknown));
     }
 
     #[test]

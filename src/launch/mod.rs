@@ -42,6 +42,10 @@ pub struct Step {
     pub causes: Vec<Cause>,
     /// Image mode: the ELF file this step runs, and what it shows.
     pub binary: Option<Binary>,
+    /// Signals this process has ignored (SIG_IGN) before it starts the rest of the chain: a
+    /// shell's `trap '' TERM`, or inherited, as SIG_IGN is across fork and exec; and where
+    /// that was set.
+    pub ignores: Vec<(String, Option<Span>)>,
 }
 
 /// A binary on the launch chain, inspected.
@@ -191,6 +195,8 @@ struct Builder<'a> {
     pending_binary: Option<Binary>,
     /// The working directory a `cd` in the running shell string or script moved to.
     cwd: Option<String>,
+    /// Signals ignored (SIG_IGN) by a process above the one being resolved, and where.
+    ignoring: Vec<(String, Option<Span>)>,
 }
 
 fn basename(p: &str) -> &str {
@@ -207,6 +213,7 @@ impl<'a> Builder<'a> {
             depth: 0,
             pending_binary: None,
             cwd: None,
+            ignoring: Vec::new(),
         }
     }
 }
@@ -229,8 +236,37 @@ impl Builder<'_> {
             note,
             causes: Vec::new(),
             binary: self.pending_binary.take(),
+            ignores: self.ignoring.clone(),
         });
         self.steps.len() - 1
+    }
+
+    /// Run `f` with the signals a shell's `trap '' SIG` (before its last command) ignores
+    /// added to what its children inherit; `i` is the shell's step, which ignores them too.
+    fn ignoring(
+        &mut self,
+        i: usize,
+        traps: &[shell::Trap],
+        map: &crate::source::TextMap,
+        before: Option<usize>,
+        f: impl FnOnce(&mut Self),
+    ) {
+        let saved = self.ignoring.clone();
+        for t in traps.iter().filter(|t| t.runs.trim().is_empty()) {
+            if before.is_some_and(|end| t.range.start > end) {
+                continue;
+            }
+            for s in t.signals.iter().filter(|s| s.as_str() != "EXIT") {
+                if !self.ignoring.iter().any(|(have, _)| have == s) {
+                    self.ignoring.push((s.clone(), map.span(t.range.clone())));
+                }
+            }
+        }
+        if let Some(step) = self.steps.get_mut(i) {
+            step.ignores = self.ignoring.clone();
+        }
+        f(self);
+        self.ignoring = saved;
     }
 
     /// Step `i` cannot run.
@@ -334,11 +370,15 @@ impl Builder<'_> {
                 let interpreter = [base.as_str(), basename(&entry.path)]
                     .into_iter()
                     .any(|n| knowledge::interpreter(n).is_some());
-                let info = if binary && (pid1.candidate || named) && !interpreter {
-                    self.inspect_binary(&entry.path)
-                } else {
-                    None
-                };
+                // A process that inherits an ignored stop signal matters too: whether it
+                // installs a handler of its own decides.
+                let inherits_ignored = !self.ignoring.is_empty();
+                let info =
+                    if binary && (pid1.candidate || named || inherits_ignored) && !interpreter {
+                        self.inspect_binary(&entry.path)
+                    } else {
+                        None
+                    };
                 let by_evidence = info
                     .as_ref()
                     .and_then(|b| b.identified.as_ref())
@@ -521,7 +561,7 @@ impl Builder<'_> {
             ),
             ExecOutcome::Stays(why) => format!("{} stays the parent: {why}", kind.name()),
         };
-        self.push(
+        let i = self.push(
             argv.to_vec(),
             pid1,
             at.clone(),
@@ -535,11 +575,14 @@ impl Builder<'_> {
             },
             note,
         );
-        if let Some((words, _)) = child {
-            self.in_dir(analysis.cwd.as_deref(), |b| {
-                b.run(words, pid1.child(stays), terminal.or(at))
-            });
-        }
+        let before = child.as_ref().map(|(_, r)| r.start);
+        self.ignoring(i, &analysis.traps, &string.text.map, before, |b| {
+            if let Some((words, _)) = child {
+                b.in_dir(analysis.cwd.as_deref(), |b| {
+                    b.run(words, pid1.child(stays), terminal.or(at))
+                });
+            }
+        });
         true
     }
 
@@ -752,16 +795,19 @@ impl Builder<'_> {
             note,
         );
         self.problems(i, problems);
-        if let Some((words, range)) = child {
-            let args = words::expand(&words, &content.map, self.c, &positional, zero.as_ref());
-            let cd = match &self.steps[i].kind {
-                StepKind::Script { analysis, .. } => analysis.cwd.clone(),
-                _ => None,
-            };
-            self.in_dir(cd.as_deref(), |b| {
-                b.run(args, pid1.child(stays), content.map.span(range))
-            });
-        }
+        let (cd, traps) = match &self.steps[i].kind {
+            StepKind::Script { analysis, .. } => (analysis.cwd.clone(), analysis.traps.clone()),
+            _ => (None, Vec::new()),
+        };
+        let before = child.as_ref().map(|(_, r)| r.start);
+        self.ignoring(i, &traps, &content.map, before, |b| {
+            if let Some((words, range)) = child {
+                let args = words::expand(&words, &content.map, b.c, &positional, zero.as_ref());
+                b.in_dir(cd.as_deref(), |b| {
+                    b.run(args, pid1.child(stays), content.map.span(range))
+                });
+            }
+        });
     }
 
     /// Whether an entrypoint's "first argument is an option or not a command" test holds for

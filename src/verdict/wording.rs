@@ -102,6 +102,10 @@ pub fn text(cause: &CauseKind, signal: &str) -> String {
                 recognised(how)
             )
         }
+        CauseKind::SignalIgnored { init, process } => format!(
+            "{init} forwards {signal} to {process}, which ignores it (`trap '' {}` sets SIG_IGN, kept across fork and exec) and installs no handler: nothing stops until SIGKILL (measured)",
+            signal.trim_start_matches("SIG")
+        ),
         CauseKind::InitMisconfigured { init, fault } => {
             let init = init.name();
             match fault {
