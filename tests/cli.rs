@@ -148,6 +148,81 @@ fn run_time_flags_override_the_dockerfile_with_provenance() {
     );
 }
 
+/// A FIFO named as a target, a config or an image config is refused at once (opening one
+/// would block forever); so is an oversized config.
+#[test]
+fn fifos_and_huge_files_are_refused_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let fifo = fifo.display().to_string();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python-app");
+    let example = example.display().to_string();
+    for args in [
+        vec![fifo.clone()],
+        vec!["--config".into(), fifo.clone(), example.clone()],
+        vec![
+            "--image-config".into(),
+            fifo.clone(),
+            format!("dir:{}", dir.path().display()),
+        ],
+    ] {
+        bin()
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("not a regular file"));
+    }
+    let big = dir.path().join("big.toml");
+    std::fs::write(
+        &big,
+        vec![b'#'; (initlint::config::MAX_CONFIG + 1) as usize],
+    )
+    .unwrap();
+    bin()
+        .args(["--config", &big.display().to_string(), &example])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("larger than 1 MiB"));
+}
+
+/// verify refuses what it cannot do before it touches an engine, and never panics: a settle
+/// time too large for a duration, an image that is not in an engine, another engine's name.
+#[test]
+fn verify_says_what_it_cannot_do() {
+    for (args, says) in [
+        (
+            vec!["verify", "--settle", "1e300", "img"],
+            "not a number of seconds",
+        ),
+        (
+            vec!["verify", "--settle=-1", "img"],
+            "not a number of seconds",
+        ),
+        (
+            vec!["verify", "docker-archive:app.tar"],
+            "load or pull the image",
+        ),
+        (
+            vec!["verify", "--engine", "podman", "docker-daemon:app"],
+            "another engine",
+        ),
+    ] {
+        bin()
+            .args(&args)
+            .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says))
+            .stderr(predicate::str::contains("panicked").not());
+    }
+}
+
 /// The flag values are JSON arrays or one word; a bad array is a usage error, never a panic
 /// (clap's derive used to panic on `Option<Vec<String>>` with a whole-vector parser).
 #[test]

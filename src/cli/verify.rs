@@ -31,17 +31,26 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
             Ok(id) => id,
             Err(e) => return fail(stderr, e),
         },
-        (None, Some(image)) => image.clone(),
+        (None, Some(image)) => match engine_name(engine, image) {
+            Ok(name) => name,
+            Err(e) => return fail(stderr, e),
+        },
         (None, None) => return fail(stderr, "name an image, or --build DIR".into()),
     };
-    if !(args.settle.is_finite() && args.settle >= 0.0) {
-        return fail(
-            stderr,
-            format!("--settle {}: not a number of seconds", args.settle),
-        );
-    }
+    let settle = match Duration::try_from_secs_f64(args.settle) {
+        Ok(d) if d <= Duration::from_secs(3600) => d,
+        _ => {
+            return fail(
+                stderr,
+                format!(
+                    "--settle {}: not a number of seconds from 0 to 3600",
+                    args.settle
+                ),
+            )
+        }
+    };
     // The grace period plus time for the engine's own work.
-    let timeout = Duration::from_secs(args.grace + 120);
+    let timeout = Duration::from_secs(args.grace.saturating_add(120));
     let daemon = match daemon::connect(engine, timeout) {
         Ok(d) => d,
         Err(e) => return fail(stderr, e),
@@ -76,7 +85,7 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         Err(e) => return fail(stderr, e.to_string()),
     };
     let settings = verify::Settings {
-        settle: Duration::from_secs_f64(args.settle),
+        settle,
         health_cap: Duration::from_secs(60),
         grace: Duration::from_secs(args.grace),
         entrypoint: args.entrypoint.clone().map(|a| a.0),
@@ -248,4 +257,37 @@ fn human(image: &str, grace: u64, a: &Analysis, m: &Measured, agree: Option<bool
         Some(false) => "  agree:    NO ✗ the static verdict and the measurement disagree. That is a bug in initlint:\n            please report it with the output of `initlint --format json IMAGE` and\n            `initlint verify --format json IMAGE` (and the Dockerfile, if you can)\n",
     });
     out
+}
+
+/// The image as the engine names it: a bare NAME[:TAG] or ID, or the main command's spelling
+/// for an image in that engine (`docker-daemon:NAME`, `podman:NAME`). Other sources hold no
+/// container to start.
+fn engine_name(engine: crate::image::daemon::Engine, image: &str) -> Result<String, String> {
+    for prefix in ["docker-daemon:", "podman:"] {
+        if let Some(name) = image.strip_prefix(prefix) {
+            let wanted = format!("{}:", engine.kind());
+            if prefix != wanted {
+                return Err(format!(
+                    "{image} names an image in another engine than --engine {}",
+                    engine.kind().trim_end_matches("-daemon")
+                ));
+            }
+            return Ok(name.to_string());
+        }
+    }
+    for prefix in [
+        "docker://",
+        "docker-archive:",
+        "oci:",
+        "oci-archive:",
+        "dir:",
+    ] {
+        if image.starts_with(prefix) {
+            return Err(format!(
+                "verify starts a container in the engine: load or pull the image into it first \
+                 ({prefix}… is read by `initlint {image}`, but cannot be run from there)"
+            ));
+        }
+    }
+    Ok(image.to_string())
 }

@@ -56,6 +56,9 @@ struct RawOverride {
     severity: BTreeMap<String, Severity>,
 }
 
+/// A `.initlint.toml` read at most (real ones are a few hundred bytes).
+pub const MAX_CONFIG: u64 = 1 << 20;
+
 /// A loaded config file.
 #[derive(Debug, Default, Clone)]
 pub struct Config {
@@ -186,10 +189,16 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let text = crate::source::read_regular(path, MAX_CONFIG)
+            .and_then(|b| {
+                String::from_utf8(b).map_err(|e| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error())
+                })
+            })
+            .map_err(|e| ConfigError::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
         Config::parse(&text, path)
     }
 

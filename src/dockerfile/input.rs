@@ -15,27 +15,23 @@ pub fn read_file(path: &Path, name: &str) -> Result<String> {
         path: path.to_path_buf(),
         source,
     };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_DOCKERFILE + 1).read_to_end(&mut bytes))
-        .map_err(read)?;
-    too_large(&bytes, name)?;
+    let bytes = match source::read_regular(path, MAX_DOCKERFILE) {
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => return Err(too_large(name)),
+        other => other.map_err(read)?,
+    };
     into_text(bytes, name)
 }
 
-fn too_large(bytes: &[u8], name: &str) -> Result<()> {
-    if bytes.len() as u64 > MAX_DOCKERFILE {
-        return Err(Error::Limit {
-            path: name.to_string(),
-            line: 1,
-            column: 1,
-            message: format!(
-                "the Dockerfile is larger than {} MiB; initlint does not read it",
-                MAX_DOCKERFILE >> 20
-            ),
-        });
+fn too_large(name: &str) -> Error {
+    Error::Limit {
+        path: name.to_string(),
+        line: 1,
+        column: 1,
+        message: format!(
+            "the Dockerfile is larger than {} MiB; initlint does not read it",
+            MAX_DOCKERFILE >> 20
+        ),
     }
-    Ok(())
 }
 
 pub fn read_stdin() -> Result<String> {
@@ -47,7 +43,9 @@ pub fn read_stdin() -> Result<String> {
             path: source::STDIN.into(),
             source,
         })?;
-    too_large(&bytes, source::STDIN)?;
+    if bytes.len() as u64 > MAX_DOCKERFILE {
+        return Err(too_large(source::STDIN));
+    }
     into_text(bytes, source::STDIN)
 }
 

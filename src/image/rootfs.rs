@@ -28,7 +28,7 @@ pub fn load(dir: &Path, shown: &str, opts: &Options) -> Result<Image, ImageError
     let config_path = opts.config.clone().or(config_path).ok_or_else(|| {
         err("a root filesystem has no image config: pass --image-config CONFIG.json (an image config, or an OCI runtime config.json) so initlint knows what runs as PID 1".into())
     })?;
-    let bytes = fs::read(&config_path)
+    let bytes = crate::source::read_regular(&config_path, super::store::MAX_SMALL)
         .map_err(|e| err(format!("{}: cannot read: {e}", config_path.display())))?;
     let config = parse_config(&bytes, &config_path.display().to_string()).map_err(err)?;
     let mut changes = Changes::default();

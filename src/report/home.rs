@@ -25,7 +25,12 @@ impl ConfigHome {
         sources: &mut SourceMap,
         opts: &dockerfile::Options,
     ) -> Result<ConfigHome, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::source::read_regular(path, crate::dockerfile::input::MAX_DOCKERFILE)
+            .and_then(|b| {
+                String::from_utf8(b).map_err(|e| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error())
+                })
+            })
             .map_err(|e| format!("--dockerfile {}: {e}", path.display()))?;
         let id = sources.add(crate::dockerfile::context::display(path), text);
         let loaded = dockerfile::load(sources, id, opts)

@@ -77,6 +77,48 @@ pub fn push_json_array(text: &mut String, file: FileId, items: &[String]) -> Vec
     texts
 }
 
+/// The bytes of a regular file, at most `cap` of them. Anything else is refused before it is
+/// opened: a FIFO would block the read forever, a device would never end. A file larger than
+/// `cap` is an error saying so, not a cut read.
+pub fn read_regular(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("{what}; initlint does not read it"),
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "larger than {}; initlint does not read it",
+                human_bytes(cap)
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// `4 MiB`, `512 KiB`, `100 bytes`.
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
 /// How a Dockerfile read from standard input is named.
 pub const STDIN: &str = "<stdin>";
 
