@@ -148,6 +148,21 @@ fn run_time_flags_override_the_dockerfile_with_provenance() {
     );
 }
 
+/// An error message that quotes input (a path with a line break and a workflow command) keeps
+/// it on its own line, escaped.
+#[test]
+fn error_messages_escape_what_they_quote() {
+    let out = bin()
+        .arg("/nonexistent/a\n::error title=x::injected\u{1b}[31m/Dockerfile")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.lines().any(|l| l.starts_with("::")), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err}");
+    assert!(err.contains("\\n::error"), "{err}");
+}
+
 /// A FIFO named as a target, a config or an image config is refused at once (opening one
 /// would block forever); so is an oversized config.
 #[test]

@@ -22,8 +22,10 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         None if cli.list_rules => return list_rules(stdout),
         None => {}
     }
+    // Messages quote input (paths, tar entry names, config text): escaped, so none can start
+    // a line of its own (a workflow command) or drive the terminal.
     let fail = |stderr: &mut dyn Write, msg: String| {
-        let _ = writeln!(stderr, "initlint: error: {msg}");
+        let _ = writeln!(stderr, "initlint: error: {}", report::clean(&msg));
         2
     };
     // An explicit --config must exist and parse; a found .initlint.toml must parse too.
@@ -246,15 +248,17 @@ fn expand_targets(cli: &Cli, stderr: &mut dyn Write) -> Vec<String> {
         if users.is_empty() {
             let _ = writeln!(
                 stderr,
-                "initlint: {t} is not a Dockerfile, and no Dockerfile under {} copies it: nothing to lint",
-                shown(&root)
+                "initlint: {} is not a Dockerfile, and no Dockerfile under {} copies it: nothing to lint",
+                report::clean(t),
+                report::clean(&shown(&root))
             );
         }
         for df in users {
             let _ = writeln!(
                 stderr,
-                "initlint: {t} is copied by {}: linting it",
-                shown(&df)
+                "initlint: {} is copied by {}: linting it",
+                report::clean(t),
+                report::clean(&shown(&df))
             );
             push(display(&df), &mut out);
         }
@@ -298,7 +302,7 @@ fn print_rule(code: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 
             0
         }
         Err(e) => {
-            let _ = writeln!(stderr, "initlint: error: {e}");
+            let _ = writeln!(stderr, "initlint: error: {}", report::clean(&e));
             2
         }
     }
@@ -377,7 +381,7 @@ fn image_options(cli: &Cli, progress: bool, offline: bool) -> image::Options {
 
 /// A config error, and where it is: the line of the file with the spot underlined.
 fn config_error(stderr: &mut dyn Write, e: &config::ConfigError) -> u8 {
-    let _ = writeln!(stderr, "initlint: error: {e}");
+    let _ = writeln!(stderr, "initlint: error: {}", report::clean(&e.to_string()));
     if let config::ConfigError::Invalid { path, text, at, .. } = e {
         let _ = write!(
             stderr,

@@ -23,7 +23,12 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         .or_else(|| args.build.as_ref().map(|b| b.display().to_string()))
         .unwrap_or_default();
     let fail = |stderr: &mut dyn Write, msg: String| {
-        let _ = writeln!(stderr, "initlint: error: verify {shown}: {msg}");
+        let _ = writeln!(
+            stderr,
+            "initlint: error: verify {}: {}",
+            crate::report::clean(&shown),
+            crate::report::clean(&msg)
+        );
         2
     };
     let image = match (&args.build, &args.image) {
@@ -155,7 +160,11 @@ fn build(
         cmd.args(["-t", t]);
     }
     cmd.arg(&context);
-    let _ = writeln!(stderr, "verify: {program} build {}", context.display());
+    let _ = writeln!(
+        stderr,
+        "verify: {program} build {}",
+        crate::report::clean(&context.display().to_string())
+    );
     let out = cmd
         .output()
         .map_err(|e| format!("--build needs the `{program}` command ({e})"))?;
