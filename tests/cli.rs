@@ -148,6 +148,25 @@ fn run_time_flags_override_the_dockerfile_with_provenance() {
     );
 }
 
+/// A file of a repository too large to search whole: the walk's limit is said and the run
+/// exits 2, not "no Dockerfile copies it".
+#[test]
+fn a_repository_walk_that_hits_its_limit_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::write(dir.path().join("run.sh"), "#!/bin/sh\nexec app\n").unwrap();
+    let junk = dir.path().join("junk");
+    std::fs::create_dir(&junk).unwrap();
+    for i in 0..=initlint::dockerfile::repo::MAX_ENTRIES {
+        std::fs::File::create(junk.join(i.to_string())).unwrap();
+    }
+    let out = bin().arg(dir.path().join("run.sh")).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("stopped after 200000 entries"), "{err}");
+    assert!(!err.contains("no Dockerfile"), "{err}");
+}
+
 /// An error message that quotes input (a path with a line break and a workflow command) keeps
 /// it on its own line, escaped.
 #[test]

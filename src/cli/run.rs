@@ -51,7 +51,11 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
     };
     let mut code = 0u8;
     let mut done = Vec::new();
-    for t in &expand_targets(cli, stderr) {
+    let (targets, incomplete) = expand_targets(cli, stderr);
+    if incomplete {
+        code = 2;
+    }
+    for t in &targets {
         let cfg = match (&explicit, cli.isolated) {
             (Some(c), _) => c.clone(),
             (None, true) => config::Config::default(),
@@ -216,7 +220,11 @@ fn manpage(stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
 /// The targets to lint: a file of a build context (a script, an app source; not a Dockerfile
 /// by name or content) stands for the repository's Dockerfiles that copy it, said on stderr.
 /// A Dockerfile reached twice is linted once.
-fn expand_targets(cli: &Cli, stderr: &mut dyn Write) -> Vec<String> {
+/// Also whether a repository walk stopped at its entry limit before it found a Dockerfile that
+/// copies a named file (said on stderr; the run exits 2: "no Dockerfile copies it" would not
+/// be known).
+fn expand_targets(cli: &Cli, stderr: &mut dyn Write) -> (Vec<String>, bool) {
+    let mut incomplete = false;
     let mut out: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     // Each repository is searched and its Dockerfiles read once, however many files name it.
@@ -245,7 +253,16 @@ fn expand_targets(cli: &Cli, stderr: &mut dyn Write) -> Vec<String> {
             s if s.is_empty() => ".".to_string(),
             s => s,
         };
-        if users.is_empty() {
+        if users.is_empty() && copiers.truncated() {
+            incomplete = true;
+            let _ = writeln!(
+                stderr,
+                "initlint: error: {} is not a Dockerfile, and the search of {} for Dockerfiles that copy it stopped after {} entries: name the Dockerfile instead",
+                report::clean(t),
+                report::clean(&shown(&root)),
+                dockerfile::repo::MAX_ENTRIES
+            );
+        } else if users.is_empty() {
             let _ = writeln!(
                 stderr,
                 "initlint: {} is not a Dockerfile, and no Dockerfile under {} copies it: nothing to lint",
@@ -263,7 +280,7 @@ fn expand_targets(cli: &Cli, stderr: &mut dyn Write) -> Vec<String> {
             push(display(&df), &mut out);
         }
     }
-    out
+    (out, incomplete)
 }
 
 /// Where to look for `.initlint.toml`: the Dockerfile's directory, else the working directory.

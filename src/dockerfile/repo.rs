@@ -20,7 +20,7 @@ const SKIP_DIRS: &[&str] = &[
     "venv",
 ];
 /// Enough for a monorepo; a bound so a target inside `/` cannot walk the whole disk.
-const MAX_ENTRIES: usize = 200_000;
+pub const MAX_ENTRIES: usize = 200_000;
 
 /// Whether `path` is a Dockerfile: by its name, else by its first instruction (`FROM`, or
 /// `ARG` before it), so `initlint build/app.docker` still lints a Dockerfile.
@@ -77,18 +77,24 @@ pub fn git_top(dir: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// Every Dockerfile under `root` (by name), sorted.
-pub fn dockerfiles(root: &Path) -> Vec<PathBuf> {
+/// Every Dockerfile under `root` (by name), sorted; and whether the walk stopped at
+/// [`MAX_ENTRIES`] before it saw everything.
+pub fn dockerfiles(root: &Path) -> (Vec<PathBuf>, bool) {
     let mut found = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     let mut seen = 0usize;
+    let mut truncated = false;
     while let Some(dir) = stack.pop() {
+        if truncated {
+            break;
+        }
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
         for e in entries.flatten() {
             seen += 1;
             if seen > MAX_ENTRIES {
+                truncated = true;
                 break;
             }
             let Ok(kind) = e.file_type() else { continue };
@@ -101,20 +107,22 @@ pub fn dockerfiles(root: &Path) -> Vec<PathBuf> {
         }
     }
     found.sort();
-    found
+    (found, truncated)
 }
 
 /// The Dockerfiles of a repository, each with its build context and the context paths its
 /// target stage copies: read once, asked for many files (pre-commit passes every changed one).
 pub struct Copiers {
     dockerfiles: Vec<(PathBuf, PathBuf, Vec<String>)>,
+    truncated: bool,
 }
 
 impl Copiers {
     /// Every Dockerfile under `root`; the context is `context` when given, else each
     /// Dockerfile's directory.
     pub fn of(root: &Path, context: Option<&Path>) -> Copiers {
-        let dockerfiles = dockerfiles(root)
+        let (found, truncated) = dockerfiles(root);
+        let dockerfiles = found
             .into_iter()
             .map(|df| {
                 let ctx = absolute(context.unwrap_or(df.parent().unwrap_or(Path::new("/"))));
@@ -122,7 +130,15 @@ impl Copiers {
                 (df, ctx, sources)
             })
             .collect();
-        Copiers { dockerfiles }
+        Copiers {
+            dockerfiles,
+            truncated,
+        }
+    }
+
+    /// The walk stopped at its entry limit: a Dockerfile may not have been seen.
+    pub fn truncated(&self) -> bool {
+        self.truncated
     }
 
     /// The Dockerfiles whose build context holds `file` and whose target stage copies it: by
@@ -145,7 +161,11 @@ impl Copiers {
 
 /// The build-context paths a Dockerfile's target stage copies (none when it cannot be read).
 fn copy_sources(df: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(df) else {
+    // Bounded like any Dockerfile: a huge `Dockerfile.*` in the repository is not read whole.
+    let text = crate::source::read_regular(df, super::input::MAX_DOCKERFILE)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    let Some(text) = text else {
         return Vec::new();
     };
     let mut sources = SourceMap::default();
