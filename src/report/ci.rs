@@ -140,8 +140,26 @@ fn text(s: &str) -> String {
         .map(|l| clean(l).into_owned())
         .collect::<Vec<_>>()
         .join("\n");
+    // U+FFFE and U+FFFF are not XML 1.0 characters at all, not even as references.
     visible
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('\u{fffe}', "\\u{fffe}")
+        .replace('\u{ffff}', "\\u{ffff}")
+}
+
+#[cfg(test)]
+mod xml_tests {
+    use super::{attr, text};
+
+    #[test]
+    fn what_xml_1_0_cannot_hold_is_escaped() {
+        let s = "a\nb\u{1b}[31m<&>\"\u{fffe}\u{ffff}";
+        assert_eq!(
+            attr(s),
+            "a&#10;b\\u{1b}[31m&lt;&amp;&gt;&quot;\\u{fffe}\\u{ffff}"
+        );
+        assert!(!text(s).contains(['\u{fffe}', '\u{ffff}', '\u{1b}']));
+    }
 }
