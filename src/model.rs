@@ -269,17 +269,6 @@ pub struct Overrides {
     pub env: Vec<EnvVar>,
 }
 
-impl Overrides {
-    pub fn is_empty(&self) -> bool {
-        self.entrypoint.is_none()
-            && self.cmd.is_none()
-            && self.stop_signal.is_none()
-            && self.user.is_none()
-            && self.workdir.is_none()
-            && self.env.is_empty()
-    }
-}
-
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 impl Container {

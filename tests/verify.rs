@@ -268,25 +268,6 @@ fn build_then_verify() {
     assert_eq!(leftovers(&daemon).trim(), "");
 }
 
-/// Zombie children of a host pid, read from /proc (the container's cgroup no longer lists a
-/// zombie, so `docker top` cannot show them).
-fn zombie_children(pid: u32) -> usize {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    dir.filter_map(|e| e.ok())
-        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-        .filter(|stat| {
-            // pid (comm) state ppid …: comm may hold spaces, so read after its last ')'.
-            let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-            let mut fields = rest.split_whitespace();
-            let state = fields.next();
-            let ppid = fields.next().and_then(|p| p.parse::<u32>().ok());
-            state == Some("Z") && ppid == Some(pid)
-        })
-        .count()
-}
-
 /// IL307's ground truth: health checks that outlive their timeout, run for real by the
 /// engine beside a PID 1 that does not reap (python, busybox's `sleep`). The engine kills the
 /// check process at the timeout; when that process is a shell that kept the program as its
@@ -371,7 +352,7 @@ fn health_checks_that_time_out_leave_zombies_where_il307_says() {
             .trim()
             .parse()
             .unwrap();
-        let zombies = zombie_children(pid);
+        let zombies = initlint::verify::zombie_children(pid);
         daemon.docker(&["rm", "-f", &id]).unwrap();
         table.push(format!("{name}: {zombies} zombies, IL307 {leaks}"));
         assert_eq!(zombies > 0, *leaks, "{name}: {zombies} zombies under PID 1");

@@ -271,7 +271,7 @@ impl ContextView {
                 ),
             };
         }
-        let bytes = match read_capped(file) {
+        let bytes = match crate::source::read_regular(file, MAX_FILE) {
             Ok(b) => b,
             Err(e) => {
                 return Lookup::Missing {
@@ -341,15 +341,6 @@ impl ContextView {
             },
         }
     }
-}
-
-fn read_capped(file: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut buf = Vec::new();
-    std::fs::File::open(file)?
-        .take(MAX_FILE)
-        .read_to_end(&mut buf)?;
-    Ok(buf)
 }
 
 /// `path` below the directory `dest` (`/app/bin/x` under `/app` is `bin/x`; under `/` it is

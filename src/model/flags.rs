@@ -177,7 +177,9 @@ mod tests {
     #[test]
     fn no_flags_add_no_source() {
         let mut sources = SourceMap::default();
-        assert!(RunFlags::default().overrides(&mut sources).is_empty());
+        let o = RunFlags::default().overrides(&mut sources);
+        assert!(o.entrypoint.is_none() && o.cmd.is_none() && o.stop_signal.is_none());
+        assert!(o.user.is_none() && o.workdir.is_none() && o.env.is_empty());
         assert_eq!(sources.ids().count(), 0);
     }
 }

@@ -9,6 +9,8 @@
 
 mod host;
 
+pub use host::zombie_children;
+
 use std::time::{Duration, Instant};
 
 use bollard::models::{ContainerCreateBody, HostConfig};
