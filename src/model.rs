@@ -212,6 +212,44 @@ pub trait FileView {
     fn not_on_path(&self, _name: &str, _path_var: &str) -> Option<String> {
         None
     }
+
+    /// Dockerfile mode: the program at `path`, when a build stage compiles it and a
+    /// `COPY --from` brings it here, judged from its sources for the stop signal `signal`.
+    fn built(&self, _path: &str, _signal: &str, _sources: &mut SourceMap) -> Option<Built> {
+        None
+    }
+}
+
+/// A program a build stage compiles (`go build`, `cargo build`, `gcc`), which Dockerfile
+/// mode has no binary of: what the sources the stage copies from the build context show.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// Where it is in the container.
+    pub path: String,
+    /// The stage that builds it: "stage `build`".
+    pub stage: String,
+    pub language: crate::knowledge::sources::Language,
+    /// The `RUN` that compiles it.
+    pub build: Span,
+    /// The `COPY --from` that brings it.
+    pub copy: Span,
+    /// Source files read.
+    pub files: usize,
+    /// Why not every source was read (no build context, a limit), when so.
+    pub incomplete: Option<String>,
+    /// Where the sources install a handler for the stop signal.
+    pub handler: Option<SourceHit>,
+    /// Where the sources wait for any child (or set SIGCHLD to SIG_IGN).
+    pub reaper: Option<SourceHit>,
+}
+
+/// A match in a source file of the build context.
+#[derive(Debug, Clone)]
+pub struct SourceHit {
+    pub what: String,
+    /// `cmd/server/main.go:42`.
+    pub place: String,
+    pub span: Span,
 }
 
 /// A `HEALTHCHECK` (or config `Healthcheck`): the runtime runs it in the container, as a
@@ -333,13 +371,22 @@ impl Container {
         }
         let path_var = self.env_value("PATH").unwrap_or(DEFAULT_PATH);
         let mut first_miss = None;
+        let mut first_unknown = None;
         for dir in path_var.split(':').filter(|d| !d.is_empty()) {
             let candidate = join_path("/", &format!("{dir}/{name}"));
             match self.files.lookup(&candidate, sources) {
                 Lookup::Found(f) => return (candidate, Lookup::Found(f)),
                 miss @ Lookup::Missing { .. } if first_miss.is_none() => first_miss = Some(miss),
+                unknown @ Lookup::Unknown { .. } if first_unknown.is_none() => {
+                    first_unknown = Some(unknown)
+                }
                 _ => {}
             }
+        }
+        // A directory that may hold it (a copy from a build stage, from a context not
+        // given) outweighs the ones known to lack it.
+        if let (Some(unknown), Some(_)) = (first_unknown, &first_miss) {
+            return (name.to_string(), unknown);
         }
         if let Some(Lookup::Missing { why, origin }) = first_miss {
             return (

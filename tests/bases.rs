@@ -316,29 +316,7 @@ fn a_base_in_the_engine_and_the_built_image_measure_alike() {
         );
         assert_eq!(v["verdict"]["zombies"], zombies, "{name}: {}", v["verdict"]);
         // Built for real, stopped for real.
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("Dockerfile"), &dockerfile).unwrap();
-        let tag = format!("initlint-base/{name}:latest");
-        daemon
-            .docker(&[
-                "build",
-                "-q",
-                "--network",
-                "none",
-                "-t",
-                &tag,
-                &dir.path().display().to_string(),
-            ])
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
-            .args([
-                "verify", "--format", "json", "--settle", "1", "--grace", "2", &tag,
-            ])
-            .env("DOCKER_HOST", &host)
-            .output()
-            .unwrap();
-        let doc: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let doc = build_and_verify(&daemon, name, &dockerfile);
         let measured = &doc["measured"];
         assert_eq!(doc["agree"], true, "{name}: {doc}");
         assert_eq!(measured["killed"], fate == "ignored", "{name}: {measured}");
@@ -346,5 +324,140 @@ fn a_base_in_the_engine_and_the_built_image_measure_alike() {
             doc["static"]["stop_signal"], fate,
             "{name}: the image's own verdict"
         );
+    }
+}
+
+/// `docker build --network none` of `dockerfile` in the test dockerd, then `initlint verify`
+/// of the image: its JSON (static verdict, measured stop, agreement).
+fn build_and_verify(daemon: &Dockerd, name: &str, dockerfile: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+    let tag = format!("initlint-base/{name}:latest");
+    daemon
+        .docker(&[
+            "build",
+            "-q",
+            "--network",
+            "none",
+            "-t",
+            &tag,
+            &dir.path().display().to_string(),
+        ])
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args([
+            "verify", "--format", "json", "--settle", "1", "--grace", "2", &tag,
+        ])
+        .env("DOCKER_HOST", daemon.host())
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// A program a build stage compiles is judged from the sources the stage copies. The
+/// toolchain images (gcc, golang) cannot be pulled here, so the stage is not built: the
+/// measurement is of the binary those same sources compile to with the stage's command,
+/// which testdata/images/build.sh put into the fixture images (`gcc -static -O2` of
+/// handler.c and sleeper.c into busybox-sleep's /app, `CGO_ENABLED=0 go build` of
+/// server.go into go-server's /app/server).
+#[test]
+fn a_program_a_build_stage_compiles_is_judged_from_its_sources_as_it_runs() {
+    let Some(daemon) = Dockerd::required() else {
+        return;
+    };
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/images/src");
+    let go = common::fixtures().join("go-server.tar").exists()
+        || common::require("go", Err("the Go fixture was not built".into()));
+    let mut images = vec!["busybox-sleep"];
+    if go {
+        images.push("go-server");
+    }
+    for name in &images {
+        let tar = common::fixtures().join(format!("{name}.tar"));
+        daemon
+            .docker(&["load", "-i", &tar.display().to_string()])
+            .unwrap();
+    }
+    let c_stage = |source: &str| {
+        (
+            source.to_string(),
+            "server.c",
+            "FROM gcc:12 AS build\nWORKDIR /src\nCOPY server.c .\nRUN gcc -static -O2 -o /out/server server.c\nFROM initlint/busybox-sleep\nCOPY --from=build /out/server /app/server\nCMD [\"/app/server\"]\n",
+        )
+    };
+    // (case, source, its name in the context, Dockerfile, the image that runs what the
+    // stage builds, static verdict)
+    let mut cases = vec![
+        (
+            "c-handler",
+            c_stage("handler.c"),
+            "FROM initlint/busybox-sleep\nCMD [\"/app/handler\"]\n",
+            "delivered",
+        ),
+        (
+            "c-sleeper",
+            c_stage("sleeper.c"),
+            "FROM initlint/busybox-sleep\nCMD [\"/app/sleeper\"]\n",
+            "ignored",
+        ),
+    ];
+    if go {
+        cases.push((
+            "go-no-notify",
+            (
+                "server.go".to_string(),
+                "main.go",
+                "FROM golang:1.19 AS build\nWORKDIR /src\nCOPY main.go .\nRUN CGO_ENABLED=0 go build -o /out/server main.go\nFROM initlint/go-server\nCOPY --from=build /out/server /app/server\nENTRYPOINT [\"/app/server\"]\n",
+            ),
+            "FROM initlint/go-server\n",
+            "delivered",
+        ));
+    }
+    for (name, (source, as_name, dockerfile), runs, fate) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(src.join(&source), dir.path().join(as_name)).unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+            .args(["--format", "json", "--no-fail", "--image-src", "docker"])
+            .arg(dir.path().join("Dockerfile"))
+            .env("DOCKER_HOST", daemon.host())
+            .env_remove("INITLINT_NO_BASE")
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let step = &v["launch_chain"][0];
+        assert_eq!(step["kind"], "built", "{name}: {step}");
+        assert_eq!(step["built"]["source_files"], 1, "{name}: {step}");
+        assert_eq!(
+            v["verdict"]["stop_signal"], fate,
+            "{name}: {}",
+            v["verdict"]
+        );
+        assert_eq!(
+            v["verdict"]["zombies"], "may-leak",
+            "{name}: {}",
+            v["verdict"]
+        );
+        if fate == "ignored" {
+            assert_eq!(codes(&v), ["IL301"], "{name}");
+        }
+        let doc = build_and_verify(&daemon, name, runs);
+        assert_eq!(doc["agree"], true, "{name}: {doc}");
+        assert_eq!(
+            doc["measured"]["killed"],
+            fate == "ignored",
+            "{name}: {doc}"
+        );
+        assert_eq!(doc["measured"]["outcome"], fate, "{name}: {doc}");
+        assert_eq!(
+            doc["measured"]["zombies_outcome"], "may-leak",
+            "{name}: {doc}"
+        );
+        // Go's runtime, with no os/signal.Notify, exits with status 2 on SIGTERM.
+        if name.starts_with("go-") {
+            assert_eq!(doc["measured"]["exit_code"], 2, "{name}: {doc}");
+        }
     }
 }

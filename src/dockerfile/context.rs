@@ -4,8 +4,9 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 
-use crate::dockerfile::{CopyOp, CopySrc, Filesystem};
-use crate::model::{FileEntry, FileView, Lookup, Mode, Origin};
+use super::stages;
+use crate::dockerfile::{CopyOp, CopySrc, Filesystem, StageFiles};
+use crate::model::{Built, FileEntry, FileView, Lookup, Mode, Origin};
 pub use crate::source::glob_match;
 use crate::source::{SourceMap, Text, TextMap};
 
@@ -17,6 +18,9 @@ pub struct ContextView {
     pub fs: Filesystem,
     pub scratch: bool,
     pub base: BaseFiles,
+    /// The Dockerfile's stages, for `COPY --from`: the first `visible` of them.
+    pub stages: std::sync::Arc<[StageFiles]>,
+    pub visible: usize,
 }
 
 /// The base image's files under what the Dockerfile copies.
@@ -86,6 +90,32 @@ impl FileView for ContextView {
         }
     }
 
+    fn built(&self, path: &str, signal: &str, sources: &mut SourceMap) -> Option<Built> {
+        // The last copy whose destination covers the path decides, as in `lookup`.
+        let op = self.fs.copies.iter().rev().find(|op| {
+            path == op.dest || path.starts_with(&format!("{}/", op.dest.trim_end_matches('/')))
+        })?;
+        let stage = stages::resolve(&self.stages, op.from.as_deref()?, self.visible)?;
+        let in_stage = stages::source_path(op, path)?;
+        if !matches!(
+            self.stage_view(stage).lookup(&in_stage, sources),
+            Lookup::Unknown { .. }
+        ) {
+            return None;
+        }
+        let (language, run) = stages::producer(stage, &in_stage)?;
+        Some(stages::built(
+            stage,
+            language,
+            run,
+            op,
+            path,
+            self.context.as_deref(),
+            signal,
+            sources,
+        ))
+    }
+
     fn not_on_path(&self, name: &str, path_var: &str) -> Option<String> {
         match &self.base {
             BaseFiles::Read { reference, .. } => Some(format!(
@@ -127,6 +157,63 @@ impl ContextView {
         }
     }
 
+    /// `COPY --from=FROM`: the path as the stage it names has it. What that stage copied
+    /// from the build context is read; what it compiles is judged by [`FileView::built`].
+    fn in_stage(&self, op: &CopyOp, from: &str, path: &str, sources: &mut SourceMap) -> Lookup {
+        let Some(stage) = stages::resolve(&self.stages, from, self.visible) else {
+            return Lookup::Unknown {
+                why: format!("{path} is copied from the image {from} (COPY --from), which initlint does not read"),
+            };
+        };
+        let label = stage.label();
+        let Some(in_stage) = stages::source_path(op, path) else {
+            return Lookup::Unknown {
+                why: format!(
+                    "{path} is copied from {label} (COPY --from), but not which of its files it is"
+                ),
+            };
+        };
+        match self.stage_view(stage).lookup(&in_stage, sources) {
+            Lookup::Found(mut e) => {
+                e.path = path.to_string();
+                e.from = format!("{} (in {label} as {in_stage}, copied here with COPY --from)", e.from);
+                Lookup::Found(e)
+            }
+            Lookup::Missing { why, origin } => Lookup::Missing {
+                why: format!("COPY --from={from} copies {in_stage}, which {label} does not have: {why}"),
+                origin,
+            },
+            Lookup::Unknown { why } => Lookup::Unknown {
+                why: match stages::producer(stage, &in_stage) {
+                    Some((language, _)) => format!(
+                        "{path} is compiled in {label} ({} build), which initlint does not run",
+                        language.name()
+                    ),
+                    None => format!("{path} is copied from {label} (COPY --from), where no COPY or build shows how it is made: {why}"),
+                },
+            },
+        }
+    }
+
+    /// A stage's files as a later stage's `COPY --from` sees them: its copies from the build
+    /// context, over a base initlint does not read. Only earlier stages are visible from it,
+    /// so a chain of stages ends.
+    fn stage_view(&self, stage: &StageFiles) -> ContextView {
+        let scratch = matches!(stage.base, crate::model::Base::Scratch);
+        ContextView {
+            context: self.context.clone(),
+            fs: stage.fs.clone(),
+            scratch,
+            base: BaseFiles::Unread(Some(format!(
+                "{} is built FROM {}, which initlint reads only for the linted stage",
+                stage.label(),
+                stage.base.describe()
+            ))),
+            stages: self.stages.clone(),
+            visible: stage.index,
+        }
+    }
+
     /// Some COPY or ADD provides something at `path` (or may: a copy from another stage).
     fn copied(&self, path: &str) -> bool {
         self.fs.copies.iter().any(|op| {
@@ -137,9 +224,9 @@ impl ContextView {
     /// A RUN of the stage names the path or its file name as a word.
     fn run_mentions(&self, path: &str) -> bool {
         let name = path.rsplit('/').next().unwrap_or(path);
-        self.fs.runs.iter().any(|(_, run)| {
-            run.contains(path)
-                || run
+        self.fs.runs.iter().any(|r| {
+            r.text.contains(path)
+                || r.text
                     .split(|c: char| c.is_whitespace() || "'\";&|()<>=".contains(c))
                     .any(|w| w == name || w.rsplit('/').next() == Some(name))
         })
@@ -148,12 +235,9 @@ impl ContextView {
     fn lookup_in_copy(&self, op: &CopyOp, path: &str, sources: &mut SourceMap) -> Option<Lookup> {
         let origin = Origin::instruction(op.keyword, op.span.clone());
         if let Some(from) = &op.from {
-            let hit = path == op.dest || path.starts_with(&format!("{}/", op.dest));
-            return hit.then(|| Lookup::Unknown {
-                why: format!(
-                    "{path} is copied from {from} (COPY --from), which initlint does not build"
-                ),
-            });
+            let dest = op.dest.trim_end_matches('/');
+            let hit = path == op.dest || path == dest || path.starts_with(&format!("{dest}/"));
+            return hit.then(|| self.in_stage(op, from, path, sources));
         }
         for src in op.srcs.iter().rev() {
             match src {
@@ -319,11 +403,17 @@ impl ContextView {
                 }
             };
         }
-        if let Some((_, run)) = self.fs.runs.iter().find(|(wd, r)| run_chmods(r, wd, path)) {
+        if let Some(run) = self
+            .fs
+            .runs
+            .iter()
+            .find(|r| run_chmods(&r.text, &r.workdir, path))
+        {
             let line = run
+                .text
                 .lines()
                 .find(|l| l.contains("chmod"))
-                .unwrap_or(run)
+                .unwrap_or(&run.text)
                 .trim();
             return Mode::Executable {
                 why: format!("RUN {line}"),
@@ -353,7 +443,7 @@ fn under<'p>(dest: &str, path: &'p str) -> Option<&'p str> {
 }
 
 /// A path relative to the context, or `None` when it escapes it (the builder rejects those).
-fn normalize_relative(src: &str) -> Option<PathBuf> {
+pub(super) fn normalize_relative(src: &str) -> Option<PathBuf> {
     let mut out = PathBuf::new();
     for c in Path::new(src.trim_start_matches('/')).components() {
         match c {

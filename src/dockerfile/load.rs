@@ -295,7 +295,13 @@ impl Walk<'_> {
                 Ok(())
             }
             Instruction::Run(r) => {
-                run(w, r);
+                let end = match &r.arguments {
+                    Command::Shell(s) => s.span.end,
+                    Command::Exec(e) => e.span.end,
+                    _ => r.run.span.end,
+                };
+                let span = self.span(r.run.span.start..end);
+                run(w, r, span);
                 Ok(())
             }
             _ => Ok(()),
@@ -483,6 +489,17 @@ impl Walk<'_> {
                         .join(", "),
                 })?,
         };
+        let stages = self
+            .states
+            .iter()
+            .enumerate()
+            .map(|(index, st)| super::StageFiles {
+                index,
+                name: self.infos[index].name.clone(),
+                base: st.base.clone(),
+                fs: st.fs.clone(),
+            })
+            .collect();
         let st = self.states.swap_remove(target);
         // Without a SHELL instruction, the base's own /bin/sh when it was read.
         let read = match (&st.base, self.base) {
@@ -515,12 +532,13 @@ impl Walk<'_> {
             healthcheck: st.healthcheck,
             shell,
             base: st.base,
+            stages,
         })
     }
 }
 
 /// RUN: its text (and heredocs) with the WORKDIR it runs in, for `chmod` detection.
-fn run(w: &mut StageWalk, r: &parse_dockerfile::RunInstruction<'_>) {
+fn run(w: &mut StageWalk, r: &parse_dockerfile::RunInstruction<'_>, span: Span) {
     let mut t = match &r.arguments {
         Command::Shell(s) => s.value.to_string(),
         Command::Exec(e) => e
@@ -535,5 +553,9 @@ fn run(w: &mut StageWalk, r: &parse_dockerfile::RunInstruction<'_>) {
         t.push('\n');
         t.push_str(&h.value);
     }
-    w.st.fs.runs.push((w.st.workdir.clone(), t));
+    w.st.fs.runs.push(super::RunOp {
+        workdir: w.st.workdir.clone(),
+        text: t,
+        span,
+    });
 }

@@ -6,6 +6,7 @@ pub mod input;
 mod load;
 mod repair;
 pub mod repo;
+pub mod stages;
 pub mod subst;
 mod text;
 
@@ -178,8 +179,37 @@ pub struct Facts {
 #[derive(Debug, Default, Clone)]
 pub struct Filesystem {
     pub copies: Vec<CopyOp>,
-    /// `RUN` instructions (for `chmod`): the WORKDIR they run in, and their text.
-    pub runs: Vec<(String, String)>,
+    /// `RUN` instructions (for `chmod`, and the builds of a build stage).
+    pub runs: Vec<RunOp>,
+}
+
+/// One `RUN`: the WORKDIR it runs in, its text (heredocs appended) and where it is.
+#[derive(Debug, Clone)]
+pub struct RunOp {
+    pub workdir: String,
+    pub text: String,
+    pub span: Span,
+}
+
+/// A stage as a `COPY --from` of a later stage sees it: what it copied and what it ran
+/// (its parents' included, as the builder's state carries them).
+#[derive(Debug, Clone)]
+pub struct StageFiles {
+    pub index: usize,
+    /// The `AS` name, lower case.
+    pub name: Option<String>,
+    pub base: Base,
+    pub fs: Filesystem,
+}
+
+impl StageFiles {
+    /// How a message names the stage: `build` or `stage 0`.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) => format!("stage `{n}`"),
+            None => format!("stage {}", self.index),
+        }
+    }
 }
 
 pub struct Loaded {
@@ -194,6 +224,8 @@ pub struct Loaded {
     pub healthcheck: Option<Setting<Healthcheck>>,
     pub shell: ShellChoice,
     pub base: Base,
+    /// Every stage, by index, for `COPY --from`.
+    pub stages: Vec<StageFiles>,
 }
 
 #[derive(Clone)]
@@ -241,6 +273,8 @@ pub fn container(
             fs: loaded.fs,
             scratch,
             base,
+            visible: loaded.facts.target,
+            stages: loaded.stages.into(),
         }),
     };
     (container, loaded.facts)

@@ -4,6 +4,7 @@
 pub mod imports;
 pub mod programs;
 pub mod signals;
+pub mod sources;
 
 pub use programs::{Pid1, Program, Reaps, Role};
 

@@ -4,8 +4,9 @@
 //! that explain a cause live in `report/`.
 
 use crate::elf::{self, CallSite, ElfFacts, Import};
+use crate::knowledge::sources::Language;
 use crate::knowledge::{programs, Interpreter, Pid1, Program, Reaps, Role};
-use crate::model::Container;
+use crate::model::{Built, Container, SourceHit};
 use crate::shell::{ExecOutcome, ShellKind, Terminal, Trap};
 use crate::source::Span;
 
@@ -178,6 +179,13 @@ pub enum Seen {
         others: Vec<i64>,
         calls_read: bool,
     },
+    /// The sources a build stage compiles it from: none installs a handler.
+    Sources {
+        path: String,
+        language: &'static str,
+        stage: String,
+        files: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -225,6 +233,17 @@ pub enum Handling {
     GoRuntime {
         path: String,
         version: String,
+    },
+    /// A Go program a build stage compiles, whose sources relay no signal with
+    /// `os/signal`: the runtime exits with status 2 on the signal.
+    GoBuilt {
+        path: String,
+        stage: String,
+    },
+    /// A program a build stage compiles, whose sources install a handler.
+    Source {
+        path: String,
+        hit: SourceHit,
     },
     CallSite {
         path: String,
@@ -287,14 +306,34 @@ pub enum Unseen {
         name: String,
         note: &'static str,
     },
+    /// A program a build stage compiles, whose sources could not all be read.
+    Sources {
+        path: String,
+        why: String,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub enum Reaping {
-    Shell { name: String },
-    Init { name: &'static str, how: Recognised },
-    Knowledge { name: &'static str },
-    CallSite { path: String, site: CallSite },
+    Shell {
+        name: String,
+    },
+    Init {
+        name: &'static str,
+        how: Recognised,
+    },
+    Knowledge {
+        name: &'static str,
+    },
+    CallSite {
+        path: String,
+        site: CallSite,
+    },
+    /// A program a build stage compiles, whose sources wait for any child.
+    Source {
+        path: String,
+        hit: SourceHit,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -316,13 +355,32 @@ pub enum NoReaper {
         spawn: Option<Import>,
         calls_read: bool,
     },
+    /// A program a build stage compiles, whose sources never wait for any child.
+    Sources {
+        path: String,
+        stage: String,
+        files: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub enum ReapingUnseen {
-    Imports { path: String, import: Import },
-    SigchldSet { path: String, site: CallSite },
-    Stripped { path: String },
+    Imports {
+        path: String,
+        import: Import,
+    },
+    SigchldSet {
+        path: String,
+        site: CallSite,
+    },
+    Stripped {
+        path: String,
+    },
+    /// A program a build stage compiles, whose sources could not all be read.
+    Sources {
+        path: String,
+        why: String,
+    },
 }
 
 impl CauseKind {
@@ -676,6 +734,14 @@ fn installs_handler(step: &Step, signal: &str) -> Option<bool> {
                 _ => None,
             }
         }
+        // Go's runtime installs its handler over an inherited SIG_IGN, except for SIGHUP
+        // and SIGINT (runtime/signal_unix.go).
+        StepKind::Built(b) => match (b.language, &b.handler) {
+            (_, Some(_)) => Some(true),
+            (Language::Go, None) => Some(!matches!(signal, "SIGHUP" | "SIGINT")),
+            _ if b.incomplete.is_none() => Some(false),
+            _ => None,
+        },
         StepKind::ShellString { .. } | StepKind::Script { .. } => Some(false),
         StepKind::Unknown { .. } => None,
     }
@@ -785,10 +851,86 @@ fn behaviour(step: &Step, signal: &str, out: &mut Vec<Cause>) {
                 at,
             )),
         },
+        StepKind::Built(b) => built(b, out),
         StepKind::Unknown { why } => {
             out.push(Cause::new(CauseKind::Unseen(Unseen::Step(why.clone())), at))
         }
     }
+}
+
+/// A program a build stage compiles: what its sources show, as its binary would.
+fn built(b: &Built, out: &mut Vec<Cause>) {
+    let path = b.path.clone();
+    let at = |h: &SourceHit| Some(Evidence::Span(h.span.clone()));
+    let build = Some(Evidence::Span(b.build.clone()));
+    let unread = match (&b.incomplete, b.files) {
+        (Some(why), _) => Some(format!("not all of its sources were read: {why}")),
+        (None, 0) => Some(format!(
+            "{} copies no {} source file from the build context that initlint could read",
+            b.stage,
+            b.language.name()
+        )),
+        (None, _) => None,
+    };
+    out.push(match (&b.handler, b.language, &unread) {
+        (Some(h), ..) => Cause::new(
+            CauseKind::Handles(Handling::Source {
+                path: path.clone(),
+                hit: h.clone(),
+            }),
+            at(h),
+        ),
+        (None, Language::Go, _) => Cause::new(
+            CauseKind::Handles(Handling::GoBuilt {
+                path: path.clone(),
+                stage: b.stage.clone(),
+            }),
+            build.clone(),
+        ),
+        (None, _, None) => Cause::new(
+            CauseKind::NoHandler {
+                program: path.clone(),
+                seen: Seen::Sources {
+                    path: path.clone(),
+                    language: b.language.name(),
+                    stage: b.stage.clone(),
+                    files: b.files,
+                },
+            },
+            build.clone(),
+        ),
+        (None, _, Some(why)) => Cause::new(
+            CauseKind::Unseen(Unseen::Sources {
+                path: path.clone(),
+                why: why.clone(),
+            }),
+            build.clone(),
+        ),
+    });
+    out.push(match (&b.reaper, b.language, unread) {
+        (Some(h), ..) => Cause::new(
+            CauseKind::Reaps(Reaping::Source {
+                path,
+                hit: h.clone(),
+            }),
+            at(h),
+        ),
+        (None, Language::Go, _) => {
+            Cause::new(CauseKind::NoReaper(NoReaper::GoRuntime { path }), build)
+        }
+        (None, _, None) => Cause::new(
+            CauseKind::NoReaper(NoReaper::Sources {
+                path,
+                stage: b.stage.clone(),
+                files: b.files,
+            }),
+            build,
+        ),
+        (None, _, Some(why)) => Cause::new(
+            CauseKind::ReapingUnseen(ReapingUnseen::Sources { path, why }),
+            build,
+        ),
+    });
 }
 
 fn wrapper(step: &Step, name: &str, p: &'static Program, signal: &str, out: &mut Vec<Cause>) {

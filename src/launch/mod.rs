@@ -101,6 +101,8 @@ pub enum StepKind {
     },
     /// A program initlint cannot see into in Dockerfile mode.
     Program { path: String, why: String },
+    /// A program a build stage compiles, judged from its sources (Dockerfile mode).
+    Built(Box<crate::model::Built>),
     /// The chain stops: nothing more is known.
     Unknown { why: String },
 }
@@ -437,8 +439,45 @@ impl Builder<'_> {
                     help: "COPY the file into the image at that path, or fix the path in the instruction".into(),
                 });
             }
-            Lookup::Unknown { why } => self.by_name(argv, &base, pid1, at, why),
+            Lookup::Unknown { why } => {
+                // A program the knowledge base names is judged by its entry, wherever it was
+                // built; anything else a build stage compiles, by that stage's sources.
+                let known = knowledge::program(&base, self.extras).is_some()
+                    || knowledge::interpreter(&base).is_some();
+                match self.built(&path, &name).filter(|_| !known) {
+                    Some(b) => {
+                        let note = format!(
+                            "{} built in {} from {} source file(s)",
+                            b.language.name(),
+                            b.stage,
+                            b.files
+                        );
+                        self.push(argv, pid1, at, StepKind::Built(Box::new(b)), note);
+                    }
+                    None => self.by_name(argv, &base, pid1, at, why),
+                }
+            }
         }
+    }
+
+    /// The program `name` (resolved to `path`) when a build stage compiles it: at its path,
+    /// or in the PATH directory a `COPY --from` puts it in.
+    fn built(&mut self, path: &str, name: &str) -> Option<crate::model::Built> {
+        let signal = self.c.stop_signal_name();
+        if name.contains('/') {
+            return self.c.files.built(path, &signal, self.sources);
+        }
+        let path_var = self
+            .c
+            .env_value("PATH")
+            .unwrap_or(crate::model::DEFAULT_PATH);
+        path_var
+            .split(':')
+            .filter(|d| !d.is_empty())
+            .find_map(|dir| {
+                let candidate = crate::source::join_path("/", &format!("{dir}/{name}"));
+                self.c.files.built(&candidate, &signal, self.sources)
+            })
     }
 
     /// `sh -c STRING [$0 args…]` or `sh script args…`. Returns false for an interactive shell.

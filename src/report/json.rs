@@ -56,6 +56,20 @@ pub fn render(r: &Report<'_>) -> Value {
             if let Some(b) = &s.binary {
                 v["binary"] = binary_json(b);
             }
+            if let StepKind::Built(b) = &s.kind {
+                let hit = |h: &Option<crate::model::SourceHit>| {
+                    h.as_ref()
+                        .map_or(Value::Null, |h| json!({"what": h.what, "at": h.place}))
+                };
+                v["built"] = json!({
+                    "stage": b.stage,
+                    "language": b.language.name(),
+                    "source_files": b.files,
+                    "incomplete": b.incomplete,
+                    "handler": hit(&b.handler),
+                    "reaper": hit(&b.reaper),
+                });
+            }
             if let Some(span) = &s.at {
                 let (path, line, column, ..) = position(r.sources, span);
                 v["path"] = json!(path);
@@ -209,6 +223,7 @@ fn kind_name(k: &StepKind) -> &'static str {
         },
         StepKind::Interpreter { .. } => "interpreter",
         StepKind::Program { .. } => "program",
+        StepKind::Built(_) => "built",
         StepKind::Unknown { .. } => "unknown",
     }
 }

@@ -28,6 +28,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
                 ),
                 format!("to keep a container alive, run it under an init that exits on {sig}: {} before the command, or `docker run --init`; better, make the real service the command", super::write_launch(ctx, Launch::Entrypoint, r#"["tini", "--"]"#)),
             ),
+            Seen::Sources { path, language, stage, files } => (
+                format!("{path} is a {language} program compiled in {stage}; none of the {files} source file(s) that stage copies from the build context installs a handler for {sig} (signal/sigaction, signal-hook, tokio's SignalKind, sigwait)"),
+                format!("handle {sig} in the program and shut down cleanly (in C, sigaction(SIGTERM, …); in Rust, tokio::signal::unix or signal-hook), or run it under an init that forwards signals: {} or `docker run --init`", super::write_launch(ctx, Launch::Entrypoint, &format!(r#"["tini", "--", "{path}"]"#))),
+            ),
             Seen::Binary { path, kind, others, calls_read } => (
                 binary_evidence(path, kind, others, *calls_read),
                 format!("handle {sig} in the program (sigaction, then shut down cleanly), or run it under an init that forwards signals: {} or `docker run --init`; a non-PID-1 child with no handler is terminated by {sig}'s default action", super::write_launch(ctx, Launch::Entrypoint, &format!(r#"["tini", "--", "{path}"]"#))),

@@ -169,6 +169,9 @@ fn no_handler(seen: &Seen, signal: &str) -> String {
             "{path} imports none of {}: it cannot install a handler, and the kernel drops {signal} for a PID 1 without one",
             elf::SIGNAL_FNS.join(", ")
         ),
+        Seen::Sources { path, language, stage, files } => format!(
+            "{path} is a {language} program built in {stage}, and none of the {files} source file(s) it copies from the build context installs a handler for {signal}: the kernel drops it for a PID 1 without one"
+        ),
     }
 }
 
@@ -183,6 +186,13 @@ fn handles(h: &Handling, signal: &str) -> String {
         Handling::Server { name } => format!("{name} installs its own signal handlers"),
         Handling::GoRuntime { path, version } => format!(
             "{path} is a Go program ({version}): the Go runtime installs handlers for every signal, and an unhandled {signal} makes it exit"
+        ),
+        Handling::GoBuilt { path, stage } => format!(
+            "{path} is a Go program built in {stage}: the Go runtime installs handlers for every signal, and as its sources relay no {signal} with os/signal.Notify, the runtime exits with status 2 at once, without the program's own clean-up"
+        ),
+        Handling::Source { path, hit } => format!(
+            "{path} installs a handler for {signal}: `{}` ({})",
+            hit.what, hit.place
         ),
         Handling::CallSite { path, site } => format!(
             "{path} installs a disposition for {signal}: {}",
@@ -241,6 +251,9 @@ fn unseen(u: &Unseen, signal: &str) -> String {
         ),
         Unseen::InitNoCommand { init } => format!("{init} has no command to run"),
         Unseen::Note { name, note } => format!("{name}: {note}"),
+        Unseen::Sources { path, why } => format!(
+            "{path} is compiled in a build stage and {why}, so whether it handles {signal} cannot be said (lint the built image)"
+        ),
     }
 }
 
@@ -256,6 +269,9 @@ fn reaps(r: &Reaping) -> String {
         Reaping::Knowledge { name } => format!("{name} waits for any child"),
         Reaping::CallSite { path, site } => {
             format!("{path} waits for any child: {}", site.describe())
+        }
+        Reaping::Source { path, hit } => {
+            format!("{path} waits for any child: `{}` ({})", hit.what, hit.place)
         }
     }
 }
@@ -282,6 +298,9 @@ fn no_reaper(n: &NoReaper) -> String {
                 w.describe()
             ),
         },
+        NoReaper::Sources { path, stage, files } => format!(
+            "{path} is built in {stage}, and none of its {files} source file(s) waits for any child: {ORPHANS}"
+        ),
     }
 }
 
@@ -297,6 +316,9 @@ fn reaping_unseen(r: &ReapingUnseen) -> String {
         ),
         ReapingUnseen::Stripped { path } => format!(
             "{path} is statically linked and stripped: its use of wait cannot be seen"
+        ),
+        ReapingUnseen::Sources { path, why } => format!(
+            "{path} is compiled in a build stage and {why}: whether it waits for any child cannot be said"
         ),
     }
 }

@@ -1,0 +1,379 @@
+//! `COPY --from=STAGE`: what a stage gets from an earlier one. A file that stage copied from
+//! the build context is that file; a program it compiles (`go build`, `cargo build`, `gcc`,
+//! `make`) is judged from the sources it copied from the build context.
+
+use std::path::{Path, PathBuf};
+
+use super::{CopyOp, CopySrc, RunOp, StageFiles};
+use crate::knowledge::sources::{self, Language};
+use crate::model::{Built, SourceHit};
+use crate::source::{glob_match, join_path, SourceMap, Span};
+
+/// Directory entries visited at most while looking for sources.
+const MAX_ENTRIES: usize = 50_000;
+/// Source files read at most, and bytes in all.
+const MAX_SOURCES: usize = 5_000;
+const MAX_SOURCE_BYTES: u64 = 64 << 20;
+/// A larger source file is generated code or data, not where a handler is installed.
+const MAX_SOURCE_FILE: u64 = 1 << 20;
+/// Directories that hold no source of the program itself.
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    "node_modules",
+    "target",
+    "vendor",
+    "testdata",
+    "third_party",
+];
+
+/// The stage `from` names: its `AS` name (any case) or its index, and only an earlier stage
+/// (a later one cannot have been built yet).
+pub fn resolve<'a>(stages: &'a [StageFiles], from: &str, before: usize) -> Option<&'a StageFiles> {
+    let lower = from.to_ascii_lowercase();
+    stages
+        .iter()
+        .take(before)
+        .find(|s| s.name.as_deref() == Some(lower.as_str()) || from.parse::<usize>() == Ok(s.index))
+}
+
+/// The path in the source stage that `COPY --from` puts at `path` (sources are relative to
+/// the stage's root). `None` when the copy does not provide `path`.
+pub fn source_path(op: &CopyOp, path: &str) -> Option<String> {
+    let dest = op.dest.trim_end_matches('/');
+    let rest = if path == op.dest || path == dest {
+        None
+    } else {
+        Some(path.strip_prefix(&format!("{dest}/"))?)
+    };
+    op.srcs.iter().rev().find_map(|src| {
+        let CopySrc::Path(src) = src else { return None };
+        let src = join_path("/", src);
+        let name = src.rsplit('/').next().unwrap_or(&src);
+        match rest {
+            None if !op.dest_is_dir => Some(src.clone()),
+            None => None,
+            // `COPY --from=b /out/app /usr/local/bin/`: the file keeps its name.
+            Some(r) if r == name => Some(src.clone()),
+            // A glob matches names in its directory.
+            Some(r) if src.contains(['*', '?', '[']) => {
+                let (dir, pattern) = src.rsplit_once('/')?;
+                (!r.contains('/') && glob_match(pattern, r)).then(|| format!("{dir}/{r}"))
+            }
+            // A directory copy: the same relative path under it.
+            Some(r) => Some(join_path(&src, r)),
+        }
+    })
+}
+
+/// The compiler a `RUN` runs, by the command words of its simple commands (`apt-get install
+/// gcc` installs a compiler, it does not run one).
+pub fn toolchain(run: &str) -> Option<Language> {
+    let mut found = None;
+    for command in run.split(['\n', ';', '|', '&', '(', ')', '`']) {
+        let mut words = command.split_whitespace().skip_while(|w| {
+            w.contains('=')
+                || matches!(
+                    *w,
+                    "then" | "do" | "else" | "sudo" | "env" | "time" | "exec"
+                )
+        });
+        let Some(first) = words.next() else { continue };
+        let program = first.rsplit('/').next().unwrap_or(first);
+        let second = words.next().unwrap_or("");
+        let lang = match program {
+            "go" if matches!(second, "build" | "install") => Some(Language::Go),
+            "cargo" if matches!(second, "build" | "install" | "auditable" | "zigbuild") => {
+                Some(Language::Rust)
+            }
+            "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "musl-gcc" | "make" | "ninja" => {
+                Some(Language::C)
+            }
+            "cmake" if second == "--build" => Some(Language::C),
+            _ => None,
+        };
+        // Go and Rust builds often run `make` too: the language compiler wins.
+        found = match (found, lang) {
+            (Some(Language::C), Some(l)) | (None, Some(l)) => Some(l),
+            (f, _) => f,
+        };
+    }
+    found
+}
+
+/// The `RUN` of `stage` that compiles the program at `stage_path`: the last build that names
+/// it (its path or file name), else the stage's only kind of build (cargo's
+/// `target/release/NAME`, `go build` without `-o`).
+pub fn producer<'a>(stage: &'a StageFiles, stage_path: &str) -> Option<(Language, &'a RunOp)> {
+    let name = stage_path.rsplit('/').next().unwrap_or(stage_path);
+    let builds: Vec<(Language, &RunOp)> = stage
+        .fs
+        .runs
+        .iter()
+        .filter_map(|r| toolchain(&r.text).map(|l| (l, r)))
+        .collect();
+    let names_it = |r: &RunOp| {
+        r.text.contains(stage_path)
+            || r.text
+                .split(|c: char| c.is_whitespace() || "'\"=;&|".contains(c))
+                .any(|w| w.rsplit('/').next() == Some(name) && !name.is_empty())
+    };
+    if let Some(b) = builds.iter().rev().find(|(_, r)| names_it(r)) {
+        return Some(*b);
+    }
+    let last = builds.last()?;
+    builds.iter().all(|(l, _)| *l == last.0).then_some(*last)
+}
+
+/// The program `COPY --from` brings to `path` from `stage`, built by `run`: its sources read
+/// from the build context for a handler of `signal` and a reaper.
+#[allow(clippy::too_many_arguments)]
+pub fn built(
+    stage: &StageFiles,
+    language: Language,
+    run: &RunOp,
+    copy: &CopyOp,
+    path: &str,
+    context: Option<&Path>,
+    signal: &str,
+    sources: &mut SourceMap,
+) -> Built {
+    let mut b = Built {
+        path: path.to_string(),
+        stage: stage.label(),
+        language,
+        build: run.span.clone(),
+        copy: copy.span.clone(),
+        files: 0,
+        incomplete: None,
+        handler: None,
+        reaper: None,
+    };
+    let Some(context) = context else {
+        b.incomplete = Some("no build context was given (--context DIR)".into());
+        return b;
+    };
+    let mut walk = SourceWalk {
+        language,
+        context: context.to_path_buf(),
+        files: Vec::new(),
+        entries: 0,
+        limit: None,
+    };
+    for op in stage.fs.copies.iter().filter(|op| op.from.is_none()) {
+        for src in &op.srcs {
+            if let CopySrc::Path(p) = src {
+                walk.add(p);
+            }
+        }
+    }
+    b.incomplete = walk.limit.take();
+    let mut bytes = 0u64;
+    for file in walk.files {
+        if b.files >= MAX_SOURCES || bytes > MAX_SOURCE_BYTES {
+            b.incomplete = Some(format!(
+                "initlint reads at most {MAX_SOURCES} source files and {} MiB",
+                MAX_SOURCE_BYTES >> 20
+            ));
+            break;
+        }
+        let Ok(raw) = crate::source::read_regular(&file, MAX_SOURCE_FILE) else {
+            continue;
+        };
+        let Ok(text) = String::from_utf8(raw) else {
+            continue;
+        };
+        b.files += 1;
+        bytes += text.len() as u64;
+        scan(&mut b, &file, context, text, signal, sources);
+        if b.handler.is_some() && b.reaper.is_some() {
+            break;
+        }
+    }
+    b
+}
+
+/// One source file: a handler and a reaper, each kept at its first sighting.
+fn scan(
+    b: &mut Built,
+    file: &Path,
+    context: &Path,
+    text: String,
+    signal: &str,
+    sources: &mut SourceMap,
+) {
+    let manifest = file.file_name().is_some_and(|n| n == "Cargo.toml");
+    let handler = match manifest {
+        true => sources::rust_crate_handler(&text, signal),
+        false => sources::handler(b.language, &text, signal),
+    }
+    .filter(|_| b.handler.is_none());
+    let reaper = (!manifest && b.reaper.is_none())
+        .then(|| sources::reaper(b.language, &text))
+        .flatten();
+    if handler.is_none() && reaper.is_none() {
+        return;
+    }
+    let shown = file
+        .strip_prefix(context)
+        .unwrap_or(file)
+        .display()
+        .to_string();
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let hits: Vec<_> = [handler, reaper]
+        .into_iter()
+        .map(|f| {
+            f.map(|f| {
+                (
+                    f.what,
+                    format!("{shown}:{}", line_of(f.range.start)),
+                    f.range,
+                )
+            })
+        })
+        .collect();
+    let id = sources.add(super::context::display(file), text);
+    let mut hits = hits.into_iter().map(|h| {
+        h.map(|(what, place, range)| SourceHit {
+            what,
+            place,
+            span: Span { file: id, range },
+        })
+    });
+    if let Some(h) = hits.next().flatten() {
+        b.handler = Some(h);
+    }
+    if let Some(r) = hits.next().flatten() {
+        b.reaper = Some(r);
+    }
+}
+
+/// The language's source files under what a stage copies from the build context.
+struct SourceWalk {
+    language: Language,
+    context: PathBuf,
+    files: Vec<PathBuf>,
+    entries: usize,
+    limit: Option<String>,
+}
+
+impl SourceWalk {
+    fn add(&mut self, src: &str) {
+        let Some(rel) = super::context::normalize_relative(src) else {
+            return;
+        };
+        if src.contains(['*', '?', '[']) {
+            let parent = rel.parent().unwrap_or(Path::new(""));
+            let pattern = rel.file_name().map(|n| n.to_string_lossy().to_string());
+            let Ok(dir) = std::fs::read_dir(self.context.join(parent)) else {
+                return;
+            };
+            for entry in dir.flatten() {
+                let name = entry.file_name().to_string_lossy().to_string();
+                if pattern.as_deref().is_some_and(|p| glob_match(p, &name)) {
+                    self.visit(&entry.path());
+                }
+            }
+            return;
+        }
+        self.visit(&self.context.join(rel));
+    }
+
+    /// A file or directory of the context; symlinks are not followed (a link out of the
+    /// context is not the builder's to read, and loops end here).
+    fn visit(&mut self, path: &Path) {
+        self.entries += 1;
+        if self.entries > MAX_ENTRIES {
+            self.limit.get_or_insert_with(|| {
+                format!("initlint visits at most {MAX_ENTRIES} entries of the build context")
+            });
+            return;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            return;
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if meta.is_dir() {
+            if SKIP_DIRS.contains(&name.as_str()) {
+                return;
+            }
+            let Ok(dir) = std::fs::read_dir(path) else {
+                return;
+            };
+            let mut children: Vec<PathBuf> = dir.flatten().map(|e| e.path()).collect();
+            children.sort();
+            for child in children {
+                self.visit(&child);
+            }
+        } else if meta.is_file()
+            && self.language.is_source(&name)
+            && !self.files.iter().any(|f| f == path)
+        {
+            self.files.push(path.to_path_buf());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toolchains_by_command_word() {
+        assert_eq!(
+            toolchain("CGO_ENABLED=0 go build -o /out/app ."),
+            Some(Language::Go)
+        );
+        assert_eq!(
+            toolchain("cargo build --release --locked"),
+            Some(Language::Rust)
+        );
+        assert_eq!(toolchain("apt-get install -y gcc make"), None);
+        assert_eq!(
+            toolchain("apt-get update && gcc -O2 -o /app main.c"),
+            Some(Language::C)
+        );
+        assert_eq!(toolchain("make && go build ./cmd/x"), Some(Language::Go));
+        assert_eq!(toolchain("go mod download"), None);
+        assert_eq!(toolchain("cmake --build build"), Some(Language::C));
+    }
+
+    fn copy(srcs: &[&str], dest: &str, dest_is_dir: bool) -> CopyOp {
+        CopyOp {
+            keyword: "COPY",
+            span: Span {
+                file: crate::source::FileId(0),
+                range: 0..0,
+            },
+            srcs: srcs.iter().map(|s| CopySrc::Path(s.to_string())).collect(),
+            dest: dest.into(),
+            dest_is_dir,
+            chmod: None,
+            from: Some("build".into()),
+        }
+    }
+
+    #[test]
+    fn copy_from_paths() {
+        let file = copy(&["/out/server"], "/app/server", false);
+        assert_eq!(
+            source_path(&file, "/app/server").as_deref(),
+            Some("/out/server")
+        );
+        assert_eq!(source_path(&file, "/app/other"), None);
+        let into_dir = copy(&["/out/server"], "/usr/local/bin/", true);
+        assert_eq!(
+            source_path(&into_dir, "/usr/local/bin/server").as_deref(),
+            Some("/out/server")
+        );
+        let dir = copy(&["/out"], "/app", false);
+        assert_eq!(
+            source_path(&dir, "/app/bin/x").as_deref(),
+            Some("/out/bin/x")
+        );
+        let relative = copy(&["app"], "/app", false);
+        assert_eq!(source_path(&relative, "/app").as_deref(), Some("/app"));
+    }
+}
