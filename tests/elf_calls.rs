@@ -134,9 +134,26 @@ fn signal_numbers(cc: Cc) {
         SignalUse::Others(o) => assert!(o.contains(&2) && !o.contains(&15), "{o:?}"),
         other => panic!("static SIGINT only: {other:?}"),
     }
-    // Stripped static: nothing to resolve calls against.
+    // Stripped static: no names, but libc's sigaction makes the rt_sigaction system call.
+    // x86-64 code is followed from there (callers that pass their first argument on are
+    // wrappers); aarch64 stays unread.
     let stripped = inspect(&compile("hss", HANDLER, &["-static", "-s"])).unwrap();
-    assert!(matches!(stripped.signal_use(SIGTERM), SignalUse::Invisible));
+    let stripped_int = inspect(&compile("intss", SIGINT_ONLY, &["-static", "-s"])).unwrap();
+    if cc.program == "gcc" {
+        match stripped.signal_use(SIGTERM) {
+            SignalUse::Handles(site) => {
+                assert_eq!(site.arg, Some(15));
+                assert!(site.via.is_some() && site.caller.is_none(), "{site:?}");
+            }
+            other => panic!("stripped handler: {other:?}"),
+        }
+        match stripped_int.signal_use(SIGTERM) {
+            SignalUse::Others(o) => assert!(o.contains(&2) && !o.contains(&15), "{o:?}"),
+            other => panic!("stripped SIGINT only: {other:?}"),
+        }
+    } else {
+        assert!(matches!(stripped.signal_use(SIGTERM), SignalUse::Invisible));
+    }
 }
 
 fn wait_pids(cc: Cc) {
@@ -154,4 +171,19 @@ fn wait_pids(cc: Cc) {
     }
     let any_static = inspect(&compile("anys", ANY_CHILD, &["-static"])).unwrap();
     assert!(matches!(any_static.wait_use(), WaitUse::Any(_)));
+    if cc.program == "gcc" {
+        // Stripped: found by the wait4 system call its libc makes.
+        let any_stripped = inspect(&compile("anyss", ANY_CHILD, &["-static", "-s"])).unwrap();
+        assert!(
+            matches!(any_stripped.wait_use(), WaitUse::Any(s) if s.arg == Some(-1)),
+            "{:?}",
+            any_stripped.wait_use()
+        );
+        let own_stripped = inspect(&compile("ownss", OWN_CHILD, &["-static", "-s"])).unwrap();
+        assert!(
+            matches!(own_stripped.wait_use(), WaitUse::OwnOnly(s) if !s.is_empty()),
+            "{:?}",
+            own_stripped.wait_use()
+        );
+    }
 }

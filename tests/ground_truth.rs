@@ -46,6 +46,8 @@ const CASES: &[(&str, bool)] = &[
     ("waiter-own-child", false),
     ("static-sigint-only", false),
     ("static-stripped", true),
+    ("static-stripped-nohandler", false),
+    ("static-stripped-reaper", false),
     ("python-execv-handler", true),
     ("python-handler-in-module", false),
     ("su-dash-handler", true),

@@ -53,8 +53,8 @@ const GROUND_TRUTH: &[&str] = &[
 ];
 
 /// And, for some, the numbers the ground truth printed: SIGKILL needed, zombies left by the
-/// 2 orphans (forker-noreap leaves 3 of its own as well). static-stripped is the one whose
-/// static verdict is undecided.
+/// 2 orphans (forker-noreap leaves 3 of its own as well). static-stripped is static and
+/// stripped: its verdict rests on the system calls its libc makes.
 const CASES: &[(&str, bool, usize)] = &[
     ("static-stripped", false, 2),
     ("c-handler-dyn", false, 2),

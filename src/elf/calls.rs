@@ -18,6 +18,7 @@ use goblin::elf::{
 };
 
 mod aarch64;
+mod stripped;
 mod x86_64;
 
 /// Functions that install a signal disposition; the first argument is the signal number.
@@ -49,7 +50,7 @@ pub const COLLECT_FNS: &[&str] = &[
 ];
 
 /// Code scanned at most: beyond this the answer is "not analysed".
-const MAX_CODE: usize = 64 << 20;
+pub(super) const MAX_CODE: usize = 64 << 20;
 
 /// One call to a function of interest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +63,8 @@ pub struct CallSite {
     pub at: u64,
     /// The function the call is in, from `.symtab`, when the binary has one.
     pub caller: Option<String>,
+    /// A stripped binary: how the callee was recognised without a name.
+    pub via: Option<&'static str>,
 }
 
 impl CallSite {
@@ -73,7 +76,8 @@ impl CallSite {
             .as_ref()
             .map(|c| format!(" in {c}"))
             .unwrap_or_default();
-        format!("{}({arg}, …){caller} at {:#x}", self.callee, self.at)
+        let via = self.via.map(|v| format!(" ({v})")).unwrap_or_default();
+        format!("{}({arg}, …){caller} at {:#x}{via}", self.callee, self.at)
     }
 
     /// This wait call waits for any child (`waitpid(-1)`, `waitid(P_ALL)`, `wait`).
@@ -106,7 +110,13 @@ pub fn analyse(elf: &Elf<'_>, bytes: &[u8]) -> Option<Calls> {
     };
     let targets = Targets::new(elf, bytes, arch, &is_wrapper);
     if targets.by_address.is_empty() && targets.by_slot.is_empty() && elf.syms.is_empty() {
-        return None;
+        // Static and stripped: its libc's system calls are in it. (A dynamic binary's are
+        // in libc.so, and it names what it imports.)
+        let is_static = elf.interpreter.is_none() && elf.libraries.is_empty();
+        return match arch {
+            Arch::X86_64 if is_static => stripped::analyse(elf, bytes),
+            _ => None,
+        };
     }
     let mut calls = Calls::default();
     let mut scanned = 0usize;
@@ -135,7 +145,7 @@ enum Arch {
     Aarch64,
 }
 
-fn section_bytes(bytes: &[u8], offset: u64, size: u64) -> Option<&[u8]> {
+pub(super) fn section_bytes(bytes: &[u8], offset: u64, size: u64) -> Option<&[u8]> {
     let start = usize::try_from(offset).ok()?;
     let len = usize::try_from(size).ok()?;
     bytes.get(start..start.checked_add(len)?)
@@ -224,6 +234,7 @@ fn record(callee: &str, arg: Option<i64>, at: u64, t: &Targets, calls: &mut Call
         arg,
         at,
         caller: caller.map(str::to_string),
+        via: None,
     };
     if INSTALL_FNS.contains(&callee) {
         calls.install.push(site);

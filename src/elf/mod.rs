@@ -65,6 +65,10 @@ pub enum Libc {
 pub struct GoInfo {
     pub version: Option<String>,
     pub main_module: Option<String>,
+    /// Its function table (pclntab, kept by `-ldflags "-s -w"`) names `os/signal.Notify` (or
+    /// `NotifyContext`): the program asks for signals. Without it, the runtime's own handler
+    /// exits with status 2 on SIGTERM.
+    pub notify: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -258,9 +262,16 @@ fn inspect_inner(bytes: &[u8]) -> Result<ElfFacts, String> {
             section(".note.go.buildid").map(|_| GoInfo {
                 version: None,
                 main_module: None,
+                notify: false,
             })
         })
         .or_else(|| find(bytes, b"\xff Go buildinf:").map(|at| go_buildinfo(&bytes[at..])));
+    // Function names are plain strings in the pclntab: dead code is not linked, so the
+    // name is there only when the program calls it.
+    let go = go.map(|g| GoInfo {
+        notify: find(bytes, b"os/signal.Notify").is_some(),
+        ..g
+    });
     let rust = section_bytes(".comment").is_some_and(|c| find(c, b"rustc").is_some());
     // The Go runtime handles signals itself: its call sites are not read.
     let calls = if go.is_none() {
@@ -325,6 +336,7 @@ fn go_buildinfo(b: &[u8]) -> GoInfo {
     let none = GoInfo {
         version: None,
         main_module: None,
+        notify: false,
     };
     if !b.starts_with(b"\xff Go buildinf:") || b.len() < 32 {
         return none;
@@ -351,6 +363,7 @@ fn go_buildinfo(b: &[u8]) -> GoInfo {
     GoInfo {
         version,
         main_module,
+        notify: false,
     }
 }
 

@@ -233,6 +233,8 @@ pub enum Handling {
     GoRuntime {
         path: String,
         version: String,
+        /// Its function table names os/signal.Notify.
+        notify: bool,
     },
     /// A Go program a build stage compiles, whose sources relay no signal with
     /// `os/signal`: the runtime exits with status 2 on the signal.
@@ -1062,6 +1064,7 @@ fn binary(b: &Binary, signal: &str, out: &mut Vec<Cause>) {
             CauseKind::Handles(Handling::GoRuntime {
                 path: path.clone(),
                 version,
+                notify: go.notify,
             }),
             section.clone(),
         ));

@@ -184,8 +184,15 @@ fn handles(h: &Handling, signal: &str) -> String {
             format!("the app installs a {signal} handler ({pattern})")
         }
         Handling::Server { name } => format!("{name} installs its own signal handlers"),
-        Handling::GoRuntime { path, version } => format!(
-            "{path} is a Go program ({version}): the Go runtime installs handlers for every signal, and an unhandled {signal} makes it exit"
+        Handling::GoRuntime {
+            path,
+            version,
+            notify: true,
+        } => format!(
+            "{path} is a Go program ({version}) that asks for signals with os/signal.Notify (its function table names it): the runtime relays them to the program, and an unhandled {signal} still makes it exit"
+        ),
+        Handling::GoRuntime { path, version, .. } => format!(
+            "{path} is a Go program ({version}) whose function table does not name os/signal.Notify: the Go runtime's own handler makes it exit with status 2 on {signal} at once, without the program's clean-up (measured)"
         ),
         Handling::GoBuilt { path, stage } => format!(
             "{path} is a Go program built in {stage}: the Go runtime installs handlers for every signal, and as its sources relay no {signal} with os/signal.Notify, the runtime exits with status 2 at once, without the program's own clean-up"
@@ -233,7 +240,7 @@ fn unseen(u: &Unseen, signal: &str) -> String {
             "{path} collects blocked signals ({what}); which ones it waits for is not read"
         ),
         Unseen::Stripped { path } => format!(
-            "{path} is statically linked and stripped: no imports and no symbols to resolve its calls, so whether it handles {signal} cannot be seen"
+            "{path} is statically linked and stripped: no imports and no symbols to resolve its calls (initlint finds libc's functions by their system calls in x86-64 code only), so whether it handles {signal} cannot be seen"
         ),
         Unseen::ExecNotFollowed { program } => {
             format!("the app replaces itself with {program}, which could not be followed")

@@ -38,6 +38,8 @@ done
 # Static and unstripped (call sites resolved through .symtab), and static stripped.
 gcc -static -O2 -o "$work/bin/intonly-static" "$here/src/intonly.c"
 gcc -static -O2 -s -o "$work/bin/handler-stripped" "$here/src/handler.c"
+gcc -static -O2 -s -o "$work/bin/sleeper-stripped" "$here/src/sleeper.c"
+gcc -static -O2 -s -o "$work/bin/reaper-stripped" "$here/src/reaper.c"
 have_go=0
 if [ "$skip_go" = 0 ]; then
   (cd "$here/src" && CGO_ENABLED=0 GOCACHE="$out/gocache" GOPATH="$out/gopath" GO111MODULE=off \
@@ -323,6 +325,13 @@ config static-sigint-only --config.entrypoint /app/intonly
 new static-stripped; busybox_base static-stripped
 cp "$work/bin/handler-stripped" "$(root static-stripped)/app/handler"; commit static-stripped
 config static-stripped --config.entrypoint /app/handler
+# Stripped too, found by the system calls their libc makes: no handler; a handler that reaps.
+new static-stripped-nohandler; busybox_base static-stripped-nohandler
+cp "$work/bin/sleeper-stripped" "$(root static-stripped-nohandler)/app/server"; commit static-stripped-nohandler
+config static-stripped-nohandler --config.entrypoint /app/server
+new static-stripped-reaper; busybox_base static-stripped-reaper
+cp "$work/bin/reaper-stripped" "$(root static-stripped-reaper)/app/server"; commit static-stripped-reaper
+config static-stripped-reaper --config.entrypoint /app/server
 
 # 6. layers read from the top: the static server in the top layer settles every lookup
 # there, so the base layer (with the shell) is never read.

@@ -116,3 +116,86 @@ fn constant_into_rdi(instr: &Instruction, before: Option<i64>) -> Option<i64> {
         _ => None,
     }
 }
+
+/// A stripped binary's control flow, without names: its direct calls and tail jumps (with
+/// the constant in rdi before each), and its system calls (with the constant number in eax
+/// and the constant in rdi).
+#[derive(Debug, Default)]
+pub(super) struct Flow {
+    /// (address, target, rdi, a `call` rather than a `jmp`)
+    pub calls: Vec<(u64, u64, Option<i64>, bool)>,
+    /// (address, number, rdi)
+    pub syscalls: Vec<(u64, i64, Option<i64>)>,
+}
+
+pub(super) fn flow(code: &[u8], base: u64, out: &mut Flow) {
+    let mut decoder = Decoder::with_ip(64, code, base, DecoderOptions::NONE);
+    let mut instr = Instruction::default();
+    let (mut rdi, mut rax): (Option<i64>, Option<i64>) = (None, None);
+    while decoder.can_decode() {
+        decoder.decode_out(&mut instr);
+        let m = instr.mnemonic();
+        if m == Mnemonic::Syscall {
+            if let Some(nr) = rax {
+                out.syscalls.push((instr.ip(), nr, rdi));
+            }
+            // The kernel returns in rax.
+            rax = None;
+            continue;
+        }
+        if m == Mnemonic::Call || m == Mnemonic::Jmp {
+            if instr.op0_kind() == OpKind::NearBranch64 {
+                out.calls.push((
+                    instr.ip(),
+                    instr.near_branch_target(),
+                    rdi,
+                    m == Mnemonic::Call,
+                ));
+            }
+            rdi = None;
+            rax = None;
+            continue;
+        }
+        if m == Mnemonic::Ret {
+            rdi = None;
+            rax = None;
+            continue;
+        }
+        if writes_rdi(&instr) {
+            rdi = constant_into_rdi(&instr, rdi);
+        }
+        if writes(&instr, is_rax) {
+            rax = match m {
+                Mnemonic::Mov => constant_into_rdi(&instr, rax),
+                Mnemonic::Xor
+                    if instr.op1_kind() == OpKind::Register && is_rax(instr.op1_register()) =>
+                {
+                    Some(0)
+                }
+                _ => None,
+            };
+        } else if matches!(
+            m,
+            Mnemonic::Cpuid | Mnemonic::Rdtsc | Mnemonic::Cdq | Mnemonic::Cqo
+        ) {
+            rax = None;
+        }
+    }
+}
+
+fn is_rax(r: Register) -> bool {
+    matches!(
+        r,
+        Register::RAX | Register::EAX | Register::AX | Register::AL
+    )
+}
+
+fn writes(instr: &Instruction, reg: fn(Register) -> bool) -> bool {
+    instr.op_count() > 0
+        && instr.op0_kind() == OpKind::Register
+        && reg(instr.op0_register())
+        && !matches!(
+            instr.mnemonic(),
+            Mnemonic::Cmp | Mnemonic::Test | Mnemonic::Push
+        )
+}
