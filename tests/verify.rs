@@ -442,3 +442,168 @@ fn an_ignored_stop_signal_is_inherited_under_tini() {
     }
     assert_eq!(leftovers(&daemon).trim(), "");
 }
+
+/// `kill -9` of initlint cannot be caught: the watchdog it started removes the container.
+/// While it runs, the container is confined as the README says.
+#[test]
+fn the_container_is_sandboxed_and_kill_9_leaves_nothing() {
+    let Some(daemon) = Dockerd::required() else {
+        return;
+    };
+    let image = load(&daemon, "c-nohandler-dyn");
+    let child = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args(["verify", "--settle", "60", &image])
+        .env("DOCKER_HOST", daemon.host())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while leftovers(&daemon).trim().is_empty() {
+        assert!(Instant::now() < deadline, "no container appeared");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let id = leftovers(&daemon)
+        .trim()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let inspect: Value = serde_json::from_str(&daemon.docker(&["inspect", &id]).unwrap()).unwrap();
+    let host = &inspect[0]["HostConfig"];
+    assert_eq!(host["ReadonlyRootfs"], true, "{host}");
+    assert_eq!(host["CapDrop"], serde_json::json!(["ALL"]), "{host}");
+    assert_eq!(
+        host["SecurityOpt"],
+        serde_json::json!(["no-new-privileges"])
+    );
+    assert_eq!(host["NetworkMode"], "none");
+    assert_eq!(host["PidsLimit"], 256);
+    assert_eq!(host["Memory"], 256 << 20);
+    assert_eq!(host["NanoCpus"], 1_000_000_000);
+    assert!(
+        host["Tmpfs"]["/tmp"].as_str().unwrap().contains("size=64m"),
+        "{host}"
+    );
+    // kill -9 of initlint alone (not its process group): the watchdog is left to act.
+    let sent = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let mut child = child;
+    let _ = child.wait();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !leftovers(&daemon).trim().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the container outlived the killed run: {}",
+            leftovers(&daemon)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A container left by a run killed before it could clean up (an older initlint, or a
+/// watchdog that was killed too) is removed when the next verify starts, and said so; one of
+/// a run still alive is not touched.
+#[test]
+fn containers_of_killed_runs_are_removed_at_the_next_start() {
+    let Some(daemon) = Dockerd::required() else {
+        return;
+    };
+    let image = load(&daemon, "c-handler-dyn");
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let dead = format!("org.initlint.verify={}:{}:1", host.trim(), u32::MAX - 1);
+    let alive = format!(
+        "org.initlint.verify={}:{}:2",
+        host.trim(),
+        std::process::id()
+    );
+    for (name, label) in [("stale-left", &dead), ("still-running", &alive)] {
+        daemon
+            .docker(&["create", "--name", name, "--label", label, &image])
+            .unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args([
+            "verify", "--format", "json", "--settle", "1", "--grace", "2", &image,
+        ])
+        .env("DOCKER_HOST", daemon.host())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert_eq!(
+        doc["measured"]["stale_removed"],
+        serde_json::json!(["stale-left"]),
+        "{doc}"
+    );
+    assert!(
+        err.contains("removed stale-left, a container left by an earlier run that was killed"),
+        "{err}"
+    );
+    assert_eq!(doc["measured"]["watchdog"], true);
+    assert!(daemon.docker(&["inspect", "stale-left"]).is_err());
+    assert!(daemon.docker(&["inspect", "still-running"]).is_ok());
+    daemon.docker(&["rm", "-f", "still-running"]).unwrap();
+}
+
+/// The root filesystem is read-only (writes go to the tmpfs at /tmp, /run, /var/tmp), unless
+/// `--writable`; `--user` runs PID 1 as another user, and the report says who ran it.
+#[test]
+fn a_read_only_root_and_the_user_are_stated() {
+    let Some(daemon) = Dockerd::required() else {
+        return;
+    };
+    let image = load(&daemon, "busybox-sleep");
+    let run = |extra: &[&str], script: &str| -> (Option<i32>, Value, String) {
+        let entrypoint = serde_json::json!(["/bin/sh", "-c", script]).to_string();
+        let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+            .args([
+                "verify", "--format", "json", "--settle", "1", "--grace", "2",
+            ])
+            .args(["--entrypoint", &entrypoint])
+            .args(extra)
+            .arg(&image)
+            .env("DOCKER_HOST", daemon.host())
+            .output()
+            .unwrap();
+        let doc = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (
+            out.status.code(),
+            doc,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Writing to / fails, so the container exits before it can be stopped.
+    let (code, _, err) = run(&[], "echo x > /probe && exec /app/handler");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("not running after the settle time"), "{err}");
+    assert!(err.contains("--writable gives it a writable root"), "{err}");
+    assert!(err.contains("Read-only file system"), "{err}");
+    // /tmp is a tmpfs: the handler runs and stops.
+    let (code, doc, err) = run(&[], "echo x > /tmp/probe && exec /app/handler");
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(doc["measured"]["killed"], false, "{doc}");
+    assert_eq!(doc["measured"]["sandbox"]["read_only_root"], true);
+    assert!(doc["measured"]["sandbox"]["user"]
+        .as_str()
+        .unwrap()
+        .starts_with("root"));
+    // --writable: the same write to / works.
+    let (_, doc, err) = run(&["--writable"], "echo x > /probe && exec /app/handler");
+    assert_eq!(doc["measured"]["killed"], false, "{err}");
+    assert_eq!(doc["measured"]["sandbox"]["read_only_root"], false);
+    // --user: PID 1 is that user; the report says so.
+    let (_, doc, err) = run(
+        &["--user", "65534:65534"],
+        "id -u > /tmp/u; exec /app/handler",
+    );
+    assert_eq!(
+        doc["measured"]["sandbox"]["user"], "65534:65534 (--user)",
+        "{err}"
+    );
+    assert_eq!(doc["measured"]["killed"], false, "{doc}");
+    assert_eq!(leftovers(&daemon).trim(), "");
+}

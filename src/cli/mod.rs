@@ -286,6 +286,15 @@ pub struct VerifyArgs {
     /// An environment variable for the container (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
+    /// Run PID 1 as this user (NAME, UID or UID:GID) instead of the image's USER (root when
+    /// it sets none). An entrypoint that switches users itself (gosu, su) needs root.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// A writable root filesystem (written to the engine's disk). By default the root is
+    /// read-only, with 64 MiB tmpfs at /tmp, /run and /var/tmp: an image that writes
+    /// elsewhere at start exits early and says "Read-only file system".
+    #[arg(long)]
+    pub writable: bool,
     /// Output: human, or json.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
     pub format: VerifyFormat,
@@ -335,11 +344,20 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `initlint manpage > initlint.1; man -l initlint.1`.
     Manpage,
-    /// Prove the verdict: start a container of IMAGE in the local engine (no network, 256 MiB,
-    /// 256 processes), leave two orphans to its PID 1, stop it as `docker stop` does, and show
-    /// what happened next to the static verdict. Exit 1 when it needed SIGKILL or kept
-    /// zombies. The container is removed afterwards, Ctrl-C included.
+    /// Prove the verdict: start a container of IMAGE in the local engine, sandboxed (no
+    /// network, 256 MiB, 256 processes, 1 CPU, most capabilities dropped, no-new-privileges,
+    /// read-only root with small tmpfs), leave two orphans to its PID 1, stop it as `docker
+    /// stop` does, and show what happened next to the static verdict. Exit 1 when it needed
+    /// SIGKILL or kept zombies. The container is removed afterwards, Ctrl-C and `kill -9`
+    /// included (a watchdog process), and containers left by killed runs at the next start.
     Verify(VerifyArgs),
+    /// verify's watchdog: remove CONTAINER once stdin closes.
+    #[command(hide = true)]
+    VerifyWatch {
+        #[arg(long, value_enum, default_value_t = EngineArg::Docker)]
+        engine: EngineArg,
+        container: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -19,6 +19,9 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         Some(super::Command::Completions { shell }) => return completions(*shell, stdout),
         Some(super::Command::Manpage) => return manpage(stdout, stderr),
         Some(super::Command::Verify(args)) => return super::verify::verify(args, stdout, stderr),
+        Some(super::Command::VerifyWatch { engine, container }) => {
+            return super::verify::watch(*engine, container)
+        }
         None if cli.list_rules => return list_rules(stdout),
         None => {}
     }

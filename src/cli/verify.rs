@@ -96,6 +96,10 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         entrypoint: args.entrypoint.clone().map(|a| a.0),
         cmd: args.cmd.clone().map(|a| a.0),
         env: args.env.clone(),
+        sandbox: verify::Sandbox {
+            user: args.user.clone(),
+            writable: args.writable,
+        },
     };
     let tty = std::io::stderr().is_terminal();
     let progress = |line: &str| {
@@ -114,6 +118,13 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         }
         Err(e) => return fail(stderr, e.to_string()),
     };
+    for name in &measured.stale_removed {
+        let _ = writeln!(
+            stderr,
+            "initlint: verify: removed {}, a container left by an earlier run that was killed",
+            crate::report::clean(name)
+        );
+    }
     let agree = verify::agrees(
         analysis.verdict.signal_fate,
         analysis.verdict.zombies,
@@ -127,6 +138,19 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         return fail(stderr, format!("cannot write the report: {e}"));
     }
     u8::from(measured.fails())
+}
+
+/// The watchdog a verify run starts: once its stdin closes (the run ended, or was killed),
+/// remove the container. Always 0: there is no one to tell.
+pub fn watch(engine: EngineArg, container: &str) -> u8 {
+    let engine = match engine {
+        EngineArg::Docker => Engine::Docker,
+        EngineArg::Podman => Engine::Podman,
+    };
+    if let Ok(daemon) = daemon::connect(engine, Duration::from_secs(60)) {
+        verify::sandbox::watch(daemon.client(), daemon.runtime(), container);
+    }
+    0
 }
 
 /// `docker build` (or `podman build`) of `dir` (a directory, or a Dockerfile in its context
@@ -233,6 +257,17 @@ fn human(image: &str, grace: u64, a: &Analysis, m: &Measured, agree: Option<bool
         (None, None) => "zombies unknown".to_string(),
     };
     out.push_str(&format!("  measured: {stop} · {zombies}\n"));
+    if let Some(user) = m.sandbox["user"].as_str() {
+        let root = match m.sandbox["read_only_root"].as_bool() {
+            Some(true) => "read-only root",
+            _ => "writable root",
+        };
+        out.push_str(&format!(
+            "  sandbox:  user {}; {root}; capabilities {}\n",
+            crate::report::clean(user),
+            verify::sandbox::CAPABILITIES.join(" ").to_lowercase()
+        ));
+    }
     // What each process does with the stop signal, where its masks could be read.
     let signal = crate::knowledge::signals::number(&m.stop_signal);
     let with_disposition = |cmd: &str, d: Option<&verify::Dispositions>| match (d, signal) {

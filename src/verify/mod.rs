@@ -8,12 +8,15 @@
 //! success, failure and Ctrl-C.
 
 mod host;
+pub mod sandbox;
+
+pub use sandbox::Sandbox;
 
 pub use host::zombie_children;
 
 use std::time::{Duration, Instant};
 
-use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::{
     CreateContainerOptions, RemoveContainerOptions, StopContainerOptions, TopOptions,
 };
@@ -40,6 +43,7 @@ pub struct Settings {
     pub entrypoint: Option<Vec<String>>,
     pub cmd: Option<Vec<String>>,
     pub env: Vec<String>,
+    pub sandbox: Sandbox,
 }
 
 /// One timed step of the experiment.
@@ -114,6 +118,12 @@ pub struct Measured {
     pub zombies: Option<usize>,
     pub zombies_note: Option<String>,
     pub phases: Vec<Phase>,
+    /// How the container was confined (the report's `sandbox`).
+    pub sandbox: serde_json::Value,
+    /// Containers left by earlier runs that were killed, removed before this one.
+    pub stale_removed: Vec<String>,
+    /// A watchdog process would have removed the container had initlint been killed.
+    pub watchdog: bool,
 }
 
 impl Measured {
@@ -145,6 +155,9 @@ impl Measured {
             "zombies_outcome": self.zombie_outcome().as_str(),
             "zombies_note": self.zombies_note,
             "phases": self.phases,
+            "sandbox": self.sandbox,
+            "stale_removed": self.stale_removed,
+            "watchdog": self.watchdog,
         })
     }
 }
@@ -166,7 +179,11 @@ pub fn run(
     progress: &dyn Fn(&str),
 ) -> Result<Measured, VerifyError> {
     let docker = daemon.client().clone();
-    let run_id = format!("{}-{}", std::process::id(), unique());
+    let run_id = sandbox::run_id(unique());
+    let engine = match daemon.engine() {
+        crate::image::daemon::Engine::Docker => "docker",
+        crate::image::daemon::Engine::Podman => "podman",
+    };
     daemon.runtime().block_on(async {
         // Listen before anything is created: from here on SIGINT (Ctrl-C) and SIGTERM (a CI
         // job cancelled) no longer end the process at once; one that arrives while the
@@ -182,6 +199,8 @@ pub fn run(
             .stop_signal
             .clone()
             .unwrap_or_else(|| "SIGTERM".into());
+        let stale_removed = sandbox::remove_stale(&docker).await;
+        let image_user = config.user.clone();
         let image = FromImage {
             stop_signal,
             healthcheck: config
@@ -190,10 +209,16 @@ pub fn run(
                 .and_then(|h| h.test.as_ref())
                 .is_some_and(|t| t.first().is_some_and(|w| w != "NONE")),
         };
-        progress("creating the container (no network, 256 MiB, 256 processes)");
+        progress(&format!(
+            "creating the container ({}; user {})",
+            settings.sandbox.describe(),
+            settings.sandbox.user_said(image_user.as_deref())
+        ));
         let started = Instant::now();
         let id = create(&docker, name, settings, &run_id).await?;
-        // From here on, the container is removed whatever happens, Ctrl-C included.
+        // From here on, the container is removed whatever happens: Ctrl-C here, and `kill -9`
+        // by the watchdog.
+        let watchdog = sandbox::Watchdog::start(engine, &id);
         let experiment = experiment(&docker, &id, settings, &image, progress, started);
         let result = tokio::select! {
             r = experiment => r,
@@ -201,7 +226,14 @@ pub fn run(
             _ = received(&mut terminate) => Err(VerifyError::Interrupted),
         };
         remove(&docker, &id).await;
-        result
+        let watched = watchdog.running();
+        drop(watchdog);
+        result.map(|mut m| {
+            m.sandbox = settings.sandbox.json(image_user.as_deref());
+            m.stale_removed = stale_removed;
+            m.watchdog = watched;
+            m
+        })
     })
 }
 
@@ -237,17 +269,12 @@ async fn create(
         cmd: s.cmd.clone(),
         env: (!s.env.is_empty()).then(|| s.env.clone()),
         labels: Some([(LABEL.to_string(), run_id.to_string())].into()),
-        host_config: Some(HostConfig {
-            network_mode: Some("none".into()),
-            memory: Some(256 << 20),
-            pids_limit: Some(256),
-            init: Some(false),
-            ..Default::default()
-        }),
+        user: s.sandbox.user.clone(),
+        host_config: Some(s.sandbox.host_config()),
         ..Default::default()
     };
     let options = CreateContainerOptions {
-        name: Some(format!("initlint-verify-{run_id}")),
+        name: Some(format!("initlint-verify-{}", run_id.replace(':', "-"))),
         ..Default::default()
     };
     let created = docker
@@ -287,8 +314,9 @@ async fn experiment(
     let host_pid = pid.and_then(|p| u32::try_from(p).ok()).filter(|p| *p > 0);
     if host_pid.is_none() {
         return Err(VerifyError::Engine(format!(
-            "the container is not running after the settle time (exit code {}); it cannot be stopped",
-            code.map_or("unknown".into(), |c| c.to_string())
+            "the container is not running after the settle time (exit code {}); it cannot be stopped{}",
+            code.map_or("unknown".into(), |c| c.to_string()),
+            exited_why(docker, id, &s.sandbox).await
         )));
     }
     let mut processes = top(docker, id).await;
@@ -341,7 +369,41 @@ async fn experiment(
         zombies,
         zombies_note,
         phases,
+        sandbox: serde_json::Value::Null,
+        stale_removed: Vec::new(),
+        watchdog: false,
     })
+}
+
+/// The end of the log of a container that exited early, and which sandbox setting to relax
+/// when the log points at one.
+async fn exited_why(docker: &Docker, id: &str, sandbox: &Sandbox) -> String {
+    use futures_util::StreamExt;
+    let options = bollard::query_parameters::LogsOptions {
+        stdout: true,
+        stderr: true,
+        tail: "5".into(),
+        ..Default::default()
+    };
+    let mut stream = docker.logs(id, Some(options));
+    let mut log = String::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        if log.len() < 2048 {
+            log.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+        }
+    }
+    let log: String = log.trim().chars().take(1024).collect();
+    let hint = if log.contains("Read-only file system") && !sandbox.writable {
+        "; it wrote outside /tmp, /run and /var/tmp: --writable gives it a writable root"
+    } else if log.contains("Operation not permitted") || log.contains("Permission denied") {
+        "; a privilege was refused (verify drops most capabilities and sets no-new-privileges; --user, if set, runs it as another user)"
+    } else {
+        ""
+    };
+    match log.is_empty() {
+        true => hint.to_string(),
+        false => format!("{hint}; its log ends: {}", log.replace('\n', " | ")),
+    }
 }
 
 /// Wait `settle`, or until healthy (at most `health_cap`) when the image has a HEALTHCHECK.
@@ -479,7 +541,7 @@ async fn exec_orphans(docker: &Docker, id: &str, script: &str) -> Result<(), Str
     }
 }
 
-async fn remove(docker: &Docker, id: &str) {
+pub(crate) async fn remove(docker: &Docker, id: &str) {
     let options = RemoveContainerOptions {
         force: true,
         v: true,
