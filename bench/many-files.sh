@@ -3,7 +3,10 @@
 # paths like real node_modules ones), plus a small top layer with an entrypoint script, as a
 # docker-archive; then `initlint docker-archive:…`, timed, with its peak RSS.
 #
-# usage: bench/many-files.sh [FILES=1000000] [RUNS=1] [FORMAT=gzip]   (BENCH_REUSE=1 keeps the image)
+# usage: bench/many-files.sh [FILES=1000000] [RUNS=1] [FORMAT=gzip] [LAYOUT=split]
+#   (BENCH_REUSE=1 keeps the image)
+#   LAYOUT split: the entrypoint in a small top layer (the big layer is never read); same: the
+#   entrypoint inside the big layer, after its files (the whole layer is read).
 #   FORMAT gzip: the docker-archive as built; zstd-chunked or estargz: its layers converted
 #   (skopeo; testdata/images/estargz.py) into an OCI layout, read by their tables of contents.
 # needs: python3, /usr/bin/time (Debian package `time`), a release build; skopeo for the
@@ -12,18 +15,19 @@ set -euo pipefail
 files=${1:-1000000}
 runs=${2:-1}
 format=${3:-gzip}
+layout=${4:-split}
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-bin=$PWD/target/release/initlint
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/initlint
 [ -x /usr/bin/time ] || { echo "bench/many-files.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-out=$PWD/target/bench-many-files
+out=$PWD/target/bench-many-files-$layout
 if [ "${BENCH_REUSE:-0}" = 1 ] && [ -f "$out/image.tar" ]; then
   echo "reusing $out/image.tar (BENCH_REUSE=1)"
 else
 rm -rf "$out" && mkdir -p "$out"
-python3 - "$out" "$files" <<'PY'
+python3 - "$out" "$files" "$layout" <<'PY'
 import gzip, hashlib, io, json, os, sys, tarfile
-out, n = sys.argv[1], int(sys.argv[2])
+out, n, layout = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
 def layer(add):
     raw = io.BytesIO()
@@ -45,8 +49,12 @@ def top(t):
     info = tarfile.TarInfo("entrypoint.sh"); info.mode = 0o755; info.size = len(script)
     t.addfile(info, io.BytesIO(script))
 
+def both(t):
+    many(t)
+    top(t)
+
 layers, diff_ids, arch = [], [], {}
-for add in (many, top):
+for add in ((many, top) if layout == "split" else (both,)):
     raw, gz = layer(add)
     diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
     name = hashlib.sha256(gz).hexdigest() + ".tar.gz"
@@ -62,7 +70,7 @@ with tarfile.open(os.path.join(out, "image.tar"), "w") as t:
     for name, data in arch.items():
         info = tarfile.TarInfo(name); info.size = len(data)
         t.addfile(info, io.BytesIO(data))
-print(f"{n} files in one layer; image {os.path.getsize(os.path.join(out, 'image.tar')) >> 20} MiB")
+print(f"{n} files in one layer ({layout}); image {os.path.getsize(os.path.join(out, 'image.tar')) >> 20} MiB")
 PY
 fi
 target="docker-archive:$out/image.tar"

@@ -231,8 +231,8 @@ pub struct Built {
     pub language: crate::knowledge::sources::Language,
     /// The `RUN` that compiles it.
     pub build: Span,
-    /// The `COPY --from` that brings it.
-    pub copy: Span,
+    /// The `COPY --from` that brings it; none when the linted stage builds it in place.
+    pub copy: Option<Span>,
     /// Source files read.
     pub files: usize,
     /// Why not every source was read (no build context, a limit), when so.

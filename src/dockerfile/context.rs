@@ -94,7 +94,16 @@ impl FileView for ContextView {
         // The last copy whose destination covers the path decides, as in `lookup`.
         let op = self.fs.copies.iter().rev().find(|op| {
             path == op.dest || path.starts_with(&format!("{}/", op.dest.trim_end_matches('/')))
-        })?;
+        });
+        let context = self.context.as_deref();
+        let Some(op) = op else {
+            // Nothing copies it: this stage may compile it in place (`RUN go build -o main`).
+            let (language, run) = stages::producer(&self.fs, path, true)?;
+            let label = "this stage".to_string();
+            return Some(stages::built(
+                label, &self.fs, language, run, None, path, context, signal, sources,
+            ));
+        };
         let stage = stages::resolve(&self.stages, op.from.as_deref()?, self.visible)?;
         let in_stage = stages::source_path(op, path)?;
         if !matches!(
@@ -103,14 +112,15 @@ impl FileView for ContextView {
         ) {
             return None;
         }
-        let (language, run) = stages::producer(stage, &in_stage)?;
+        let (language, run) = stages::producer(&stage.fs, &in_stage, false)?;
         Some(stages::built(
-            stage,
+            stage.label(),
+            &stage.fs,
             language,
             run,
-            op,
+            Some(op),
             path,
-            self.context.as_deref(),
+            context,
             signal,
             sources,
         ))
@@ -184,7 +194,7 @@ impl ContextView {
                 origin,
             },
             Lookup::Unknown { why } => Lookup::Unknown {
-                why: match stages::producer(stage, &in_stage) {
+                why: match stages::producer(&stage.fs, &in_stage, false) {
                     Some((language, _)) => format!(
                         "{path} is compiled in {label} ({} build), which initlint does not run",
                         language.name()

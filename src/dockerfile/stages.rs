@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CopyOp, CopySrc, RunOp, StageFiles};
+use super::{CopyOp, CopySrc, Filesystem, RunOp, StageFiles};
 use crate::knowledge::sources::{self, Language};
 use crate::model::{Built, SourceHit};
 use crate::source::{glob_match, join_path, SourceMap, Span};
@@ -100,38 +100,53 @@ pub fn toolchain(run: &str) -> Option<Language> {
     found
 }
 
-/// The `RUN` of `stage` that compiles the program at `stage_path`: the last build that names
-/// it (its path or file name), else the stage's only kind of build (cargo's
-/// `target/release/NAME`, `go build` without `-o`).
-pub fn producer<'a>(stage: &'a StageFiles, stage_path: &str) -> Option<(Language, &'a RunOp)> {
+/// The `RUN` of a stage (its copies and runs `fs`) that compiles the program at
+/// `stage_path`: the last build that names it (its path or file name), else, for a file
+/// `COPY --from` takes from the stage (`named` false), the stage's only kind of build
+/// (cargo's `target/release/NAME`, `go build` without `-o`). A program the linted stage
+/// runs must be named: its other builds may be of something else.
+pub fn producer<'a>(
+    fs: &'a Filesystem,
+    stage_path: &str,
+    named: bool,
+) -> Option<(Language, &'a RunOp)> {
     let name = stage_path.rsplit('/').next().unwrap_or(stage_path);
-    let builds: Vec<(Language, &RunOp)> = stage
-        .fs
+    let builds: Vec<(Language, &RunOp)> = fs
         .runs
         .iter()
         .filter_map(|r| toolchain(&r.text).map(|l| (l, r)))
         .collect();
-    let names_it = |r: &RunOp| {
-        r.text.contains(stage_path)
-            || r.text
-                .split(|c: char| c.is_whitespace() || "'\"=;&|".contains(c))
-                .any(|w| w.rsplit('/').next() == Some(name) && !name.is_empty())
+    let words = |r: &'a RunOp| {
+        r.text
+            .split(|c: char| c.is_whitespace() || "'\"=;&|".contains(c))
+            .filter(|w| !w.is_empty())
+    };
+    // The linted stage's program: a word of the RUN is its path, from the RUN's WORKDIR.
+    // A file another stage copies: its path or its file name will do.
+    let names_it = |r: &'a RunOp| match named {
+        true => words(r).any(|w| join_path(&r.workdir, w) == stage_path),
+        false => {
+            r.text.contains(stage_path)
+                || words(r).any(|w| w.rsplit('/').next() == Some(name) && !name.is_empty())
+        }
     };
     if let Some(b) = builds.iter().rev().find(|(_, r)| names_it(r)) {
         return Some(*b);
     }
-    let last = builds.last()?;
+    let last = builds.last().filter(|_| !named)?;
     builds.iter().all(|(l, _)| *l == last.0).then_some(*last)
 }
 
-/// The program `COPY --from` brings to `path` from `stage`, built by `run`: its sources read
-/// from the build context for a handler of `signal` and a reaper.
+/// A program the stage labelled `stage` (whose copies and runs are `fs`) builds with `run`,
+/// at `path` in the container (brought by `copy`, or built in place): its sources read from
+/// the build context for a handler of `signal` and a reaper.
 #[allow(clippy::too_many_arguments)]
 pub fn built(
-    stage: &StageFiles,
+    stage: String,
+    fs: &Filesystem,
     language: Language,
     run: &RunOp,
-    copy: &CopyOp,
+    copy: Option<&CopyOp>,
     path: &str,
     context: Option<&Path>,
     signal: &str,
@@ -139,10 +154,10 @@ pub fn built(
 ) -> Built {
     let mut b = Built {
         path: path.to_string(),
-        stage: stage.label(),
+        stage,
         language,
         build: run.span.clone(),
-        copy: copy.span.clone(),
+        copy: copy.map(|c| c.span.clone()),
         files: 0,
         incomplete: None,
         handler: None,
@@ -159,7 +174,7 @@ pub fn built(
         entries: 0,
         limit: None,
     };
-    for op in stage.fs.copies.iter().filter(|op| op.from.is_none()) {
+    for op in fs.copies.iter().filter(|op| op.from.is_none()) {
         for src in &op.srcs {
             if let CopySrc::Path(p) = src {
                 walk.add(p);
@@ -338,6 +353,44 @@ mod tests {
         assert_eq!(toolchain("make && go build ./cmd/x"), Some(Language::Go));
         assert_eq!(toolchain("go mod download"), None);
         assert_eq!(toolchain("cmake --build build"), Some(Language::C));
+    }
+
+    fn runs(texts: &[(&str, &str)]) -> Filesystem {
+        Filesystem {
+            copies: Vec::new(),
+            runs: texts
+                .iter()
+                .map(|(wd, t)| RunOp {
+                    workdir: wd.to_string(),
+                    text: t.to_string(),
+                    span: Span {
+                        file: crate::source::FileId(0),
+                        range: 0..0,
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_build_that_makes_a_program() {
+        let fs = runs(&[
+            ("/src", "apt-get update && apt-get install -y make"),
+            ("/app", "go build -o main ./cmd/main"),
+        ]);
+        // In place: the word must be the path, from the RUN's WORKDIR.
+        let (l, r) = producer(&fs, "/app/main", true).unwrap();
+        assert_eq!((l, r.workdir.as_str()), (Language::Go, "/app"));
+        assert!(producer(&fs, "/usr/local/bin/main", true).is_none());
+        assert!(producer(&fs, "/app/other", true).is_none());
+        // Copied from the stage: its only kind of build will do.
+        assert!(producer(&fs, "/go/bin/other", false).is_some());
+        let mixed = runs(&[("/", "go build -o /a ."), ("/", "cargo build --release")]);
+        assert!(producer(&mixed, "/target/release/x", false).is_none());
+        assert_eq!(
+            producer(&mixed, "/a", false).map(|(l, _)| l),
+            Some(Language::Go)
+        );
     }
 
     fn copy(srcs: &[&str], dest: &str, dest_is_dir: bool) -> CopyOp {
