@@ -586,12 +586,16 @@ impl ImageView {
                         ImageError::Part(format!("{path} is not in its layer's table of contents"))
                     })?;
                     self.stats.borrow_mut().toc_reads += 1;
-                    return toc::read_file(&**blobs, &l.locator, path, range, cap).map_err(
+                    let read = toc::read_file(&**blobs, &l.locator, path, range, cap).map_err(
                         |message| ImageError::Layer {
                             layer: layer_name(layers, layer_i),
                             message,
                         },
-                    );
+                    )?;
+                    // A registry that stopped serving ranges: the layer is read whole below.
+                    if let Some(bytes) = read {
+                        return Ok(bytes);
+                    }
                 }
                 self.stats.borrow_mut().rereads += 1;
                 let mut want = Want {

@@ -598,21 +598,27 @@ fn parse_digest(d: &str) -> Option<[u8; 32]> {
 
 /// Compressed bytes fetched for a file's head before its whole range.
 const HEAD_FETCH: u64 = 64 << 10;
+/// A file up to this size is read whole when only its head is asked for, so its bytes are
+/// checked against the TOC's digest; the head of a larger one (an ELF binary's first bytes)
+/// is not checked.
+const CHECKED_WHOLE: u64 = 1 << 20;
 
 /// Up to `want` bytes of a file, inflated from `len` of its stored bytes (a truncated range
-/// gives what it holds, then an error).
+/// gives what it holds, then an error). `None` when the store answers with the whole blob
+/// instead of the range (a registry that served the TOC's range, then stopped).
 fn inflate(
     blobs: &dyn Blobs,
     locator: &str,
-    path: &str,
     range: &FileRange,
     len: u64,
     want: u64,
-) -> Result<Vec<u8>, String> {
-    let part = blobs
+) -> Result<Option<Vec<u8>>, String> {
+    let Some(part) = blobs
         .open_range(locator, range.offset, len)
         .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{path}: the store no longer serves ranges"))?;
+    else {
+        return Ok(None);
+    };
     let mut decoder: Box<dyn Read> = match range.codec {
         Codec::Zstd => Box::new(zstd::stream::read::Decoder::new(part).map_err(|e| e.to_string())?),
         // A file split in chunks spans members.
@@ -632,36 +638,53 @@ fn inflate(
     let mut bytes = Vec::new();
     let read = decoder.by_ref().take(want).read_to_end(&mut bytes);
     match read {
-        Ok(_) => Ok(bytes),
-        Err(_) if bytes.len() as u64 >= want => Ok(bytes),
+        Ok(_) => Ok(Some(bytes)),
+        Err(_) if bytes.len() as u64 >= want => Ok(Some(bytes)),
         Err(e) => Err(e.to_string()),
     }
 }
 
 /// Up to `cap` bytes of a file read by its range, checked against the TOC's digest when the
-/// whole file was read.
+/// whole file was read. `None` when the store no longer serves ranges: the caller reads the
+/// layer whole.
 pub fn read_file(
     blobs: &dyn Blobs,
     locator: &str,
     path: &str,
     range: &FileRange,
     cap: u64,
-) -> Result<Arc<[u8]>, String> {
+) -> Result<Option<Arc<[u8]>>, String> {
     if range.size == 0 {
-        return Ok(Arc::from(&[][..]));
+        return Ok(Some(Arc::from(&[][..])));
+    }
+    // The TOC's digest covers the whole file: a small one is read whole so that even its
+    // head is checked, then cut.
+    if cap < range.size && range.size <= CHECKED_WHOLE && range.digest.is_some() {
+        return Ok(read_file(blobs, locator, path, range, range.size)?
+            .map(|b| Arc::from(&b[..(cap as usize).min(b.len())])));
     }
     // A head (is it an ELF binary?) is in the first compressed block: fetch a little first.
+    let mut head = None;
     if cap <= HEAD_FETCH {
         let len = (range.end - range.offset).min(HEAD_FETCH);
-        if let Ok(bytes) = inflate(blobs, locator, path, range, len, cap.min(range.size)) {
-            if bytes.len() as u64 == cap.min(range.size) {
-                return Ok(bytes.into());
-            }
+        match inflate(blobs, locator, range, len, cap.min(range.size)) {
+            Ok(None) => return Ok(None),
+            Ok(Some(bytes)) if bytes.len() as u64 == cap.min(range.size) => head = Some(bytes),
+            _ => {}
         }
     }
-    let len = range.end - range.offset;
-    let bytes = inflate(blobs, locator, path, range, len, cap.min(range.size))
-        .map_err(|e| format!("{path}: its compressed bytes do not inflate: {e}"))?;
+    let bytes = match head {
+        Some(bytes) => bytes,
+        None => {
+            let len = range.end - range.offset;
+            let Some(bytes) = inflate(blobs, locator, range, len, cap.min(range.size))
+                .map_err(|e| format!("{path}: its compressed bytes do not inflate: {e}"))?
+            else {
+                return Ok(None);
+            };
+            bytes
+        }
+    };
     if bytes.len() as u64 == range.size {
         if let Some(want) = &range.digest {
             let got = super::sha256_hex(&bytes);
@@ -679,7 +702,7 @@ pub fn read_file(
             range.size
         ));
     }
-    Ok(bytes.into())
+    Ok(Some(bytes.into()))
 }
 
 #[cfg(test)]
@@ -762,6 +785,15 @@ mod tests {
         }
     }
 
+    /// A store that serves no ranges (a registry answering 200 to a range request).
+    struct Whole(Vec<u8>);
+
+    impl Blobs for Whole {
+        fn open(&self, _: &str) -> Result<Box<dyn Read + Send + '_>, crate::image::ImageError> {
+            Ok(Box::new(&self.0[..]))
+        }
+    }
+
     /// A blob holding one file's compressed bytes, then a TOC naming `entries` (the file's
     /// range is filled in for an entry whose offset is 0).
     fn blob(body: &[u8], entries: serde_json::Value) -> (Mem, TocRef) {
@@ -814,11 +846,23 @@ mod tests {
             ["/entrypoint.sh", "/bin", "-/etc/passwd", "opaque /srv"]
         );
         let r = ranges.get("/entrypoint.sh").unwrap();
-        let bytes = read_file(&mem, "x", "/entrypoint.sh", r, 1 << 20).unwrap();
+        let bytes = read_file(&mem, "x", "/entrypoint.sh", r, 1 << 20)
+            .unwrap()
+            .unwrap();
         assert_eq!(&bytes[..], b"#!/bin/sh\nexec app\n");
         // The head only.
-        let head = read_file(&mem, "x", "/entrypoint.sh", r, 4).unwrap();
+        let head = read_file(&mem, "x", "/entrypoint.sh", r, 4)
+            .unwrap()
+            .unwrap();
         assert_eq!(&head[..], b"#!/b");
+        // A store that answers with the whole blob now: none, and the caller reads it whole.
+        let whole = Whole(mem.0.clone());
+        assert!(read_file(&whole, "x", "/entrypoint.sh", r, 4)
+            .unwrap()
+            .is_none());
+        assert!(read_file(&whole, "x", "/entrypoint.sh", r, 1 << 20)
+            .unwrap()
+            .is_none());
     }
 
     #[test]
@@ -873,6 +917,9 @@ mod tests {
         let mut r = ranges.get("/app").unwrap().clone();
         r.digest = Some([1; 32]);
         let e = read_file(&mem, "x", "/app", &r, 1 << 20).unwrap_err();
+        assert!(e.contains("digest"), "{e}");
+        // Its head alone too: a small file is read whole to be checked.
+        let e = read_file(&mem, "x", "/app", &r, 4).unwrap_err();
         assert!(e.contains("digest"), "{e}");
         // A range that is not one.
         let mut bad = ranges.get("/app").unwrap().clone();
@@ -959,13 +1006,16 @@ mod tests {
             ranges.get("/app/run.sh").unwrap(),
             1 << 20,
         )
+        .unwrap()
         .unwrap();
         assert_eq!(&script[..], b"#!/bin/sh\nexec app\n");
         // Seven chunks, read across their members and checked against the file's digest.
         let r = ranges.get("/app/big").unwrap();
-        let all = read_file(&mem, "x", "/app/big", r, 8 << 20).unwrap();
+        let all = read_file(&mem, "x", "/app/big", r, 8 << 20)
+            .unwrap()
+            .unwrap();
         assert_eq!(&all[..], &big[..]);
-        let head = read_file(&mem, "x", "/app/big", r, 64).unwrap();
+        let head = read_file(&mem, "x", "/app/big", r, 64).unwrap().unwrap();
         assert_eq!(&head[..], &big[..64]);
     }
 
