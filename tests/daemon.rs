@@ -278,3 +278,60 @@ fn a_missing_daemon_or_image_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("has no image nothing-here:1"), "{err}");
 }
+
+/// An engine that answers its ping and never the inspect: the inspect's own deadline (here
+/// the shorter --network-timeout) ends the wait with a clear error, not the whole 600 s.
+#[test]
+fn an_engine_that_never_answers_inspect_is_a_bounded_error() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::os::unix::net::UnixListener;
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("docker.sock");
+    let listener = UnixListener::bind(&sock).unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut stream = stream;
+                loop {
+                    let mut request = String::new();
+                    if reader.read_line(&mut request).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    // The headers, up to the blank line.
+                    let mut line = String::new();
+                    while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                        line.clear();
+                    }
+                    if request.contains("/_ping") {
+                        let _ = stream.write_all(
+                            b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\n\r\nOK",
+                        );
+                    } else {
+                        // Inspect: never answered.
+                        std::thread::sleep(std::time::Duration::from_secs(120));
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let t0 = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args(["--network-timeout", "3", "docker-daemon:app:latest"])
+        .env("DOCKER_HOST", format!("unix://{}", sock.display()))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert!(
+        err.contains("inspect app:latest: no answer within 3 s"),
+        "{err}"
+    );
+}

@@ -111,10 +111,15 @@ fn podman_host() -> (String, String) {
 }
 
 /// A connected engine.
+/// How long an inspect may take: the answer is a small JSON document.
+pub const INSPECT_DEADLINE: Duration = Duration::from_secs(30);
+
 pub struct Daemon {
     engine: Engine,
     docker: Docker,
     host: String,
+    /// The connection's per-request timeout.
+    timeout: Duration,
     runtime: Arc<tokio::runtime::Runtime>,
 }
 
@@ -152,6 +157,7 @@ pub fn connect(engine: Engine, timeout: Duration) -> Result<Daemon, String> {
         engine,
         docker,
         host,
+        timeout,
         runtime: Arc::new(runtime),
     })
 }
@@ -191,9 +197,26 @@ impl Daemon {
         &self.host
     }
 
-    /// The image's config, if the engine has the image.
+    /// The image's config, if the engine has the image. The inspect call has a deadline of
+    /// its own ([`INSPECT_DEADLINE`], or the connection's timeout when shorter): an engine
+    /// that answers its ping and then never the inspect does not hold the run for the whole
+    /// network timeout.
     pub fn config(&self, name: &str) -> Result<Option<ImageConfig>, String> {
-        let inspect = self.runtime.block_on(self.docker.inspect_image(name));
+        let deadline = INSPECT_DEADLINE.min(self.timeout);
+        let inspect = self.runtime.block_on(async {
+            tokio::time::timeout(deadline, self.docker.inspect_image(name)).await
+        });
+        let no_answer = matches!(
+            inspect,
+            Err(_) | Ok(Err(bollard::errors::Error::RequestTimeoutError))
+        );
+        let Some(inspect) = inspect.ok().filter(|_| !no_answer) else {
+            return Err(format!(
+                "{}: inspect {name}: no answer within {} s (an engine that answers its ping but not this)",
+                self.engine.name(),
+                deadline.as_secs_f64()
+            ));
+        };
         let inspect = match inspect {
             Ok(i) => i,
             Err(bollard::errors::Error::DockerResponseServerError {
