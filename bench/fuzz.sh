@@ -4,7 +4,7 @@
 #   bench/fuzz.sh SECONDS [TARGET…]     run each target (default: all) for SECONDS
 #
 # Targets (fuzz/fuzz_targets/, entry points in src/fuzz.rs): dockerfile, shell, config,
-# layer, archive, elf. Each starts from a seed corpus made here from the project's fixtures
+# layer, archive, elf, glob, manifest. Each starts from a seed corpus made here from the project's fixtures
 # and a dictionary (fuzz/dict/). A crash or timeout leaves its input in
 # fuzz/artifacts/TARGET/; copy it to testdata/hostile/fuzz/TARGET/ so tests/hostile_replay.rs
 # runs it with every test run. Needs cargo-fuzz (`cargo install cargo-fuzz --locked`) and a
@@ -14,13 +14,13 @@ cd "$(dirname "$0")/.."
 secs=${1:?usage: bench/fuzz.sh SECONDS [TARGET…]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(dockerfile shell config layer archive elf)
+[ ${#targets[@]} -gt 0 ] || targets=(dockerfile shell config layer archive elf glob manifest)
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || { echo "fuzz.sh: cargo install cargo-fuzz --locked" >&2; exit 1; }
 
 seeds=fuzz/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{dockerfile,shell,config,layer,archive,elf}
+mkdir -p "$seeds"/{dockerfile,shell,config,layer,archive,elf,glob,manifest}
 
 # Dockerfiles and scripts from the fixtures; the launch strings as shell text.
 i=0
@@ -68,6 +68,17 @@ for name, lay in [("plain", layer), ("gzip", gzip.compress(layer))]:
         ("config.json", config, "file"), ("layer.tar", lay, "file")]))
 PY
 cp target/tmp/fixture-images/hostile/utf8-diff-id.tar "$seeds/archive/" 2>/dev/null || true
+
+# Globs as they are written (pattern NUL name), and manifests and indexes from the
+# fixture layouts; the hostile replays of both too.
+printf '*.sh\0entrypoint.sh' >"$seeds/glob/suffix"
+printf 'src/**/[a-c]?.go\0src/x/b1.go' >"$seeds/glob/class"
+cp testdata/hostile/fuzz/glob/* "$seeds/glob/"
+for f in target/tmp/fixture-images/oci/index.json target/tmp/fixture-images/oci/blobs/sha256/*; do
+  [ -f "$f" ] || continue
+  head -c 64 "$f" | grep -q mediaType && cp "$f" "$seeds/manifest/$(basename "$f")"
+done 2>/dev/null || true
+cp testdata/hostile/fuzz/manifest/* "$seeds/manifest/"
 
 # ELF: small programs compiled here, dynamic and static, x86-64 and aarch64.
 for cc in gcc aarch64-linux-gnu-gcc; do

@@ -21,6 +21,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("layer", layer),
     ("archive", archive),
     ("elf", elf),
+    ("glob", glob),
+    ("manifest", manifest),
 ];
 
 /// Once, before fuzzing: the first spawn of a thread registers thread-local destructors
@@ -104,6 +106,32 @@ pub fn elf(data: &[u8]) {
         let _ = f.signal_use("SIGTERM");
         let _ = f.wait_use();
         let _ = f.kind();
+    }
+}
+
+/// A glob pattern and a name (split at the first NUL byte), as COPY sources, `RUN chmod`,
+/// the repository walk and config `paths` match them: linear in both, never a panic.
+pub fn glob(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (pattern, name) = text.split_once('\0').unwrap_or((&text, "a/b"));
+    let _ = crate::source::glob_match(pattern, name);
+}
+
+/// A registry manifest or index (or an OCI layout's index.json): parsed, a platform chosen,
+/// each layer's table-of-contents annotations read, a `Platform` string parsed.
+pub fn manifest(data: &[u8]) {
+    use crate::image::store;
+    let Ok(m) = store::parse_manifest(data, "fuzz") else {
+        return;
+    };
+    if let Some(manifests) = &m.manifests {
+        let _ = store::choose_platform(manifests, &store::Platform::host(), "fuzz");
+    }
+    for d in m.layers.iter().flatten().chain(m.config.iter()) {
+        if let Some(a) = &d.annotations {
+            let _ = crate::image::toc::TocRef::from_descriptor(a, d.size);
+        }
+        let _ = store::Platform::parse(&d.digest);
     }
 }
 
