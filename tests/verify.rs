@@ -166,19 +166,8 @@ fn ctrl_c_or_sigterm_mid_experiment_leaves_no_container() {
     let image = load(&daemon, "c-nohandler-dyn");
     // Ctrl-C in a terminal, and SIGTERM from a cancelled CI job.
     for signal in ["-INT", "-TERM"] {
-        let child = Command::new(env!("CARGO_BIN_EXE_initlint"))
-            .args(["verify", "--settle", "60", &image])
-            .env("DOCKER_HOST", daemon.host())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
         // Wait until its container exists, then interrupt it.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while leftovers(&daemon).trim().is_empty() {
-            assert!(Instant::now() < deadline, "no container appeared");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let child = verify_in_progress(&daemon, &image);
         let sent = Command::new("kill")
             .args([signal, &child.id().to_string()])
             .status()
@@ -443,6 +432,23 @@ fn an_ignored_stop_signal_is_inherited_under_tini() {
     assert_eq!(leftovers(&daemon).trim(), "");
 }
 
+/// `initlint verify --settle 60 IMAGE`, returned once its container exists.
+fn verify_in_progress(daemon: &Dockerd, image: &str) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args(["verify", "--settle", "60", image])
+        .env("DOCKER_HOST", daemon.host())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while leftovers(daemon).trim().is_empty() {
+        assert!(Instant::now() < deadline, "no container appeared");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child
+}
+
 /// `kill -9` of initlint cannot be caught: the watchdog it started removes the container.
 /// While it runs, the container is confined as the README says.
 #[test]
@@ -451,18 +457,7 @@ fn the_container_is_sandboxed_and_kill_9_leaves_nothing() {
         return;
     };
     let image = load(&daemon, "c-nohandler-dyn");
-    let child = Command::new(env!("CARGO_BIN_EXE_initlint"))
-        .args(["verify", "--settle", "60", &image])
-        .env("DOCKER_HOST", daemon.host())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while leftovers(&daemon).trim().is_empty() {
-        assert!(Instant::now() < deadline, "no container appeared");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let child = verify_in_progress(&daemon, &image);
     let id = leftovers(&daemon)
         .trim()
         .lines()

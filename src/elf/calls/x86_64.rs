@@ -81,13 +81,7 @@ fn is_rdi(r: Register) -> bool {
 
 /// The instruction's first operand is rdi (or a part of it) and it writes it.
 fn writes_rdi(instr: &Instruction) -> bool {
-    instr.op_count() > 0
-        && instr.op0_kind() == OpKind::Register
-        && is_rdi(instr.op0_register())
-        && !matches!(
-            instr.mnemonic(),
-            Mnemonic::Cmp | Mnemonic::Test | Mnemonic::Push
-        )
+    writes(instr, is_rdi)
 }
 
 /// The constant rdi holds after `instr`, if it is one: `mov $15,%edi`, `xor %edi,%edi`,
@@ -190,6 +184,7 @@ fn is_rax(r: Register) -> bool {
     )
 }
 
+/// The instruction's first operand is a register `reg` accepts, and it writes it.
 fn writes(instr: &Instruction, reg: fn(Register) -> bool) -> bool {
     instr.op_count() > 0
         && instr.op0_kind() == OpKind::Register
