@@ -218,6 +218,12 @@ pub trait FileView {
     fn built(&self, _path: &str, _signal: &str, _sources: &mut SourceMap) -> Option<Built> {
         None
     }
+
+    /// Dockerfile mode: the script at `path` an interpreter runs, when a build turns sources
+    /// of the context into it (`npm run build`, `tsc`): what those sources show.
+    fn compiled_app(&self, _path: &str, _signal: &str, _sources: &mut SourceMap) -> Option<Built> {
+        None
+    }
 }
 
 /// A program a build stage compiles (`go build`, `cargo build`, `gcc`), which Dockerfile

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::stages;
 use crate::dockerfile::{CopyOp, CopySrc, Filesystem, StageFiles};
+use crate::knowledge::sources::Language;
 use crate::model::{Built, FileEntry, FileView, Lookup, Mode, Origin};
 pub use crate::source::glob_match;
 use crate::source::{SourceMap, Text, TextMap};
@@ -91,39 +92,11 @@ impl FileView for ContextView {
     }
 
     fn built(&self, path: &str, signal: &str, sources: &mut SourceMap) -> Option<Built> {
-        // The last copy whose destination covers the path decides, as in `lookup`.
-        let op = self.fs.copies.iter().rev().find(|op| {
-            path == op.dest || path.starts_with(&format!("{}/", op.dest.trim_end_matches('/')))
-        });
-        let context = self.context.as_deref();
-        let Some(op) = op else {
-            // Nothing copies it: this stage may compile it in place (`RUN go build -o main`).
-            let (language, run) = stages::producer(&self.fs, path, true)?;
-            let label = "this stage".to_string();
-            return Some(stages::built(
-                label, &self.fs, language, run, None, path, context, signal, sources,
-            ));
-        };
-        let stage = stages::resolve(&self.stages, op.from.as_deref()?, self.visible)?;
-        let in_stage = stages::source_path(op, path)?;
-        if !matches!(
-            self.stage_view(stage).lookup(&in_stage, sources),
-            Lookup::Unknown { .. }
-        ) {
-            return None;
-        }
-        let (language, run) = stages::producer(&stage.fs, &in_stage, false)?;
-        Some(stages::built(
-            stage.label(),
-            &stage.fs,
-            language,
-            run,
-            Some(op),
-            path,
-            context,
-            signal,
-            sources,
-        ))
+        self.produced(path, signal, sources, false)
+    }
+
+    fn compiled_app(&self, path: &str, signal: &str, sources: &mut SourceMap) -> Option<Built> {
+        self.produced(path, signal, sources, true)
     }
 
     fn not_on_path(&self, name: &str, path_var: &str) -> Option<String> {
@@ -140,6 +113,52 @@ impl FileView for ContextView {
 }
 
 impl ContextView {
+    /// What a build makes at `path`: a program (`app` false: compiled, not JavaScript) or a
+    /// script node runs (`app`: built from JavaScript/TypeScript, which need not name it).
+    fn produced(
+        &self,
+        path: &str,
+        signal: &str,
+        sources: &mut SourceMap,
+        app: bool,
+    ) -> Option<Built> {
+        let accept = |l: Language| (l == Language::JavaScript) == app;
+        // The last copy whose destination covers the path decides, as in `lookup`.
+        let op = self.fs.copies.iter().rev().find(|op| {
+            path == op.dest || path.starts_with(&format!("{}/", op.dest.trim_end_matches('/')))
+        });
+        let context = self.context.as_deref();
+        // Nothing copies it from another stage (a context copy of a directory leaves what it
+        // lacks to the stage): this stage may build it in place (`RUN go build -o main`).
+        let Some(op) = op.filter(|op| op.from.is_some()) else {
+            let (language, run) = stages::producer(&self.fs, path, !app, &accept)?;
+            let label = "this stage".to_string();
+            return Some(stages::built(
+                label, &self.fs, language, run, None, path, context, signal, sources,
+            ));
+        };
+        let stage = stages::resolve(&self.stages, op.from.as_deref()?, self.visible)?;
+        let in_stage = stages::source_path(op, path)?;
+        if !matches!(
+            self.stage_view(stage).lookup(&in_stage, sources),
+            Lookup::Unknown { .. }
+        ) {
+            return None;
+        }
+        let (language, run) = stages::producer(&stage.fs, &in_stage, false, &accept)?;
+        Some(stages::built(
+            stage.label(),
+            &stage.fs,
+            language,
+            run,
+            Some(op),
+            path,
+            context,
+            signal,
+            sources,
+        ))
+    }
+
     /// A path no COPY provides, from the base image. A `RUN` may have created or changed it:
     /// initlint does not run them, so a path one mentions (by path or file name) is unsure,
     /// and a path the base lacks is only missing when the stage runs nothing.
@@ -194,7 +213,7 @@ impl ContextView {
                 origin,
             },
             Lookup::Unknown { why } => Lookup::Unknown {
-                why: match stages::producer(&stage.fs, &in_stage, false) {
+                why: match stages::producer(&stage.fs, &in_stage, false, &|_| true) {
                     Some((language, _)) => format!(
                         "{path} is compiled in {label} ({} build), which initlint does not run",
                         language.name()

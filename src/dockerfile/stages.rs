@@ -80,7 +80,18 @@ pub fn toolchain(run: &str) -> Option<Language> {
         let Some(first) = words.next() else { continue };
         let program = first.rsplit('/').next().unwrap_or(first);
         let second = words.next().unwrap_or("");
+        let third = words.next().unwrap_or("");
+        const JS_TOOLS: &[&str] = &[
+            "tsc", "esbuild", "webpack", "nest", "vite", "rollup", "swc", "babel", "tsup",
+        ];
         let lang = match program {
+            "npm" | "pnpm" | "yarn" | "bun"
+                if second == "build" || (second == "run" && third.contains("build")) =>
+            {
+                Some(Language::JavaScript)
+            }
+            "npx" | "pnpx" | "bunx" if JS_TOOLS.contains(&second) => Some(Language::JavaScript),
+            p if JS_TOOLS.contains(&p) => Some(Language::JavaScript),
             "go" if matches!(second, "build" | "install") => Some(Language::Go),
             "cargo" if matches!(second, "build" | "install" | "auditable" | "zigbuild") => {
                 Some(Language::Rust)
@@ -91,9 +102,12 @@ pub fn toolchain(run: &str) -> Option<Language> {
             "cmake" if second == "--build" => Some(Language::C),
             _ => None,
         };
-        // Go and Rust builds often run `make` too: the language compiler wins.
+        // Go and Rust builds often run `make` or a front-end build too: the language
+        // compiler wins.
+        let weak = |l: Option<Language>| matches!(l, Some(Language::C | Language::JavaScript));
         found = match (found, lang) {
-            (Some(Language::C), Some(l)) | (None, Some(l)) => Some(l),
+            (None, Some(l)) => Some(l),
+            (f, Some(l)) if weak(f) && !weak(Some(l)) => Some(l),
             (f, _) => f,
         };
     }
@@ -109,12 +123,13 @@ pub fn producer<'a>(
     fs: &'a Filesystem,
     stage_path: &str,
     named: bool,
+    accept: &dyn Fn(Language) -> bool,
 ) -> Option<(Language, &'a RunOp)> {
     let name = stage_path.rsplit('/').next().unwrap_or(stage_path);
     let builds: Vec<(Language, &RunOp)> = fs
         .runs
         .iter()
-        .filter_map(|r| toolchain(&r.text).map(|l| (l, r)))
+        .filter_map(|r| toolchain(&r.text).filter(|l| accept(*l)).map(|l| (l, r)))
         .collect();
     let words = |r: &'a RunOp| {
         r.text
@@ -353,6 +368,16 @@ mod tests {
         assert_eq!(toolchain("make && go build ./cmd/x"), Some(Language::Go));
         assert_eq!(toolchain("go mod download"), None);
         assert_eq!(toolchain("cmake --build build"), Some(Language::C));
+        assert_eq!(
+            toolchain("npm ci && npm run build"),
+            Some(Language::JavaScript)
+        );
+        assert_eq!(toolchain("npx tsc -p ."), Some(Language::JavaScript));
+        assert_eq!(toolchain("npm ci --omit=dev"), None);
+        assert_eq!(
+            toolchain("npm run build:web && go build ."),
+            Some(Language::Go)
+        );
     }
 
     fn runs(texts: &[(&str, &str)]) -> Filesystem {
@@ -379,16 +404,17 @@ mod tests {
             ("/app", "go build -o main ./cmd/main"),
         ]);
         // In place: the word must be the path, from the RUN's WORKDIR.
-        let (l, r) = producer(&fs, "/app/main", true).unwrap();
+        let any = |_: Language| true;
+        let (l, r) = producer(&fs, "/app/main", true, &any).unwrap();
         assert_eq!((l, r.workdir.as_str()), (Language::Go, "/app"));
-        assert!(producer(&fs, "/usr/local/bin/main", true).is_none());
-        assert!(producer(&fs, "/app/other", true).is_none());
+        assert!(producer(&fs, "/usr/local/bin/main", true, &any).is_none());
+        assert!(producer(&fs, "/app/other", true, &any).is_none());
         // Copied from the stage: its only kind of build will do.
-        assert!(producer(&fs, "/go/bin/other", false).is_some());
+        assert!(producer(&fs, "/go/bin/other", false, &any).is_some());
         let mixed = runs(&[("/", "go build -o /a ."), ("/", "cargo build --release")]);
-        assert!(producer(&mixed, "/target/release/x", false).is_none());
+        assert!(producer(&mixed, "/target/release/x", false, &any).is_none());
         assert_eq!(
-            producer(&mixed, "/a", false).map(|(l, _)| l),
+            producer(&mixed, "/a", false, &any).map(|(l, _)| l),
             Some(Language::Go)
         );
     }

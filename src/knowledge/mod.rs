@@ -100,6 +100,8 @@ pub static INTERPRETERS: &[Interpreter] = &[
             "process.once(\"{SIGFULL}\"",
             "process.addListener('{SIGFULL}'",
             "process.addListener(\"{SIGFULL}\"",
+            // NestJS: listens to every termination signal unless given a list.
+            "enableShutdownHooks()",
         ],
         options_with_value: &["-r", "--require", "--import", "--loader", "--inspect-port", "--title"],
         inline_code_options: &["-e", "--eval", "-p", "--print"],

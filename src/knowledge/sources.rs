@@ -13,6 +13,9 @@ pub enum Language {
     Rust,
     /// C and C++: the same system calls, the same default as PID 1.
     C,
+    /// JavaScript and TypeScript that a build (`npm run build`, `tsc`) turns into the file
+    /// node runs: the app's handler is in its sources.
+    JavaScript,
 }
 
 impl Language {
@@ -21,6 +24,7 @@ impl Language {
             Language::Go => "Go",
             Language::Rust => "Rust",
             Language::C => "C/C++",
+            Language::JavaScript => "JavaScript/TypeScript",
         }
     }
 
@@ -35,6 +39,13 @@ impl Language {
                 ext,
                 "c" | "h" | "cc" | "cpp" | "cxx" | "hh" | "hpp" | "hxx" | "C"
             ),
+            Language::JavaScript => {
+                matches!(
+                    ext,
+                    "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "jsx" | "tsx"
+                ) && !file_name.ends_with(".d.ts")
+                    && ![".test.", ".spec."].iter().any(|t| file_name.contains(t))
+            }
         }
     }
 }
@@ -54,8 +65,9 @@ struct Compact {
 }
 
 impl Compact {
-    fn new(original: &str) -> Compact {
-        let blanked = blank_comments(original);
+    fn new(original: &str, lang: Language) -> Compact {
+        // Rust's `'` starts a lifetime as often as a char: not a string there.
+        let blanked = blank_comments(original, lang != Language::Rust);
         let mut text = String::with_capacity(blanked.len());
         let mut at = Vec::with_capacity(blanked.len());
         for (i, c) in blanked.char_indices() {
@@ -91,19 +103,18 @@ impl Compact {
 }
 
 /// `//` and `/* */` comments replaced by spaces (offsets kept). String literals are skipped
-/// so `"http://x"` is not a comment; Rust's raw strings and char literals are rare enough in
-/// signal code to be read as code.
-fn blank_comments(s: &str) -> String {
+/// so `"http://x"` (and, with `single`, `'src/**/*.ts'`) is not a comment; Rust's raw strings
+/// and char literals are rare enough in signal code to be read as code.
+fn blank_comments(s: &str, single: bool) -> String {
     let b = s.as_bytes();
     let mut out = b.to_vec();
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'"' | b'`' => {
-                let quote = b[i];
+            q @ (b'"' | b'`' | b'\'') if q != b'\'' || single => {
                 i += 1;
-                while i < b.len() && b[i] != quote && b[i] != b'\n' {
-                    i += if b[i] == b'\\' && quote == b'"' { 2 } else { 1 };
+                while i < b.len() && b[i] != q && b[i] != b'\n' {
+                    i += if b[i] == b'\\' && q != b'`' { 2 } else { 1 };
                 }
                 i += 1;
             }
@@ -188,12 +199,21 @@ fn tokens<'a>(text: &'a str, name: &'a str) -> impl Iterator<Item = usize> + 'a 
 /// Where the source installs a handler for (or collects) `signal` (`SIGTERM`). `manifest`
 /// is a Rust crate's Cargo.toml, whose dependencies can install handlers themselves.
 pub fn handler(lang: Language, source: &str, signal: &str) -> Option<Found> {
-    let c = Compact::new(source);
+    let c = Compact::new(source, lang);
     match lang {
         Language::Go => go_handler(&c, source, signal),
         Language::Rust => rust_handler(&c, source, signal),
         Language::C => c_handler(&c, source, signal),
+        Language::JavaScript => js_handler(&c, source, signal),
     }
+}
+
+/// node's own handler patterns (`process.on('SIGTERM'`), as image mode reads an app.
+fn js_handler(c: &Compact, source: &str, signal: &str) -> Option<Found> {
+    let node = crate::knowledge::interpreter("node")?;
+    let pattern = node.find_handler(&c.text, signal)?;
+    let i = c.text.find(&pattern)?;
+    Some(c.found(i..i + pattern.len(), source))
 }
 
 /// `signal.Notify(ch, syscall.SIGTERM)`, `signal.NotifyContext(ctx, …)`; with no signals
@@ -339,7 +359,7 @@ pub fn rust_crate_handler(manifest: &str, signal: &str) -> Option<Found> {
 /// Where the source waits for any child (`waitpid(-1, …)`, `wait(…)`, `Wait4(-1`, a
 /// reaper package) or lets the kernel reap (`SIGCHLD` set to `SIG_IGN`).
 pub fn reaper(lang: Language, source: &str) -> Option<Found> {
-    let c = Compact::new(source);
+    let c = Compact::new(source, lang);
     let patterns: &[&str] = match lang {
         Language::Go => &[
             "syscall.Wait4(-1",
@@ -366,6 +386,8 @@ pub fn reaper(lang: Language, source: &str) -> Option<Found> {
             "SIGCHLD,SIG_IGN",
             "SA_NOCLDWAIT",
         ],
+        // node waits only for the children it starts.
+        Language::JavaScript => &[],
     };
     patterns.iter().find_map(|p| {
         c.text
@@ -438,6 +460,23 @@ mod tests {
         assert!(reaper(Language::C, "signal(SIGCHLD, SIG_IGN);").is_some());
         assert!(reaper(Language::C, "mywait(&x);").is_none());
         assert!(reaper(Language::Go, "import \"github.com/ramr/go-reaper\"").is_some());
+    }
+
+    #[test]
+    fn a_quoted_glob_is_no_comment() {
+        let src = "const files = 'src/**/*.ts';\nprocess.on('SIGTERM', stop);\n// */";
+        assert!(handler(Language::JavaScript, src, "SIGTERM").is_some());
+    }
+
+    #[test]
+    fn typescript_handlers_are_nodes() {
+        let src = "// process.on('SIGINT', …)\nprocess.on( 'SIGTERM', async () => { await app.close(); });";
+        let f = handler(Language::JavaScript, src, "SIGTERM").unwrap();
+        assert_eq!(f.what, "process.on( 'SIGTERM'");
+        assert!(handler(Language::JavaScript, src, "SIGINT").is_none());
+        assert!(Language::JavaScript.is_source("main.ts"));
+        assert!(!Language::JavaScript.is_source("main.d.ts"));
+        assert!(!Language::JavaScript.is_source("app.spec.ts"));
     }
 
     #[test]

@@ -51,6 +51,9 @@ impl Builder<'_> {
                     Some(p) => Handler::Found(p),
                     None => self.handler_in_imports(int, &text.value, app_name.as_deref(), &stop),
                 },
+                (Some(path), Err(why)) if path.starts_with('/') => self
+                    .compiled_app(path, &stop)
+                    .unwrap_or(Handler::SourceUnavailable(why)),
                 (_, Err(why)) => Handler::SourceUnavailable(why),
             }
         };
@@ -83,6 +86,24 @@ impl Builder<'_> {
             self.run(vec![Arg::known(text)], pid1, at);
         }
         i
+    }
+
+    /// An app file a build makes from the context's sources (`npm run build` turning
+    /// `src/*.ts` into `dist/main.js`): the handler is looked for in those sources. `None`
+    /// when no build makes it, or its sources could not all be read.
+    fn compiled_app(&mut self, path: &str, stop: &str) -> Option<Handler> {
+        let b = self.c.files.compiled_app(path, stop, self.sources)?;
+        match (&b.handler, &b.incomplete, b.files) {
+            (Some(h), ..) => Some(Handler::Found(format!("{} at {}", h.what, h.place))),
+            (None, None, files) if files > 0 => Some(Handler::NotFound {
+                source: format!(
+                    "{path} (built in {} from {files} {} source file(s) of the build context)",
+                    b.stage,
+                    b.language.name()
+                ),
+            }),
+            _ => None,
+        }
     }
 
     /// Look for the handler in the app's own modules the entry file imports (and theirs),
