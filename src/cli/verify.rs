@@ -13,10 +13,7 @@ use crate::{config, Analysis};
 /// Run it; the exit code: 0 the container stopped at once and kept no zombie, 1 it needed
 /// SIGKILL or kept zombies, 2 it could not be run, 130 interrupted.
 pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    let engine = match args.engine {
-        EngineArg::Docker => Engine::Docker,
-        EngineArg::Podman => Engine::Podman,
-    };
+    let engine = Engine::from(args.engine);
     let shown = args
         .image
         .clone()
@@ -140,13 +137,19 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
     u8::from(measured.fails())
 }
 
+impl From<EngineArg> for Engine {
+    fn from(e: EngineArg) -> Engine {
+        match e {
+            EngineArg::Docker => Engine::Docker,
+            EngineArg::Podman => Engine::Podman,
+        }
+    }
+}
+
 /// The watchdog a verify run starts: once its stdin closes (the run ended, or was killed),
 /// remove the container. Always 0: there is no one to tell.
 pub fn watch(engine: EngineArg, container: &str) -> u8 {
-    let engine = match engine {
-        EngineArg::Docker => Engine::Docker,
-        EngineArg::Podman => Engine::Podman,
-    };
+    let engine = Engine::from(engine);
     if let Ok(daemon) = daemon::connect(engine, Duration::from_secs(60)) {
         verify::sandbox::watch(daemon.client(), daemon.runtime(), container);
     }
@@ -161,10 +164,7 @@ fn build(
     tag: Option<&str>,
     stderr: &mut dyn Write,
 ) -> Result<String, String> {
-    let program = match engine {
-        Engine::Docker => "docker",
-        Engine::Podman => "podman",
-    };
+    let program = engine.program();
     let (context, dockerfile) = match dir.is_file() {
         true => (
             dir.parent()

@@ -124,9 +124,7 @@ impl ContextView {
     ) -> Option<Built> {
         let accept = |l: Language| (l == Language::JavaScript) == app;
         // The last copy whose destination covers the path decides, as in `lookup`.
-        let op = self.fs.copies.iter().rev().find(|op| {
-            path == op.dest || path.starts_with(&format!("{}/", op.dest.trim_end_matches('/')))
-        });
+        let op = self.fs.copies.iter().rev().find(|op| covers(op, path));
         let context = self.context.as_deref();
         // Nothing copies it from another stage (a context copy of a directory leaves what it
         // lacks to the stage): this stage may build it in place (`RUN go build -o main`).
@@ -245,9 +243,7 @@ impl ContextView {
 
     /// Some COPY or ADD provides something at `path` (or may: a copy from another stage).
     fn copied(&self, path: &str) -> bool {
-        self.fs.copies.iter().any(|op| {
-            path == op.dest || path.starts_with(&format!("{}/", op.dest.trim_end_matches('/')))
-        })
+        self.fs.copies.iter().any(|op| covers(op, path))
     }
 
     /// A RUN of the stage names the path or its file name as a word.
@@ -264,9 +260,7 @@ impl ContextView {
     fn lookup_in_copy(&self, op: &CopyOp, path: &str, sources: &mut SourceMap) -> Option<Lookup> {
         let origin = Origin::instruction(op.keyword, op.span.clone());
         if let Some(from) = &op.from {
-            let dest = op.dest.trim_end_matches('/');
-            let hit = path == op.dest || path == dest || path.starts_with(&format!("{dest}/"));
-            return hit.then(|| self.in_stage(op, from, path, sources));
+            return covers(op, path).then(|| self.in_stage(op, from, path, sources));
         }
         for src in op.srcs.iter().rev() {
             match src {
@@ -469,6 +463,12 @@ fn under<'p>(dest: &str, path: &'p str) -> Option<&'p str> {
     path.strip_prefix(dir)
         .and_then(|r| r.strip_prefix('/'))
         .filter(|r| !r.is_empty())
+}
+
+/// The copy's destination is `path` or a directory above it.
+fn covers(op: &CopyOp, path: &str) -> bool {
+    let dest = op.dest.trim_end_matches('/');
+    path == op.dest || path == dest || path.starts_with(&format!("{dest}/"))
 }
 
 /// A path relative to the context, or `None` when it escapes it (the builder rejects those).

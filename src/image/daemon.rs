@@ -24,6 +24,14 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// Its command-line program: `docker`, `podman`.
+    pub fn program(self) -> &'static str {
+        match self {
+            Engine::Docker => "docker",
+            Engine::Podman => "podman",
+        }
+    }
+
     /// The source kind shown in output: `docker-daemon`, `podman`.
     pub fn kind(self) -> &'static str {
         match self {

@@ -444,7 +444,13 @@ impl Builder<'_> {
                 // built; anything else a build stage compiles, by that stage's sources.
                 let known = knowledge::program(&base, self.extras).is_some()
                     || knowledge::interpreter(&base).is_some();
-                match self.built(&path, &name).filter(|_| !known) {
+                // Reading a stage's sources is work: not for a program already known.
+                let built = if known {
+                    None
+                } else {
+                    self.built(&path, &name)
+                };
+                match built {
                     Some(b) => {
                         let note = format!(
                             "{} built in {} from {} source file(s)",

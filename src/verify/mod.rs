@@ -180,10 +180,7 @@ pub fn run(
 ) -> Result<Measured, VerifyError> {
     let docker = daemon.client().clone();
     let run_id = sandbox::run_id(unique());
-    let engine = match daemon.engine() {
-        crate::image::daemon::Engine::Docker => "docker",
-        crate::image::daemon::Engine::Podman => "podman",
-    };
+    let engine = daemon.engine().program();
     daemon.runtime().block_on(async {
         // Listen before anything is created: from here on SIGINT (Ctrl-C) and SIGTERM (a CI
         // job cancelled) no longer end the process at once; one that arrives while the
@@ -387,10 +384,12 @@ async fn exited_why(docker: &Docker, id: &str, sandbox: &Sandbox) -> String {
     };
     let mut stream = docker.logs(id, Some(options));
     let mut log = String::new();
-    while let Some(Ok(chunk)) = stream.next().await {
-        if log.len() < 2048 {
-            log.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
-        }
+    // Five lines, but a line can be endless: stop reading once there is enough.
+    while log.len() < 2048 {
+        let Some(Ok(chunk)) = stream.next().await else {
+            break;
+        };
+        log.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
     }
     let log: String = log.trim().chars().take(1024).collect();
     let hint = if log.contains("Read-only file system") && !sandbox.writable {
