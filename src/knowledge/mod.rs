@@ -200,13 +200,23 @@ impl Interpreter {
     }
 }
 
-/// What a launcher was measured to do with SIGTERM as PID 1, by its name (npm 9 and yarn
-/// 1.22, as PID 1 and under tini, in a real PID namespace: see DESIGN.md).
+/// What a launcher was measured to do with SIGTERM when the `sh -c` running its package
+/// script stays the app's parent (dash), by its name. It passes the signal to that child and
+/// exits when it does (npm 10 and yarn 1.22, as PID 1 and under tini: tests/ground_truth.rs).
 pub fn launcher_measured(name: &str) -> Option<&'static str> {
     match name {
         "npm" | "yarn" => Some(
-            "it passes SIGTERM to the `sh -c` that runs the script, which dies of it; the launcher exits and the kernel SIGKILLs the app, which never shuts down (measured with npm 9 and yarn 1.22, also under tini)",
+            "it passes SIGTERM to the `sh -c` that runs the package script, which stays the app's parent (dash does not exec the script's command) and dies of it; the launcher exits and the kernel SIGKILLs the app, which never shuts down (measured with npm 10 and yarn 1.22, also under tini)",
         ),
+        _ => None,
+    }
+}
+
+/// The interpreter a launcher runs on, which is PID 1 when the launcher is.
+pub fn launcher_runtime(name: &str) -> Option<&'static str> {
+    match name {
+        "npm" | "yarn" | "pnpm" | "npx" => Some("node"),
+        "poetry" | "pipenv" | "pdm" | "hatch" | "rye" => Some("python"),
         _ => None,
     }
 }

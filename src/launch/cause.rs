@@ -127,6 +127,8 @@ pub enum CauseKind {
         /// A development server's reloader (flask --debug, Django runserver), not a package
         /// manager.
         reloader: bool,
+        /// Why what it does with the signal is not known, when it is not.
+        unseen: Option<LauncherUnseen>,
     },
     /// The program installs no handler for the signal at all.
     NoHandler { program: String, seen: Seen },
@@ -385,6 +387,15 @@ pub enum ReapingUnseen {
     },
 }
 
+/// Why a launcher's handling of the stop signal is not known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LauncherUnseen {
+    /// The script it runs (package.json `scripts`) could not be read.
+    Script,
+    /// This launcher was not measured (pnpm, bun, poetry…).
+    Unmeasured,
+}
+
 impl CauseKind {
     /// What this cause makes of the stop signal, when it decides it.
     pub fn signal(&self) -> Option<SignalFate> {
@@ -515,6 +526,7 @@ fn launching(
                 name: name.into(),
                 measured: Some(what),
                 reloader: true,
+                unseen: None,
             },
             at.clone(),
         ));
@@ -573,19 +585,21 @@ fn launching(
         }
         StepKind::Wrapper { name, program } => match program.role {
             Role::Init if program.pid1.as_ref().is_some_and(|k| k.forwards) => {
-                init(step, next, receiver(rest), program, c, signal, &mut out)
+                init(step, next, rest, program, c, signal, &mut out)
             }
             Role::ForkingUserSwitch => user_switch(step, next, name, program, signal, &mut out),
-            Role::Launcher => out.push(Cause::new(
-                CauseKind::Launcher {
-                    name: name.clone(),
-                    measured: crate::knowledge::launcher_measured(
-                        name.rsplit('/').next().unwrap_or(name),
-                    ),
-                    reloader: false,
-                },
-                at,
-            )),
+            Role::Launcher => {
+                out.push(launcher(step, name, program, rest, signal));
+                let base = name.rsplit('/').next().unwrap_or(name);
+                if let Some(language) =
+                    crate::knowledge::launcher_runtime(base).filter(|_| step.pid1)
+                {
+                    out.push(Cause::new(
+                        CauseKind::NoReaper(NoReaper::Interpreter { language }),
+                        Some(Evidence::Knowledge(base.into())),
+                    ));
+                }
+            }
             _ => {}
         },
         _ => {}
@@ -597,12 +611,13 @@ fn launching(
 fn init(
     step: &Step,
     next: Option<(usize, &Step)>,
-    receiver: Option<&Step>,
+    rest: &[Step],
     p: &'static Program,
     c: &Container,
     signal: &str,
     out: &mut Vec<Cause>,
 ) {
+    let receiver = receiver(rest);
     let how = recognised(step, p.name());
     let knowledge = Some(Evidence::Knowledge(p.name().into()));
     let misconfigured = |fault| CauseKind::InitMisconfigured { init: p, fault };
@@ -666,6 +681,18 @@ fn init(
             }),
             n.at.clone().map(Evidence::Span),
         )),
+        // tini → npm → sh -c: npm relays what tini forwards, as it does as PID 1.
+        Some((_, n)) if launcher_of(n).is_some() => {
+            if let Some((name, program)) = launcher_of(n) {
+                out.push(launcher(
+                    n,
+                    name,
+                    program,
+                    rest.get(1..).unwrap_or(&[]),
+                    signal,
+                ));
+            }
+        }
         Some((_, n)) => out.push(Cause::new(
             CauseKind::Handles(Handling::InitForwards {
                 init: p.name(),
@@ -686,6 +713,75 @@ fn init(
         }),
         knowledge,
     ));
+}
+
+/// The launcher (npm, yarn…) a step runs, if it runs one.
+fn launcher_of(step: &Step) -> Option<(&str, &'static Program)> {
+    match &step.kind {
+        StepKind::Wrapper { name, program } if program.role == Role::Launcher => {
+            Some((name, program))
+        }
+        _ => None,
+    }
+}
+
+/// What a launcher (`npm start`) does with the stop signal. Measured for npm 10 and yarn 1.22
+/// (tests/ground_truth.rs): each passes it to its child, the `sh -c` running the package
+/// script, and exits when that child does. A shell that stays (dash) dies of it and the app
+/// is SIGKILLed; one that execs the script's command (busybox, bash) hands it to the app.
+/// `after`: the steps after the launcher's (its `sh -c`, then the app).
+fn launcher(
+    step: &Step,
+    name: &str,
+    program: &'static Program,
+    after: &[Step],
+    signal: &str,
+) -> Cause {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    let measured = crate::knowledge::launcher_measured(base);
+    let unknown = |why| {
+        Cause::new(
+            CauseKind::Launcher {
+                name: name.to_string(),
+                measured: None,
+                reloader: false,
+                unseen: Some(why),
+            },
+            step.at.clone().map(Evidence::Span),
+        )
+    };
+    if measured.is_none() {
+        return unknown(LauncherUnseen::Unmeasured);
+    }
+    let Some(sh) = after
+        .first()
+        .filter(|s| matches!(s.kind, StepKind::ShellString { .. }))
+    else {
+        return unknown(LauncherUnseen::Script);
+    };
+    if sh.stays_parent() {
+        return Cause::new(
+            CauseKind::Launcher {
+                name: name.to_string(),
+                measured,
+                reloader: false,
+                unseen: None,
+            },
+            sh.at.clone().map(Evidence::Span),
+        );
+    }
+    match receiver(after) {
+        Some(app) if ignores(app, signal) => unknown(LauncherUnseen::Script),
+        Some(app) => Cause::new(
+            CauseKind::Handles(Handling::InitForwards {
+                init: program.name(),
+                to: app.program_name(),
+                how: recognised(step, program.name()),
+            }),
+            app.at.clone().map(Evidence::Span),
+        ),
+        None => unknown(LauncherUnseen::Script),
+    }
 }
 
 /// The process an init's forwarded signal reaches: its child, or what the child execs into

@@ -4,6 +4,7 @@
 mod apps;
 pub mod cause;
 pub mod health;
+mod package;
 mod testing;
 mod users;
 mod words;
@@ -199,6 +200,17 @@ struct Builder<'a> {
     cwd: Option<String>,
     /// Signals ignored (SIG_IGN) by a process above the one being resolved, and where.
     ignoring: Vec<(String, Option<Span>)>,
+}
+
+/// The interpreter (python, node…) a script's shebang names, directly or through `env`.
+fn shebang_interpreter(content: &str) -> Option<&'static Interpreter> {
+    let line = content.lines().next()?.strip_prefix("#!")?;
+    let mut words = line.split_whitespace();
+    let mut program = basename(words.next()?);
+    if program == "env" {
+        program = basename(words.find(|w| !w.starts_with('-') && !w.contains('='))?);
+    }
+    knowledge::interpreter(program)
 }
 
 fn basename(p: &str) -> &str {
@@ -404,8 +416,12 @@ impl Builder<'_> {
                 // names: what it does is in the package the script imports, not in the script.
                 let entry_script = known.as_deref().is_some_and(|n| {
                     !binary
-                        && knowledge::program(n, extras).is_some_and(|p| {
-                            matches!(p.role, Role::HandlesSignals | Role::Launcher)
+                        && knowledge::program(n, extras).is_some_and(|p| match p.role {
+                            Role::HandlesSignals | Role::Launcher => true,
+                            // supervisord is a python console script; a shell script that
+                            // takes an init's name is not that init.
+                            Role::Init => shebang_interpreter(&entry.content.value).is_some(),
+                            _ => false,
                         })
                 });
                 match known.filter(|_| (binary || entry_script) && entry.mode_ok()) {
@@ -923,7 +939,17 @@ impl Builder<'_> {
                 Role::Launcher => {
                     let sub = argv.get(1).map(|a| a.text.value.as_str());
                     if knowledge::launcher_subcommand_launches(base, sub) {
-                        self.push(argv, pid1, at, kind, p.note.to_string());
+                        let script = self.package_script(base, &argv[1..]);
+                        self.push(argv, pid1, at.clone(), kind, p.note.to_string());
+                        // The launcher's child: `sh -c SCRIPT`, with the `sh` on PATH.
+                        if let Some(script) = script {
+                            let sh = ["sh", "-c"]
+                                .map(|w| Arg::known(Text::synthetic(w)))
+                                .into_iter()
+                                .chain([Arg::known(script)])
+                                .collect();
+                            self.run(sh, Standing::CHILD, at);
+                        }
                     } else {
                         self.push(
                             argv,

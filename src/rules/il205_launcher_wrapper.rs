@@ -1,5 +1,7 @@
 use super::{label, Context, Diag};
-use crate::launch::CauseKind;
+use crate::knowledge::Role;
+use crate::launch::cause::Handling;
+use crate::launch::{CauseKind, StepKind};
 
 super::rule! {
     code: IL205,
@@ -10,8 +12,18 @@ super::rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
     for (i, step, cause) in ctx.causes() {
-        let CauseKind::Launcher { name, reloader, .. } = cause else {
-            continue;
+        let launcher = match &step.kind {
+            StepKind::Wrapper { name, program } if program.role == Role::Launcher => Some(name),
+            _ => None,
+        };
+        // One finding per launcher: on its own step (an init in front of it carries the same
+        // cause), or on the reloader's.
+        let (name, reloader, forwards) = match (cause, launcher) {
+            (CauseKind::Launcher { name, reloader, .. }, _) if *reloader || launcher.is_some() => {
+                (name, *reloader, false)
+            }
+            (CauseKind::Handles(Handling::InitForwards { .. }), Some(name)) => (name, false, true),
+            _ => continue,
         };
         let Some(span) = super::step_span(ctx, step) else {
             continue;
@@ -22,6 +34,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
         } else {
             "an extra process"
         };
+        let fate = match forwards {
+            // Measured: busybox and bash exec the script's command, dash does not.
+            true => "the signal reaches the app only because this image's `sh` execs the script's command (busybox, bash); on a Debian-based image `sh` is dash, which stays in between and dies of it, and the app is SIGKILLed",
+            false => "launchers do not reliably forward the stop signal, and as PID 1 they have no handler for it",
+        };
         out.push(Diag {
             step: Some(i),
             primary: label(span, format!("{name} starts the app as a child process")),
@@ -29,8 +46,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             message: format!("`{}` puts {name} between the runtime and the app", cmdline.join(" ")),
             why: super::whys![
                 format!("{name} is {role}: it runs the app (often through another `sh -c`) as a child"),
-                "launchers do not reliably forward the stop signal, and as PID 1 they have no handler for it",
-                "the app gets SIGKILL after the grace period instead of a chance to shut down",
+                fate,
+                match forwards {
+                    true => "node (npm, yarn) as PID 1 does not reap orphans",
+                    false => "the app gets SIGKILL after the grace period instead of a chance to shut down",
+                },
             ],
             help: match reloader {
                 true => "turn the reloader off (Django: `runserver --noreload`; flask: no `--debug`), or better, run a production server that stops on SIGTERM (`gunicorn`, `uvicorn`)".into(),

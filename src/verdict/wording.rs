@@ -4,8 +4,8 @@
 use crate::elf;
 use crate::knowledge::signals;
 use crate::launch::cause::{
-    CauseKind, Forwarding, Handling, InitFault, NoReaper, Reaping, ReapingUnseen, Recognised,
-    Searched, Seen, Unseen,
+    CauseKind, Forwarding, Handling, InitFault, LauncherUnseen, NoReaper, Reaping, ReapingUnseen,
+    Recognised, Searched, Seen, Unseen,
 };
 
 const ORPHANS: &str = "orphans re-parented to PID 1 (from `docker exec` sessions, timed-out health checks, double-forking daemons) stay zombies";
@@ -70,9 +70,16 @@ pub fn text(cause: &CauseKind, signal: &str) -> String {
             name,
             measured: Some(what),
             ..
-        } => format!("{name} is PID 1 and runs the app as a child: {what}"),
+        } => format!("{name} runs the app as a child: {what}"),
+        CauseKind::Launcher {
+            name,
+            unseen: Some(LauncherUnseen::Script),
+            ..
+        } => format!(
+            "{name} runs the app as a child through `sh -c`, and the package.json script it runs could not be read: whether {signal} reaches the app depends on it and on which shell `sh` is"
+        ),
         CauseKind::Launcher { name, .. } => format!(
-            "{name} is PID 1 and runs the app as a child; whether it forwards {signal} depends on its version"
+            "{name} runs the app as a child; what it does with {signal} was not measured"
         ),
         CauseKind::NoHandler { seen, .. } => no_handler(seen, signal),
         CauseKind::DefaultIgnored {
@@ -289,6 +296,7 @@ fn no_reaper(n: &NoReaper) -> String {
             "{language} waits only for the children the app starts itself: orphans re-parented to it, from `docker exec` sessions, timed-out health checks or double-forking daemons, stay zombies ({})",
             match *language {
                 "python" => "measured with python 3.11 as PID 1",
+                "node" => "measured with node 18 as PID 1, also under npm and yarn",
                 _ => "it installs no reaper by default; measured for python 3.11 as PID 1",
             }
         ),

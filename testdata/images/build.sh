@@ -6,7 +6,8 @@
 #   - each image written as an OCI layout (OUT/oci:NAME), a docker-archive (OUT/NAME.tar)
 #     and an oci-archive (OUT/NAME.oci.tar) by skopeo,
 #   - every image again with eStargz layers by estargz.py (OUT/estargz:NAME),
-#   - hostile images written byte by byte by hostile.py (no tool would make them).
+#   - hostile images written byte by byte by hostile.py (no tool would make them),
+#   - the application servers of apps.sh (python, node, npm…: OUT/apps).
 # Usage: testdata/images/build.sh [OUT]   (default: target/fixture-images)
 set -euo pipefail
 
@@ -363,5 +364,7 @@ rm -rf "$out/estargz"
 python3 "$here/estargz.py" "$layout" "$out/estargz"
 
 python3 "$here/hostile.py" "$out/hostile"
+# The application servers (python, node, npm…), in a layout of their own (OUT/apps).
+"$here/apps.sh" "$out"
 rm -rf "$work"
 echo "fixture images in $out"
