@@ -279,14 +279,12 @@ fn a_missing_daemon_or_image_is_a_clear_error() {
     assert!(err.contains("has no image nothing-here:1"), "{err}");
 }
 
-/// An engine that answers its ping and never the inspect: the inspect's own deadline (here
-/// the shorter --network-timeout) ends the wait with a clear error, not the whole 600 s.
-#[test]
-fn an_engine_that_never_answers_inspect_is_a_bounded_error() {
+/// A fake engine on a unix socket in `dir`: it answers the ping, and `inspect` answers the
+/// rest (the stream, after the request's headers).
+fn fake_engine(dir: &Path, inspect: fn(&mut std::os::unix::net::UnixStream)) -> PathBuf {
     use std::io::{BufRead, BufReader, Write};
     use std::os::unix::net::UnixListener;
-    let dir = tempfile::tempdir().unwrap();
-    let sock = dir.path().join("docker.sock");
+    let sock = dir.join("docker.sock");
     let listener = UnixListener::bind(&sock).unwrap();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
@@ -309,13 +307,23 @@ fn an_engine_that_never_answers_inspect_is_a_bounded_error() {
                             b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\n\r\nOK",
                         );
                     } else {
-                        // Inspect: never answered.
-                        std::thread::sleep(std::time::Duration::from_secs(120));
+                        inspect(&mut stream);
                         return;
                     }
                 }
             });
         }
+    });
+    sock
+}
+
+/// An engine that answers its ping and never the inspect: the inspect's own deadline (here
+/// the shorter --network-timeout) ends the wait with a clear error, not the whole 600 s.
+#[test]
+fn an_engine_that_never_answers_inspect_is_a_bounded_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = fake_engine(dir.path(), |_| {
+        std::thread::sleep(std::time::Duration::from_secs(120))
     });
     let t0 = std::time::Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
@@ -333,5 +341,42 @@ fn an_engine_that_never_answers_inspect_is_a_bounded_error() {
     assert!(
         err.contains("inspect app:latest: no answer within 3 s"),
         "{err}"
+    );
+}
+
+/// An engine whose inspect answer never ends (issue 27: 2.35 GB read whole): initlint stops
+/// reading at its cap and says so, in seconds and without holding the answer.
+#[test]
+fn an_endless_inspect_answer_is_cut_at_its_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = fake_engine(dir.path(), |stream| {
+        use std::io::Write;
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        );
+        let chunk = format!("100000\r\n{}\r\n", " ".repeat(0x100000));
+        // Until initlint hangs up (a broken pipe), or 4 GiB.
+        for _ in 0..4096 {
+            if stream.write_all(chunk.as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    let t0 = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args(["--network-timeout", "60", "docker-daemon:app:latest"])
+        .env("DOCKER_HOST", format!("unix://{}", sock.display()))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("inspect app:latest: the answer is larger than 16 MiB"),
+        "{err}"
+    );
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        t0.elapsed()
     );
 }

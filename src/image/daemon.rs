@@ -10,6 +10,7 @@ use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bollard::models::ImageInspect;
 use bollard::Docker;
 use futures_util::StreamExt;
 
@@ -211,31 +212,22 @@ impl Daemon {
     /// network timeout.
     pub fn config(&self, name: &str) -> Result<Option<ImageConfig>, String> {
         let deadline = INSPECT_DEADLINE.min(self.timeout);
-        let inspect = self.runtime.block_on(async {
-            tokio::time::timeout(deadline, self.docker.inspect_image(name)).await
-        });
-        let no_answer = matches!(
-            inspect,
-            Err(_) | Ok(Err(bollard::errors::Error::RequestTimeoutError))
-        );
-        let Some(inspect) = inspect.ok().filter(|_| !no_answer) else {
-            return Err(format!(
+        let inspect = self
+            .runtime
+            .block_on(async { tokio::time::timeout(deadline, self.inspect(name)).await });
+        let no_answer = || {
+            format!(
                 "{}: inspect {name}: no answer within {} s (an engine that answers its ping but not this)",
                 self.engine.name(),
                 deadline.as_secs_f64()
-            ));
+            )
         };
         let inspect = match inspect {
-            Ok(i) => i,
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => return Ok(None),
-            Err(e) => {
-                return Err(format!(
-                    "{}: inspect {name}: {}",
-                    self.engine.name(),
-                    crate::image::registry::causes(&e)
-                ))
+            Err(_) | Ok(Err(Refused::Timeout)) => return Err(no_answer()),
+            Ok(Ok(None)) => return Ok(None),
+            Ok(Ok(Some(i))) => i,
+            Ok(Err(Refused::Other(why))) => {
+                return Err(format!("{}: inspect {name}: {why}", self.engine.name()))
             }
         };
         // The inspect output carries the config's fields under the same names.
@@ -248,6 +240,24 @@ impl Daemon {
         });
         let bytes = serde_json::to_vec(&config).map_err(|e| e.to_string())?;
         ImageConfig::parse(&bytes, &format!("{name} (inspect)")).map(Some)
+    }
+
+    /// The image's inspect answer; None when the engine has no such image. On a unix socket
+    /// the answer is read with a cap ([`INSPECT_MAX`]): bollard would read an endless one
+    /// whole. Over TCP or SSH (rare for a local engine) bollard reads it, and only the
+    /// deadline bounds it.
+    async fn inspect(&self, name: &str) -> Result<Option<ImageInspect>, Refused> {
+        if let Some(socket) = self.host.strip_prefix("unix://") {
+            return inspect_capped(socket, name, INSPECT_MAX).await;
+        }
+        match self.docker.inspect_image(name).await {
+            Ok(i) => Ok(Some(i)),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(bollard::errors::Error::RequestTimeoutError) => Err(Refused::Timeout),
+            Err(e) => Err(Refused::Other(crate::image::registry::causes(&e))),
+        }
     }
 
     /// Read the image: its config from inspect, its layers from one export stream.
@@ -265,6 +275,72 @@ impl Daemon {
             name: name.to_string(),
         });
         saved::load(source, Some(want), None, kind, shown, super::fresh(opts))
+    }
+}
+
+/// At most this much of an inspect answer is read: an image's is a few KiB.
+pub const INSPECT_MAX: usize = 16 << 20;
+
+/// Why an engine gave no inspect answer.
+enum Refused {
+    Timeout,
+    Other(String),
+}
+
+/// `GET /images/NAME/json` on the engine's unix socket, reading at most `cap` bytes.
+async fn inspect_capped(
+    socket: &str,
+    name: &str,
+    cap: usize,
+) -> Result<Option<ImageInspect>, Refused> {
+    use http_body_util::BodyExt;
+    let failed = |what: &str, e: &dyn std::fmt::Display| Refused::Other(format!("{what}: {e}"));
+    let stream = tokio::net::UnixStream::connect(socket)
+        .await
+        .map_err(|e| failed(&format!("cannot connect to {socket}"), &e))?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| failed("the connection failed", &e))?;
+    tokio::spawn(connection);
+    let request = hyper::Request::get(format!("/images/{name}/json"))
+        .header("Host", "docker")
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .map_err(|e| failed(&format!("{name:?} is not an image name the API takes"), &e))?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| failed("the request failed", &e))?;
+    let status = response.status();
+    let mut body = response.into_body();
+    let mut answer = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| failed("the answer broke off", &e))?;
+        if let Some(data) = frame.data_ref() {
+            if answer.len() + data.len() > cap {
+                return Err(Refused::Other(format!(
+                    "the answer is larger than {} MiB (an image's inspect is a few KiB); not read further",
+                    cap >> 20
+                )));
+            }
+            answer.extend_from_slice(data);
+        }
+    }
+    match status.as_u16() {
+        404 => Ok(None),
+        200..=299 => serde_json::from_slice(&answer)
+            .map(Some)
+            .map_err(|e| failed("the answer is not an image inspect", &e)),
+        code => {
+            let message = serde_json::from_slice::<serde_json::Value>(&answer)
+                .ok()
+                .and_then(|v| v.get("message")?.as_str().map(str::to_string))
+                .unwrap_or_else(|| String::from_utf8_lossy(&answer).chars().take(200).collect());
+            Err(Refused::Other(format!(
+                "HTTP {code}: {}",
+                crate::report::clean(&message)
+            )))
+        }
     }
 }
 

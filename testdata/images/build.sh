@@ -283,6 +283,33 @@ cp "$work/bash/bin/bash" "$(root bash-bg-list)/usr/bin/bash"
 cp -a "$work/libtinfo6/lib/." "$(root bash-bg-list)/lib/"; commit bash-bg-list
 config bash-bg-list --config.entrypoint /bin/bash --config.entrypoint -c --config.entrypoint "/app/sleeper & /app/handler"
 
+# Issue 26: shells that exec a utility, and `trap '' TERM` (SIG_IGN, kept across exec).
+# sleep is busybox's applet on the Debian-like base (it has no coreutils).
+sleep_base() {
+  debian_base "$1"
+  cp "$work/busybox/bin/busybox" "$(root "$1")/usr/bin/busybox"
+  ln -s busybox "$(root "$1")/usr/bin/sleep"
+}
+# bash execs `sleep`, which is PID 1: it ignores SIGTERM and leaves orphans.
+new bash-sleep; sleep_base bash-sleep
+cp "$work/bash/bin/bash" "$(root bash-sleep)/usr/bin/bash"
+cp -a "$work/libtinfo6/lib/." "$(root bash-sleep)/lib/"; commit bash-sleep
+config bash-sleep --config.cmd /bin/bash --config.cmd -c --config.cmd "sleep 100000" --config.env PATH=/usr/bin
+# busybox execs the last command of a list.
+new busybox-echo-sleep; busybox_base busybox-echo-sleep; ln -s busybox "$(root busybox-echo-sleep)/bin/sleep"
+commit busybox-echo-sleep
+config busybox-echo-sleep --config.cmd /bin/sh --config.cmd -c --config.cmd "echo starting; sleep 100000" --config.env PATH=/bin
+# tini forwards SIGTERM to dash, which ignores it, as does sleep (inherited): ignored, not abrupt.
+new tini-trap-ignore; sleep_base tini-trap-ignore
+cp "$work/tini/usr/bin/tini" "$(root tini-trap-ignore)/usr/bin/tini"; commit tini-trap-ignore
+config tini-trap-ignore --config.entrypoint /usr/bin/tini --config.entrypoint -- --config.cmd /bin/sh \
+  --config.cmd -c --config.cmd "trap '' TERM; sleep 100000" --config.env PATH=/usr/bin
+# A program that installs its own handler over the inherited SIG_IGN gets the signal.
+new tini-trap-ignore-handler; debian_base tini-trap-ignore-handler
+cp "$work/tini/usr/bin/tini" "$(root tini-trap-ignore-handler)/usr/bin/tini"; commit tini-trap-ignore-handler
+config tini-trap-ignore-handler --config.entrypoint /usr/bin/tini --config.entrypoint -- --config.cmd /bin/sh \
+  --config.cmd -c --config.cmd "trap '' TERM; exec /app/handler"
+
 # 4. su and runuser stay PID 1, pass SIGTERM to their child and SIGKILL it 2 s later. Root
 # switches without a password through pam_rootok, as Debian's /etc/pam.d/su starts.
 su_base() {
