@@ -1,4 +1,4 @@
-//! Ground truth: run each fixture image's PID 1 in a real PID namespace (`unshare --pid --fork
+//! Ground truth: run each fixture image's PID 1 in real PID and network namespaces (`unshare --pid --net --fork
 //! --mount-proc` + `unshare --root --wd` into the unpacked rootfs), send its stop signal from outside, and
 //! check that initlint's verdict matches what happened: delivered (it exits) vs ignored (it
 //! keeps running), and for the forking programs reaped vs leaked (zombies parented to PID 1).
@@ -52,6 +52,8 @@ const CASES: &[(&str, bool)] = &[
     ("static-stripped", true),
     ("static-stripped-nohandler", false),
     ("static-stripped-reaper", false),
+    ("static-musl-stripped-handler", true),
+    ("static-musl-stripped-sleeper", false),
     ("python-execv-handler", true),
     ("python-handler-in-module", false),
     ("su-dash-handler", true),
@@ -64,7 +66,17 @@ const CASES: &[(&str, bool)] = &[
 
 fn unshare_works() -> Result<(), String> {
     let out = Command::new("unshare")
-        .args(["--pid", "--fork", "--mount-proc", "true"])
+        .args([
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "--net",
+            "/usr/sbin/ip",
+            "link",
+            "set",
+            "lo",
+            "up",
+        ])
         .output()
         .map_err(|e| format!("unshare: {e}"))?;
     if out.status.success() {
@@ -176,12 +188,14 @@ fn start(rootfs: &Path, process: &Process, log: &Path) -> Run {
     // And a /proc of the new PID namespace (/dev/stderr is a link into it).
     std::fs::create_dir_all(rootfs.join("dev")).unwrap();
     std::fs::create_dir_all(rootfs.join("proc")).unwrap();
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"])
+    // A network namespace of its own too, as a container has: servers bind 127.0.0.1:8000
+    // without meeting the host's (or another run's) port.
+    cmd.args(["--pid", "--fork", "--mount-proc", "--net", "--kill-child"])
         // Absolute: the environment below is the image's.
         .args([
             "/bin/sh",
             "-c",
-            r#"/usr/bin/mount --bind /dev "$0/dev" && /usr/bin/mount -t proc proc "$0/proc" && exec /usr/bin/unshare --root "$0" --wd "$@""#,
+            r#"/usr/sbin/ip link set lo up && /usr/bin/mount --bind /dev "$0/dev" && /usr/bin/mount -t proc proc "$0/proc" && exec /usr/bin/unshare --root "$0" --wd "$@""#,
         ])
         .arg(rootfs)
         .arg(&process.cwd)
@@ -279,7 +293,7 @@ static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn can_run_pid1() -> bool {
     let unshare = unshare_works().map_err(|e| {
-        format!("unshare --pid --fork --mount-proc is not permitted here (run as root): {e}")
+        format!("unshare --pid --fork --mount-proc --net with `ip link set lo up` does not work here (run as root; iproute2): {e}")
     });
     common::require("unshare", unshare.and(common::tool("umoci", "umoci")))
 }

@@ -500,6 +500,14 @@ fn an_unpacked_bundle_is_a_rootfs_target() {
     // script-no-exec is busybox-based: busybox execs the last command, a static sleeper that
     // installs no handler.
     assert_eq!(codes(&v), ["IL104", "IL301"]);
+    // Or --entrypoint says what runs, without a config.
+    let v = json_of(
+        &format!("dir:{}", bundle.join("rootfs").display()),
+        &["--entrypoint", "/app/sleeper"],
+        &[],
+    );
+    assert_eq!(v["verdict"]["stop_signal"], "ignored", "{v:#}");
+    assert_eq!(codes(&v), ["IL301"]);
 }
 
 #[test]

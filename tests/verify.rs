@@ -50,6 +50,14 @@ const GROUND_TRUTH: &[&str] = &[
     "su-dash-handler",
     "su-bash-handler",
     "runuser-handler",
+    "static-stripped-nohandler",
+    "static-stripped-reaper",
+    "static-musl-stripped-handler",
+    "static-musl-stripped-sleeper",
+    "bash-sleep",
+    "busybox-echo-sleep",
+    "tini-trap-ignore",
+    "tini-trap-ignore-handler",
 ];
 
 /// And, for some, the numbers the ground truth printed: SIGKILL needed, zombies left by the
@@ -601,4 +609,71 @@ fn a_read_only_root_and_the_user_are_stated() {
     );
     assert_eq!(doc["measured"]["killed"], false, "{doc}");
     assert_eq!(leftovers(&daemon).trim(), "");
+}
+
+/// Application servers of testdata/images/apps.sh (issue 26), one of each kind of verdict:
+/// verify, in a real container with docker stop's 10 s, agrees with the static verdict as the
+/// ground truth does in a bare PID namespace. Writable: npm writes its log under /root.
+#[test]
+fn verify_agrees_on_the_application_servers() {
+    let Some(daemon) = Dockerd::required() else {
+        return;
+    };
+    let layout = common::fixtures().join("apps");
+    let mut table = Vec::new();
+    for name in [
+        "py-gunicorn",
+        "py-celery",
+        "py-flask-debug",
+        "py-flask-run",
+        "npm-start",
+        "npm-start-busybox",
+        "tini-npm-start",
+    ] {
+        let image = format!("initlint/{name}:latest");
+        let copied = Command::new("skopeo")
+            .args(["copy", "-q", "--dest-daemon-host", &daemon.host()])
+            .arg(format!("oci:{}:{name}", layout.display()))
+            .arg(format!("docker-daemon:{image}"))
+            .output()
+            .unwrap();
+        assert!(
+            copied.status.success(),
+            "skopeo copy {name}: {}",
+            String::from_utf8_lossy(&copied.stderr)
+        );
+        let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+            .args([
+                "verify",
+                "--format",
+                "json",
+                "--writable",
+                "--settle",
+                "3",
+                "--grace",
+                "10",
+            ])
+            .arg(format!("docker-daemon:{image}"))
+            .env("DOCKER_HOST", daemon.host())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let doc: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {err}"));
+        assert_ne!(doc["static"]["stop_signal"], "unknown", "{name}: {doc:#}");
+        assert_eq!(
+            doc["agree"], true,
+            "{name}: static {} vs measured {}",
+            doc["static"], doc["measured"]
+        );
+        table.push(format!(
+            "| {name} | {}/{} | killed {}, zombies {} |",
+            doc["static"]["stop_signal"].as_str().unwrap_or("?"),
+            doc["static"]["zombies"].as_str().unwrap_or("?"),
+            doc["measured"]["killed"],
+            doc["measured"]["zombies"]
+        ));
+    }
+    eprintln!("{}", table.join("\n"));
+    assert_eq!(leftovers(&daemon).trim(), "", "containers left behind");
 }

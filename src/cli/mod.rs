@@ -126,7 +126,8 @@ pub struct Cli {
     pub insecure_registries: Vec<String>,
 
     /// Image mode: the image config for a `dir:ROOTFS` target (an image config, a bare
-    /// {"Entrypoint": …} object, or an OCI runtime config.json).
+    /// {"Entrypoint": …} object, or an OCI runtime config.json); without it, --entrypoint or
+    /// --cmd says what runs.
     #[arg(long = "image-config", value_name = "FILE")]
     pub image_config: Option<PathBuf>,
 

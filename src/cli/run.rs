@@ -376,6 +376,7 @@ fn image_options(cli: &Cli, progress: bool, offline: bool) -> image::Options {
     }
     opts.insecure_registries = cli.insecure_registries.clone();
     opts.config = cli.image_config.clone();
+    opts.command_given = cli.entrypoint.is_some() || cli.cmd.is_some();
     opts.all_layers = cli.all_layers;
     if let Some(bytes) = cli.max_image_size {
         opts.limits.max_image_bytes = bytes;

@@ -153,6 +153,8 @@ pub struct Options {
     pub insecure_registries: Vec<String>,
     /// `--config` for `dir:` targets.
     pub config: Option<PathBuf>,
+    /// `--entrypoint` or `--cmd` says what runs: a `dir:` target needs no config for it.
+    pub command_given: bool,
     pub limits: Limits,
     pub progress: bool,
     /// Where a bare reference is looked for, in order.
@@ -170,6 +172,7 @@ impl Default for Options {
             platform: Platform::host(),
             insecure_registries: Vec::new(),
             config: None,
+            command_given: false,
             limits: Limits::default(),
             progress: false,
             image_sources: vec![

@@ -25,12 +25,22 @@ pub fn load(dir: &Path, shown: &str, opts: &Options) -> Result<Image, ImageError
     } else {
         (dir.to_path_buf(), None)
     };
-    let config_path = opts.config.clone().or(config_path).ok_or_else(|| {
-        err("a root filesystem has no image config: pass --image-config CONFIG.json (an image config, or an OCI runtime config.json) so initlint knows what runs as PID 1".into())
-    })?;
-    let bytes = crate::source::read_regular(&config_path, super::store::MAX_SMALL)
-        .map_err(|e| err(format!("{}: cannot read: {e}", config_path.display())))?;
-    let config = parse_config(&bytes, &config_path.display().to_string()).map_err(err)?;
+    let config = match opts.config.clone().or(config_path) {
+        Some(path) => {
+            let bytes = crate::source::read_regular(&path, super::store::MAX_SMALL)
+                .map_err(|e| err(format!("{}: cannot read: {e}", path.display())))?;
+            parse_config(&bytes, &path.display().to_string()).map_err(err)?
+        }
+        // `--entrypoint`/`--cmd` say what runs; the rest is the runtime's defaults (no ENV,
+        // WORKDIR /, SIGTERM), on the platform asked for.
+        None if opts.command_given => ImageConfig {
+            os: Some(opts.platform.os.clone()),
+            architecture: Some(opts.platform.architecture.clone()),
+            config: Some(RunConfig::default()),
+            ..Default::default()
+        },
+        None => return Err(err("a root filesystem has no image config: pass --image-config CONFIG.json (an image config, or an OCI runtime config.json), or --entrypoint, so initlint knows what runs as PID 1".into())),
+    };
     let mut changes = Changes::default();
     walk(&root, &root, &mut changes, 0).map_err(err)?;
     let mut tree = Tree::default();

@@ -54,8 +54,36 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             ],
             help: match reloader {
                 true => "turn the reloader off (Django: `runserver --noreload`; flask: no `--debug`), or better, run a production server that stops on SIGTERM (`gunicorn`, `uvicorn`)".into(),
-                false => format!("run the app directly in exec form, e.g. {} instead of `{}`", super::write_launch(ctx, super::Launch::Cmd, r#"["node", "server.js"]"#), cmdline.join(" ")),
+                false => format!("run the app directly in exec form, e.g. {} instead of `{}`", super::write_launch(ctx, super::Launch::Cmd, &app_argv(ctx, i)), cmdline.join(" ")),
             },
         });
+    }
+}
+
+/// The app the launcher at step `i` runs, as an exec-form JSON array: the first step after
+/// it that is not a shell (`npm start` → `sh -c "node server.js"` → `node server.js`), or the
+/// command after `run` (`poetry run gunicorn app:app`).
+fn app_argv(ctx: &Context<'_>, i: usize) -> String {
+    let later = ctx
+        .chain
+        .steps
+        .iter()
+        .skip(i + 1)
+        .find(|s| !matches!(s.kind, StepKind::ShellString { .. }))
+        .filter(|s| s.argv.iter().all(|a| a.known))
+        .map(|s| s.words());
+    let after_run = || {
+        let words = ctx.chain.steps.get(i)?.words();
+        (words.get(1) == Some(&"run") && words.len() > 2).then(|| words[2..].to_vec())
+    };
+    match later.or_else(after_run) {
+        Some(words) if !words.is_empty() => {
+            let quoted: Vec<String> = words
+                .iter()
+                .map(|w| serde_json::to_string(w).unwrap_or_default())
+                .collect();
+            format!("[{}]", quoted.join(", "))
+        }
+        _ => r#"["node", "server.js"]"#.into(),
     }
 }

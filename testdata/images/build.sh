@@ -18,7 +18,7 @@ layout="$out/oci"
 rm -rf "$work" "$layout" "$out"/*.tar "$out/hostile"
 mkdir -p "$work/bin" "$out/debs"
 
-for tool in umoci skopeo gcc dpkg apt-get python3; do
+for tool in umoci skopeo gcc musl-gcc dpkg apt-get python3; do
   command -v "$tool" >/dev/null || { echo "build.sh: $tool is missing (./x test installs it)" >&2; exit 1; }
 done
 # The Go fixture is skipped only when asked (INITLINT_TEST_SKIP=go), never silently.
@@ -41,6 +41,10 @@ gcc -static -O2 -o "$work/bin/intonly-static" "$here/src/intonly.c"
 gcc -static -O2 -s -o "$work/bin/handler-stripped" "$here/src/handler.c"
 gcc -static -O2 -s -o "$work/bin/sleeper-stripped" "$here/src/sleeper.c"
 gcc -static -O2 -s -o "$work/bin/reaper-stripped" "$here/src/reaper.c"
+# The same with musl (as Alpine's and Rust's musl targets link), static and stripped.
+for prog in handler sleeper; do
+  musl-gcc -static -O2 -s -o "$work/bin/$prog-musl-stripped" "$here/src/$prog.c"
+done
 have_go=0
 if [ "$skip_go" = 0 ]; then
   (cd "$here/src" && CGO_ENABLED=0 GOCACHE="$out/gocache" GOPATH="$out/gopath" GO111MODULE=off \
@@ -360,6 +364,12 @@ config static-stripped-nohandler --config.entrypoint /app/server
 new static-stripped-reaper; busybox_base static-stripped-reaper
 cp "$work/bin/reaper-stripped" "$(root static-stripped-reaper)/app/server"; commit static-stripped-reaper
 config static-stripped-reaper --config.entrypoint /app/server
+for prog in handler sleeper; do
+  name=static-musl-stripped-$prog
+  new "$name"; busybox_base "$name"
+  cp "$work/bin/$prog-musl-stripped" "$(root "$name")/app/server"; commit "$name"
+  config "$name" --config.entrypoint /app/server
+done
 
 # 6. layers read from the top: the static server in the top layer settles every lookup
 # there, so the base layer (with the shell) is never read.
