@@ -325,23 +325,30 @@ fn an_engine_that_never_answers_inspect_is_a_bounded_error() {
     let sock = fake_engine(dir.path(), |_| {
         std::thread::sleep(std::time::Duration::from_secs(120))
     });
-    let t0 = std::time::Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
-        .args(["--network-timeout", "3", "docker-daemon:app:latest"])
-        .env("DOCKER_HOST", format!("unix://{}", sock.display()))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        t0.elapsed() < std::time::Duration::from_secs(20),
-        "{:?}",
-        t0.elapsed()
-    );
+    let err = fails_within(&sock, "3", 20);
     assert!(
         err.contains("inspect app:latest: no answer within 3 s"),
         "{err}"
     );
+}
+
+/// `initlint --network-timeout TIMEOUT docker-daemon:app:latest` against the engine at
+/// `sock`: it must fail (exit 2) within `secs` seconds. Its stderr.
+fn fails_within(sock: &Path, timeout: &str, secs: u64) -> String {
+    let t0 = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
+        .args(["--network-timeout", timeout, "docker-daemon:app:latest"])
+        .env("DOCKER_HOST", format!("unix://{}", sock.display()))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(secs),
+        "{:?}",
+        t0.elapsed()
+    );
+    err
 }
 
 /// An engine whose inspect answer never ends (issue 27: 2.35 GB read whole): initlint stops
@@ -362,21 +369,9 @@ fn an_endless_inspect_answer_is_cut_at_its_cap() {
             }
         }
     });
-    let t0 = std::time::Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
-        .args(["--network-timeout", "60", "docker-daemon:app:latest"])
-        .env("DOCKER_HOST", format!("unix://{}", sock.display()))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = fails_within(&sock, "60", 30);
     assert!(
         err.contains("inspect app:latest: the answer is larger than 16 MiB"),
         "{err}"
-    );
-    assert!(
-        t0.elapsed() < std::time::Duration::from_secs(30),
-        "{:?}",
-        t0.elapsed()
     );
 }

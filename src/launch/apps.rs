@@ -264,15 +264,9 @@ mod tests {
     use super::super::testing::container;
     use super::*;
     use crate::knowledge::Extras;
+    use crate::launch::testing::args;
     use crate::shell::ShellKind;
     use crate::source::SourceMap;
-
-    fn args(words: &[&str]) -> Vec<Arg> {
-        words
-            .iter()
-            .map(|w| Arg::known(Text::synthetic(*w)))
-            .collect()
-    }
 
     fn node() -> &'static Interpreter {
         knowledge::interpreter("node").unwrap()

@@ -637,38 +637,14 @@ fn init(
         // The child ignores what it is sent; whether it installs a handler over that cannot
         // be seen.
         Some(_) if receiver.is_some_and(|r| ignores(r, signal)) => {
-            let Some(r) = receiver else { return };
-            match installs_handler(r, signal) {
-                // It installs its own handler over the inherited SIG_IGN.
-                Some(true) => out.push(Cause::new(
-                    CauseKind::Handles(Handling::InitForwards {
-                        init: p.name(),
-                        to: r.program_name(),
-                        how: how.clone(),
-                    }),
+            if let Some(r) = receiver {
+                out.push(forwarded_to_ignoring(
+                    p.name(),
+                    how.clone(),
                     knowledge.clone(),
-                )),
-                Some(false) => {
-                    let at = r
-                        .ignores
-                        .iter()
-                        .find(|(s, _)| s == signal)
-                        .and_then(|(_, at)| at.clone());
-                    out.push(Cause::new(
-                        CauseKind::SignalIgnored {
-                            init: p.name(),
-                            process: r.display_name(),
-                        },
-                        at.map(Evidence::Span),
-                    ))
-                }
-                None => out.push(Cause::new(
-                    CauseKind::Unseen(Unseen::Step(format!(
-                        "{} inherits {signal} ignored (SIG_IGN); whether it installs a handler of its own cannot be seen",
-                        r.display_name()
-                    ))),
-                    r.at.clone().map(Evidence::Span),
-                )),
+                    r,
+                    signal,
+                ));
             }
         }
         // Measured for tini (also -g) and dumb-init (which signals the whole group): each
@@ -713,6 +689,48 @@ fn init(
         }),
         knowledge,
     ));
+}
+
+/// What a forwarder (an init, a launcher) achieves when the process its signal reaches
+/// inherited it ignored (SIG_IGN): only a handler of its own over that lets it through.
+fn forwarded_to_ignoring(
+    by: &'static str,
+    how: Recognised,
+    evidence: Option<Evidence>,
+    r: &Step,
+    signal: &str,
+) -> Cause {
+    match installs_handler(r, signal) {
+        Some(true) => Cause::new(
+            CauseKind::Handles(Handling::InitForwards {
+                init: by,
+                to: r.program_name(),
+                how,
+            }),
+            evidence,
+        ),
+        Some(false) => {
+            let at = r
+                .ignores
+                .iter()
+                .find(|(s, _)| s == signal)
+                .and_then(|(_, at)| at.clone());
+            Cause::new(
+                CauseKind::SignalIgnored {
+                    init: by,
+                    process: r.display_name(),
+                },
+                at.map(Evidence::Span),
+            )
+        }
+        None => Cause::new(
+            CauseKind::Unseen(Unseen::Step(format!(
+                "{} inherits {signal} ignored (SIG_IGN); whether it installs a handler of its own cannot be seen",
+                r.display_name()
+            ))),
+            r.at.clone().map(Evidence::Span),
+        ),
+    }
 }
 
 /// The launcher (npm, yarn…) a step runs, if it runs one.
@@ -770,13 +788,17 @@ fn launcher(
             sh.at.clone().map(Evidence::Span),
         );
     }
+    let how = recognised(step, program.name());
     match receiver(after) {
-        Some(app) if ignores(app, signal) => unknown(LauncherUnseen::Script),
+        Some(app) if ignores(app, signal) => {
+            let at = step.at.clone().map(Evidence::Span);
+            forwarded_to_ignoring(program.name(), how, at, app, signal)
+        }
         Some(app) => Cause::new(
             CauseKind::Handles(Handling::InitForwards {
                 init: program.name(),
                 to: app.program_name(),
-                how: recognised(step, program.name()),
+                how,
             }),
             app.at.clone().map(Evidence::Span),
         ),

@@ -83,13 +83,7 @@ fn json_string(doc: &Text, value: &str) -> Text {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(words: &[&str]) -> Vec<Arg> {
-        words
-            .iter()
-            .map(|w| Arg::known(Text::synthetic(*w)))
-            .collect()
-    }
+    use crate::launch::testing::args;
 
     #[test]
     fn the_script_a_launcher_runs_is_named_by_its_words() {

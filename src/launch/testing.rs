@@ -84,3 +84,11 @@ pub(crate) fn container(
         )),
     }
 }
+
+/// Known words, as a command line's arguments.
+pub(crate) fn args(words: &[&str]) -> Vec<super::Arg> {
+    words
+        .iter()
+        .map(|w| super::Arg::known(Text::synthetic(*w)))
+        .collect()
+}
