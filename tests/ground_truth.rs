@@ -326,30 +326,6 @@ fn verdicts_match_what_happens_in_a_real_pid_namespace() {
     tally.check(32);
 }
 
-/// The application servers of testdata/images/apps.sh (Debian's python packages, node with
-/// npm and yarn from the npm registry), and the line each prints once it serves. Every app
-/// says "handler: clean exit" when its server process ends normally (an exit hook, or the
-/// SIGTERM handler of server.js), which a SIGKILLed process never does.
-const APP_CASES: &[(&str, &str)] = &[
-    ("py-gunicorn", "Booting worker"),
-    ("py-uvicorn", "Application startup complete"),
-    ("py-celery", "ready."),
-    ("py-flask-debug", "Debugger PIN"),
-    ("py-flask-run", "Running on"),
-    ("py-django-runserver", "Quit the server"),
-    ("py-django-noreload", "Quit the server"),
-    ("py-http-server", "Serving HTTP"),
-    ("py-supervisord", "entered RUNNING state"),
-    ("node-handler", "app: ready"),
-    ("node-nohandler", "app: ready"),
-    ("node-entrypoint-file", "app: ready"),
-    ("npm-start", "app: ready"),
-    ("yarn-start", "app: ready"),
-    ("tini-npm-start", "app: ready"),
-    ("npm-start-busybox", "app: ready"),
-    ("yarn-start-busybox", "app: ready"),
-];
-
 const GRACE: Duration = Duration::from_secs(10);
 
 /// Issue 26: the programs people really run, each decided and each right.
@@ -362,7 +338,7 @@ fn application_servers_stop_as_initlint_says() {
     let layout = fixtures().join("apps");
     let tmp = tempfile::tempdir().unwrap();
     let mut tally = Tally::default();
-    for &(name, ready) in APP_CASES {
+    for &(name, ready) in common::APP_CASES {
         let v = verdict(&format!("oci:{}:{name}", layout.display()), name);
         // A server's graceful stop takes its time (celery's warm shutdown ~4 s): docker stop's
         // default grace period.
@@ -371,7 +347,7 @@ fn application_servers_stop_as_initlint_says() {
         // every app of this list has the exit hook, so all are judged with it.
         tally.judge(name, &v, &m, true);
     }
-    tally.check(APP_CASES.len());
+    tally.check(common::APP_CASES.len());
 }
 
 /// What happened to one image's PID 1.

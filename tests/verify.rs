@@ -611,9 +611,9 @@ fn a_read_only_root_and_the_user_are_stated() {
     assert_eq!(leftovers(&daemon).trim(), "");
 }
 
-/// Application servers of testdata/images/apps.sh (issue 26), one of each kind of verdict:
-/// verify, in a real container with docker stop's 10 s, agrees with the static verdict as the
-/// ground truth does in a bare PID namespace. Writable: npm writes its log under /root.
+/// Every application server of testdata/images/apps.sh (issue 26): verify, in a real
+/// container with docker stop's 10 s, agrees with the static verdict as the ground truth does
+/// in bare namespaces. Writable: npm writes its log under /root.
 #[test]
 fn verify_agrees_on_the_application_servers() {
     let Some(daemon) = Dockerd::required() else {
@@ -621,15 +621,7 @@ fn verify_agrees_on_the_application_servers() {
     };
     let layout = common::fixtures().join("apps");
     let mut table = Vec::new();
-    for name in [
-        "py-gunicorn",
-        "py-celery",
-        "py-flask-debug",
-        "py-flask-run",
-        "npm-start",
-        "npm-start-busybox",
-        "tini-npm-start",
-    ] {
+    for &(name, _) in common::APP_CASES {
         let image = format!("initlint/{name}:latest");
         let copied = Command::new("skopeo")
             .args(["copy", "-q", "--dest-daemon-host", &daemon.host()])

@@ -134,3 +134,27 @@ pub fn initlint_in(args: &[&str], cwd: &Path) -> std::process::Output {
         .output()
         .expect("run initlint")
 }
+
+/// The application servers of testdata/images/apps.sh (Debian's python packages, node with
+/// npm and yarn from the npm registry), and the line each prints once it serves. Every app
+/// says "handler: clean exit" when its server process ends normally (an exit hook, or the
+/// SIGTERM handler of server.js), which a SIGKILLed process never does.
+pub const APP_CASES: &[(&str, &str)] = &[
+    ("py-gunicorn", "Booting worker"),
+    ("py-uvicorn", "Application startup complete"),
+    ("py-celery", "ready."),
+    ("py-flask-debug", "Debugger PIN"),
+    ("py-flask-run", "Running on"),
+    ("py-django-runserver", "Quit the server"),
+    ("py-django-noreload", "Quit the server"),
+    ("py-http-server", "Serving HTTP"),
+    ("py-supervisord", "entered RUNNING state"),
+    ("node-handler", "app: ready"),
+    ("node-nohandler", "app: ready"),
+    ("node-entrypoint-file", "app: ready"),
+    ("npm-start", "app: ready"),
+    ("yarn-start", "app: ready"),
+    ("tini-npm-start", "app: ready"),
+    ("npm-start-busybox", "app: ready"),
+    ("yarn-start-busybox", "app: ready"),
+];
