@@ -28,29 +28,34 @@ impl Builder<'_> {
     pub(super) fn package_script(&mut self, launcher: &str, args: &[Arg]) -> Option<Text> {
         let name = script_name(launcher, args)?;
         let mut dir = self.workdir();
-        loop {
+        let e = loop {
             let manifest = crate::source::join_path(&dir, "package.json");
-            if let Lookup::Found(e) = self.c.files.lookup(&manifest, self.sources) {
-                let json: serde_json::Value = serde_json::from_str(&e.content.value).ok()?;
-                let script = json.get("scripts").and_then(|s| s.get(name));
-                return match script.and_then(|s| s.as_str()) {
-                    Some(s) => Some(json_string(&e.content, s)),
-                    None if script.is_none() && name == "start" && launcher == "npm" => {
-                        let server = crate::source::join_path(&dir, "server.js");
-                        matches!(self.c.files.lookup(&server, self.sources), Lookup::Found(_))
-                            .then(|| Text::synthetic("node server.js"))
-                    }
-                    None => None,
-                };
+            match self.c.files.lookup(&manifest, self.sources) {
+                Lookup::Found(e) => break e,
+                // It may be there (from a base image): the one above cannot stand in for it.
+                Lookup::Unknown { .. } => return None,
+                Lookup::Missing { .. } if dir == "/" || dir.is_empty() => return None,
+                Lookup::Missing { .. } => dir = parent(&dir),
             }
-            if dir == "/" || dir.is_empty() {
-                return None;
+        };
+        let json: serde_json::Value = serde_json::from_str(&e.content.value).ok()?;
+        let script = json.get("scripts").and_then(|s| s.get(name));
+        match script.and_then(|s| s.as_str()) {
+            Some(s) => Some(json_string(&e.content, s)),
+            None if script.is_none() && name == "start" && launcher == "npm" => {
+                let server = crate::source::join_path(&dir, "server.js");
+                matches!(self.c.files.lookup(&server, self.sources), Lookup::Found(_))
+                    .then(|| Text::synthetic("node server.js"))
             }
-            dir = match dir.trim_end_matches('/').rsplit_once('/') {
-                Some(("", _)) | None => "/".into(),
-                Some((parent, _)) => parent.into(),
-            };
+            None => None,
         }
+    }
+}
+
+fn parent(dir: &str) -> String {
+    match dir.trim_end_matches('/').rsplit_once('/') {
+        Some(("", _)) | None => "/".into(),
+        Some((parent, _)) => parent.into(),
     }
 }
 
@@ -83,7 +88,9 @@ fn json_string(doc: &Text, value: &str) -> Text {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::launch::testing::args;
+    use crate::launch::testing::{args, chain, container};
+    use crate::launch::SignalFate;
+    use crate::shell::ShellKind;
 
     #[test]
     fn the_script_a_launcher_runs_is_named_by_its_words() {
@@ -100,6 +107,53 @@ mod tests {
         assert_eq!(name("yarn", &["run", "serve"]).as_deref(), Some("serve"));
         assert_eq!(name("yarn", &["--cwd", "x"]), None);
         assert_eq!(name("npx", &["serve"]), None);
+    }
+
+    /// The steps' programs and the verdict's stop for `npm start` in /app.
+    fn npm_start(shell: ShellKind, files: &[(&str, &str)]) -> (Vec<String>, SignalFate) {
+        let c = container(shell, &[], &["npm", "start"], "/app", files);
+        let chain = chain(&c);
+        let v = crate::verdict::judge(&c, &chain);
+        let words = chain.steps.iter().map(|s| s.words().join(" ")).collect();
+        (words, v.signal_fate)
+    }
+
+    #[test]
+    fn npm_start_runs_its_script_with_the_image_shell() {
+        let files = [
+            (
+                "/app/package.json",
+                r#"{"scripts": {"start": "node server.js"}}"#,
+            ),
+            (
+                "/app/server.js",
+                "process.on('SIGTERM', () => process.exit(0));",
+            ),
+        ];
+        let (steps, fate) = npm_start(ShellKind::Dash, &files);
+        assert_eq!(
+            steps,
+            ["npm start", "sh -c node server.js", "node server.js"]
+        );
+        assert_eq!(fate, SignalFate::Abrupt, "dash stays: measured abrupt");
+        let (_, fate) = npm_start(ShellKind::BusyboxAsh, &files);
+        assert_eq!(
+            fate,
+            SignalFate::Delivered,
+            "busybox execs: measured delivered"
+        );
+    }
+
+    #[test]
+    fn a_package_json_that_may_be_in_the_base_is_not_replaced_by_one_above() {
+        // /app/package.json is not known (it may come from the base image); /package.json is.
+        let files = [(
+            "/package.json",
+            r#"{"scripts": {"start": "node other.js"}}"#,
+        )];
+        let (steps, fate) = npm_start(ShellKind::Dash, &files);
+        assert_eq!(steps, ["npm start"]);
+        assert_eq!(fate, SignalFate::Unknown);
     }
 
     #[test]
