@@ -336,10 +336,8 @@ async fn inspect_capped(
                 .ok()
                 .and_then(|v| v.get("message")?.as_str().map(str::to_string))
                 .unwrap_or_else(|| String::from_utf8_lossy(&answer).chars().take(200).collect());
-            Err(Refused::Other(format!(
-                "HTTP {code}: {}",
-                crate::report::clean(&message)
-            )))
+            // Printed through report::clean, as every error is.
+            Err(Refused::Other(format!("HTTP {code}: {message}")))
         }
     }
 }
