@@ -658,25 +658,23 @@ fn init(
             n.at.clone().map(Evidence::Span),
         )),
         // tini → npm → sh -c: npm relays what tini forwards, as it does as PID 1.
-        Some((_, n)) if launcher_of(n).is_some() => {
-            if let Some((name, program)) = launcher_of(n) {
-                out.push(launcher(
-                    n,
-                    name,
-                    program,
-                    rest.get(1..).unwrap_or(&[]),
-                    signal,
-                ));
-            }
-        }
-        Some((_, n)) => out.push(Cause::new(
-            CauseKind::Handles(Handling::InitForwards {
-                init: p.name(),
-                to: n.program_name(),
-                how: how.clone(),
-            }),
-            knowledge.clone(),
-        )),
+        Some((_, n)) => match n.launcher() {
+            Some((name, program)) => out.push(launcher(
+                n,
+                name,
+                program,
+                rest.get(1..).unwrap_or(&[]),
+                signal,
+            )),
+            None => out.push(Cause::new(
+                CauseKind::Handles(Handling::InitForwards {
+                    init: p.name(),
+                    to: n.program_name(),
+                    how: how.clone(),
+                }),
+                knowledge.clone(),
+            )),
+        },
         None => out.push(Cause::new(
             CauseKind::Unseen(Unseen::InitNoCommand { init: p.name() }),
             None,
@@ -730,16 +728,6 @@ fn forwarded_to_ignoring(
             ))),
             r.at.clone().map(Evidence::Span),
         ),
-    }
-}
-
-/// The launcher (npm, yarn…) a step runs, if it runs one.
-fn launcher_of(step: &Step) -> Option<(&str, &'static Program)> {
-    match &step.kind {
-        StepKind::Wrapper { name, program } if program.role == Role::Launcher => {
-            Some((name, program))
-        }
-        _ => None,
     }
 }
 

@@ -202,15 +202,22 @@ struct Builder<'a> {
     ignoring: Vec<(String, Option<Span>)>,
 }
 
+/// A shebang's words (after `#!`), the interpreter first: `env` and its options dropped.
+fn shebang_words(line: &str) -> impl Iterator<Item = &str> {
+    let mut words = line.split_whitespace().peekable();
+    if words.peek().is_some_and(|w| basename(w) == "env") {
+        words.next();
+        while words.peek().is_some_and(|w| w.starts_with('-')) {
+            words.next();
+        }
+    }
+    words
+}
+
 /// The interpreter (python, node…) a script's shebang names, directly or through `env`.
 fn shebang_interpreter(content: &str) -> Option<&'static Interpreter> {
     let line = content.lines().next()?.strip_prefix("#!")?;
-    let mut words = line.split_whitespace();
-    let mut program = basename(words.next()?);
-    if program == "env" {
-        program = basename(words.find(|w| !w.starts_with('-') && !w.contains('='))?);
-    }
-    knowledge::interpreter(program)
+    knowledge::interpreter(basename(shebang_words(line).next()?))
 }
 
 fn basename(p: &str) -> &str {
@@ -718,15 +725,9 @@ impl Builder<'_> {
                 });
             }
         }
-        let mut words = shebang
-            .map(|s| s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        let words: Vec<String> = shebang
+            .map(|s| shebang_words(s).map(str::to_string).collect())
             .unwrap_or_default();
-        if words.first().is_some_and(|w| basename(w) == "env") {
-            words.remove(0);
-            while words.first().is_some_and(|w| w.starts_with('-')) {
-                words.remove(0);
-            }
-        }
         let interp = words.first().cloned();
         if let Some(i) = interp.as_deref().filter(|i| i.starts_with('/')) {
             if let Lookup::Missing { why, .. } = self.c.files.lookup(i, self.sources) {
@@ -1039,6 +1040,16 @@ impl Step {
     }
 
     /// A shell string or script that stays the parent of the program it runs.
+    /// The launcher (npm, yarn…) the step runs, by the name it was called, if it runs one.
+    pub fn launcher(&self) -> Option<(&str, &'static Program)> {
+        match &self.kind {
+            StepKind::Wrapper { name, program } if program.role == Role::Launcher => {
+                Some((name, program))
+            }
+            _ => None,
+        }
+    }
+
     pub fn stays_parent(&self) -> bool {
         match &self.kind {
             StepKind::ShellString { outcome, .. } => matches!(outcome, ExecOutcome::Stays(_)),

@@ -1,5 +1,4 @@
 use super::{label, Context, Diag};
-use crate::knowledge::Role;
 use crate::launch::cause::Handling;
 use crate::launch::{CauseKind, StepKind};
 
@@ -12,17 +11,16 @@ super::rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
     for (i, step, cause) in ctx.causes() {
-        let launcher = match &step.kind {
-            StepKind::Wrapper { name, program } if program.role == Role::Launcher => Some(name),
-            _ => None,
-        };
+        let launcher = step.launcher().map(|(name, _)| name);
         // One finding per launcher: on its own step (an init in front of it carries the same
         // cause), or on the reloader's.
         let (name, reloader, forwards) = match (cause, launcher) {
             (CauseKind::Launcher { name, reloader, .. }, _) if *reloader || launcher.is_some() => {
-                (name, *reloader, false)
+                (name.as_str(), *reloader, false)
             }
-            (CauseKind::Handles(Handling::InitForwards { .. }), Some(name)) => (name, false, true),
+            (CauseKind::Handles(Handling::InitForwards { .. }), Some(name)) => {
+                (name, false, true)
+            }
             _ => continue,
         };
         let Some(span) = super::step_span(ctx, step) else {
