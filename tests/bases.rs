@@ -241,6 +241,71 @@ fn an_unreadable_base_is_said_and_bounded() {
     assert!(!why.contains("docker.io"), "{why}");
 }
 
+/// A base read online once is read again from initlint's cache: by digest with no registry
+/// at all, and as a tag with --offline (the tag as last read online).
+#[test]
+fn a_base_read_once_online_is_read_offline_from_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().to_str().unwrap().to_string();
+    let on = [
+        ("INITLINT_NO_CACHE", "0"),
+        ("INITLINT_CACHE_DIR", dir.as_str()),
+    ];
+    let registry = Registry::start(None);
+    let python = pushed(&registry, "python-nohandler");
+    let by_tag = format!("FROM {python}\nCMD /usr/bin/python3.11 /app/main.py\n");
+    let (online, _) = lint(&by_tag, &["--image-src", "remote"], &on);
+    assert_eq!(online["target"]["base"]["source"], "registry");
+    assert_eq!(online["verdict"]["stop_signal"], "ignored");
+    let digest = online["target"]["base"]["manifest_digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blobs = std::fs::read_dir(cache.path().join("blobs/sha256"))
+        .unwrap()
+        .count();
+    assert!(blobs >= 3, "manifest, config and a layer at least: {blobs}");
+    drop(registry);
+
+    // The registry is gone. --offline reads the tag from the cache, with the same verdict.
+    let (offline, _) = lint(&by_tag, &["--offline"], &on);
+    let base = &offline["target"]["base"];
+    assert_eq!(base["source"], "cache", "{base}");
+    assert_eq!(base["manifest_digest"], digest.as_str());
+    let verdict = |v: &Value| {
+        let v = &v["verdict"];
+        (
+            v["pid1"].clone(),
+            v["stop_signal"].clone(),
+            v["zombies"].clone(),
+        )
+    };
+    assert_eq!(verdict(&offline), verdict(&online));
+    // A digest reference needs no registry even online.
+    let name = python.split(':').take(2).collect::<Vec<_>>().join(":");
+    let by_digest = format!("FROM {name}@{digest}\nCMD /usr/bin/python3.11 /app/main.py\n");
+    let (pinned, _) = lint(&by_digest, &["--image-src", "remote"], &on);
+    assert_eq!(
+        pinned["target"]["base"]["read"], true,
+        "{}",
+        pinned["target"]["base"]
+    );
+    assert_eq!(verdict(&pinned), verdict(&online));
+    // Without the cache, offline has nothing to read it from, and says where it looked.
+    let (none, _) = lint(&by_tag, &["--offline", "--no-cache"], &[]);
+    assert_eq!(none["target"]["base"]["read"], false);
+    let why = none["target"]["base"]["why"].as_str().unwrap();
+    assert!(why.contains("cache is off"), "{why}");
+    let empty = tempfile::tempdir().unwrap();
+    let fresh = [
+        ("INITLINT_NO_CACHE", "0"),
+        ("INITLINT_CACHE_DIR", empty.path().to_str().unwrap()),
+    ];
+    let (none, _) = lint(&by_tag, &["--offline"], &fresh);
+    let why = none["target"]["base"]["why"].as_str().unwrap();
+    assert!(why.contains("not in initlint's cache"), "{why}");
+}
+
 /// A base in the local engine is read from there, and the image the Dockerfile builds, run
 /// and stopped for real, does what the Dockerfile-mode verdict said.
 #[test]

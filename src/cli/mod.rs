@@ -162,16 +162,27 @@ pub struct Cli {
 
     /// Image mode: where a bare NAME[:TAG] is looked for, in order: `docker` (the local
     /// daemon: DOCKER_HOST, the docker context, /var/run/docker.sock), `podman` (its API
-    /// socket), `remote` (the registry). An engine that is not running is passed over.
-    /// Default docker,podman,remote. `docker-daemon:NAME`, `podman:NAME` and `docker://NAME`
+    /// socket), `cache` (images read online before, see --no-cache), `remote` (the registry;
+    /// it uses the cache too, by digest). An engine that is not running is passed over.
+    /// Default docker,podman,remote (--offline: docker,podman,cache). `docker-daemon:NAME`,
+    /// `podman:NAME` and `docker://NAME`
     /// name one source.
     #[arg(long = "image-src", value_name = "LIST", value_delimiter = ',', value_parser = crate::image::ImageSource::parse)]
     pub image_src: Vec<crate::image::ImageSource>,
 
     /// Contact no registry: a Dockerfile's base image, and an image target, are read from the
-    /// local engines only (docker, podman). Also `offline = true` in .initlint.toml.
+    /// local engines (docker, podman) and initlint's cache only. Also `offline = true` in
+    /// .initlint.toml.
     #[arg(long, env = "INITLINT_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
     pub offline: bool,
+
+    /// Keep nothing from registry reads, and read nothing kept. By default the manifests,
+    /// configs and whole layers read from a registry are kept by digest in
+    /// $INITLINT_CACHE_DIR (else $XDG_CACHE_HOME/initlint, else ~/.cache/initlint): a later
+    /// read of the same digest needs no download, and --offline reads a tag as it was last
+    /// read online.
+    #[arg(long = "no-cache", env = "INITLINT_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
 
     /// Dockerfile mode: do not read the base image at all; judge only what the Dockerfile and
     /// its build context show (what comes from the base is `unknown`).

@@ -396,6 +396,9 @@ fn image_options(cli: &Cli, progress: bool, offline: bool) -> image::Options {
     if offline {
         opts.image_sources = image::base::offline(&opts.image_sources);
     }
+    if !cli.no_cache {
+        opts.cache = image::cache::default_dir().map(image::cache::Cache::new);
+    }
     opts.progress = progress;
     opts
 }

@@ -45,7 +45,7 @@ fn failed(key: &str) -> Option<String> {
 fn try_open(reference: &str, opts: &Options) -> Result<Reading, String> {
     let parsed = Reference::parse(reference)?;
     if opts.image_sources.is_empty() {
-        return Err("no image source is allowed (--offline with no local engine)".into());
+        return Err("no image source is allowed (--image-src is empty)".into());
     }
     let mut opts = opts.clone();
     opts.network_timeout = opts.network_timeout.min(DEADLINE);
@@ -65,11 +65,17 @@ pub fn without_name(reference: &str, e: &super::ImageError) -> String {
         .map_or_else(|| m.clone(), str::to_string)
 }
 
-/// `--offline`: only the local engines of `sources`.
+/// `--offline`: the local engines of `sources`, and initlint's cache where the registry was.
 pub fn offline(sources: &[ImageSource]) -> Vec<ImageSource> {
-    sources
-        .iter()
-        .filter(|s| !matches!(s, ImageSource::Remote))
-        .cloned()
-        .collect()
+    let mut kept = Vec::new();
+    for s in sources {
+        let s = match s {
+            ImageSource::Remote => ImageSource::Cache,
+            s => *s,
+        };
+        if !kept.contains(&s) {
+            kept.push(s);
+        }
+    }
+    kept
 }

@@ -7,6 +7,7 @@
 //! its layer be read again; the view counts those re-reads so the benchmark can show them.
 
 pub mod base;
+pub mod cache;
 pub mod changes;
 pub mod config;
 pub mod daemon;
@@ -130,6 +131,9 @@ impl ImageTarget {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageSource {
     Engine(daemon::Engine),
+    /// initlint's own cache of images read online before (what `--offline` reads besides the
+    /// engines).
+    Cache,
     Remote,
 }
 
@@ -138,9 +142,10 @@ impl ImageSource {
         match word.trim() {
             "docker" => Ok(ImageSource::Engine(daemon::Engine::Docker)),
             "podman" => Ok(ImageSource::Engine(daemon::Engine::Podman)),
+            "cache" => Ok(ImageSource::Cache),
             "remote" | "registry" => Ok(ImageSource::Remote),
             w => Err(format!(
-                "unknown image source {w:?} (docker, podman, remote)"
+                "unknown image source {w:?} (docker, podman, cache, remote)"
             )),
         }
     }
@@ -164,6 +169,8 @@ pub struct Options {
     /// Read every layer, even those below the ones that settle the answer: every layer's
     /// digest is checked and its problems reported.
     pub all_layers: bool,
+    /// Registry reads keep their blobs here and reuse them by digest; `None`: `--no-cache`.
+    pub cache: Option<cache::Cache>,
 }
 
 impl Default for Options {
@@ -182,6 +189,7 @@ impl Default for Options {
             ],
             network_timeout: std::time::Duration::from_secs(600),
             all_layers: false,
+            cache: None,
         }
     }
 }
@@ -318,6 +326,12 @@ fn bare(
                     Err(m) => tried.push(m),
                 }
             }
+            ImageSource::Cache => match cache::open(reference, opts, shown) {
+                Ok((blobs, m)) => {
+                    return Ok(Reading::start(shown, "cache", m, blobs, fresh(opts), opts))
+                }
+                Err(m) => tried.push(m),
+            },
             ImageSource::Remote => {
                 let target = ImageTarget::Registry(reference.clone());
                 return open(&target, shown, opts).map_err(|e| {

@@ -16,6 +16,7 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::Client;
 use oci_client::RegistryOperation;
 
+use super::cache::Cache;
 use super::reference::Reference;
 use super::store::{self, Blobs};
 use super::{ImageError, Manifested, Options};
@@ -28,6 +29,7 @@ const MANIFEST_TYPES: &[&str] = &[
 ];
 
 struct RegistryBlobs {
+    cache: Option<Cache>,
     client: Arc<Client>,
     reference: oci_client::Reference,
     runtime: Arc<tokio::runtime::Runtime>,
@@ -220,9 +222,28 @@ pub fn pull(
         auth: &auth,
         scheme,
     };
-    let (bytes, digest) = small(&runtime, net, "the manifest", || get.fetch(&reference))
-        .map_err(|e| err(format!("cannot pull the manifest from {}: {e}", r.registry)))?;
+    let cache = opts.cache.as_ref();
+    // A digest names its bytes: a cached one needs no registry. A tag is asked every time.
+    let cached_top = r
+        .digest
+        .as_ref()
+        .and_then(|d| Some((cache?.small(d)?, d.clone())));
+    let (bytes, digest) = match cached_top {
+        Some(top) => top,
+        None => {
+            let (bytes, digest) = small(&runtime, net, "the manifest", || get.fetch(&reference))
+                .map_err(|e| err(format!("cannot pull the manifest from {}: {e}", r.registry)))?;
+            if let Some(c) = cache {
+                c.keep_small(&digest, &bytes);
+                c.record(r, &digest);
+            }
+            (bytes, digest)
+        }
+    };
     let read_manifest = |d: &str| -> Result<Vec<u8>, ImageError> {
+        if let Some(bytes) = cache.and_then(|c| c.small(d)) {
+            return Ok(bytes);
+        }
         let by_digest = oci_client::Reference::with_digest(
             r.registry.clone(),
             r.repository.clone(),
@@ -231,13 +252,17 @@ pub fn pull(
         small(&runtime, net, &format!("manifest {d}"), || {
             get.fetch(&by_digest)
         })
-        .map(|(b, _)| b)
+        .map(|(b, _)| keep(cache, d, b))
         .map_err(|e| err(format!("manifest {d}: {e}")))
     };
     let read_blob = |d: &str| -> Result<Vec<u8>, ImageError> {
+        if let Some(bytes) = cache.and_then(|c| c.small(d)) {
+            return Ok(bytes);
+        }
         small(&runtime, net, &format!("the config blob {d}"), || {
             capped_blob(&client, &reference, d)
         })
+        .map(|b| keep(cache, d, b))
         .map_err(|e| err(format!("the config blob {d}: {e}")))
     };
     let m = store::resolve_manifest(
@@ -249,6 +274,7 @@ pub fn pull(
         shown,
     )?;
     let blobs = RegistryBlobs {
+        cache: cache.cloned(),
         client: Arc::new(client),
         reference,
         runtime: Arc::new(runtime),
@@ -258,8 +284,9 @@ pub fn pull(
     Ok((Arc::new(blobs), m))
 }
 
-impl Blobs for RegistryBlobs {
-    fn open(&self, digest: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+impl RegistryBlobs {
+    /// A blob streamed from the registry.
+    fn streamed(&self, digest: &str) -> Box<dyn Read + Send + 'static> {
         // Chunks cross from the network runtime to the layer reader's thread; a small bound
         // keeps memory flat when decompression is the slower side.
         let (tx, rx) = sync_channel::<io::Result<bytes::Bytes>>(16);
@@ -292,7 +319,28 @@ impl Blobs for RegistryBlobs {
                 }
             }
         });
-        Ok(Box::new(ChannelReader::new(rx)))
+        Box::new(ChannelReader::new(rx))
+    }
+}
+
+/// A small blob read from the registry, kept in the cache on the way (it checks the digest).
+fn keep(cache: Option<&Cache>, digest: &str, bytes: Vec<u8>) -> Vec<u8> {
+    if let Some(c) = cache {
+        c.keep_small(digest, &bytes);
+    }
+    bytes
+}
+
+impl Blobs for RegistryBlobs {
+    fn open(&self, digest: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+        if let Some(file) = self.cache.as_ref().and_then(|c| c.open(digest)) {
+            return Ok(Box::new(file));
+        }
+        let streamed = self.streamed(digest);
+        Ok(match &self.cache {
+            Some(c) => c.through(digest, streamed),
+            None => streamed,
+        })
     }
 
     /// An HTTP range request. A registry that answers with the whole blob (200, not 206)
