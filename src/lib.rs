@@ -149,12 +149,19 @@ pub fn analyse_dockerfile(
     if text.trim().is_empty() {
         return Err(Error::Empty { path: name });
     }
+    let other: Option<std::rc::Rc<dyn model::OtherImages>> = match &opts.bases {
+        BaseImages::Read(image_opts) => {
+            Some(std::rc::Rc::new(image::base::OnDemand::new(image_opts)))
+        }
+        BaseImages::Off(_) => None,
+    };
     let lint = DockerfileLint {
         name,
         text,
         context,
         opts,
         settings,
+        other,
     };
     let (sources, loaded) = lint.load(&opts.dockerfile)?;
     let Some(reference) = base_reference(&loaded) else {
@@ -180,6 +187,8 @@ struct DockerfileLint<'a> {
     context: Option<&'a Path>,
     opts: &'a Options,
     settings: &'a config::Settings,
+    /// The images other stages are built on or copy from, read once for all views.
+    other: Option<std::rc::Rc<dyn model::OtherImages>>,
 }
 
 impl DockerfileLint<'_> {
@@ -258,7 +267,8 @@ impl DockerfileLint<'_> {
         base: BaseFiles,
         base_info: Option<report::BaseInfo>,
     ) -> Analysis {
-        let (mut container, facts) = dockerfile::container(loaded, self.context, base);
+        let (mut container, facts) =
+            dockerfile::container(loaded, self.context, base, self.other.clone());
         container.apply(self.opts.run.overrides(&mut sources));
         let stage = facts
             .stages

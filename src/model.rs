@@ -226,6 +226,16 @@ pub trait FileView {
     }
 }
 
+/// Dockerfile mode: images other than the linted stage's base that files come from (a
+/// `COPY --from=IMAGE`, the base of a stage a `COPY --from` copies out of), read on demand:
+/// a lookup reads only as many layers as it takes to settle that path.
+pub trait OtherImages {
+    fn lookup(&self, reference: &str, path: &str, sources: &mut SourceMap) -> Lookup;
+
+    /// The bytes of the binary at `path`, for ELF inspection.
+    fn binary(&self, reference: &str, path: &str) -> Option<Result<std::sync::Arc<[u8]>, String>>;
+}
+
 /// A program a build stage compiles (`go build`, `cargo build`, `gcc`), which Dockerfile
 /// mode has no binary of: what the sources the stage copies from the build context show.
 #[derive(Debug, Clone)]

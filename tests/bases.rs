@@ -360,6 +360,23 @@ fn a_base_in_the_engine_and_the_built_image_measure_alike() {
             "ignored",
             "may-leak",
         ),
+        // A program copied from another image (COPY --from=IMAGE): read from that image, its
+        // ELF has a handler.
+        (
+            "copy-from-image",
+            "python-nohandler",
+            "COPY --from=initlint/busybox-sleep /app/handler /app/srv\nENTRYPOINT [\"/app/srv\"]\n",
+            "delivered",
+            "may-leak",
+        ),
+        // A program a stage takes from its own base image: read there, it has none.
+        (
+            "stage-base",
+            "python-nohandler",
+            "FROM initlint/busybox-sleep AS tools\nFROM initlint/python-nohandler\nCOPY --from=tools /app/sleeper /app/srv\nENTRYPOINT [\"/app/srv\"]\n",
+            "ignored",
+            "may-leak",
+        ),
     ];
     let host = daemon.host();
     for (name, base, tail, fate, zombies) in cases {

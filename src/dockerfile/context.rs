@@ -7,9 +7,10 @@ use std::path::{Component, Path, PathBuf};
 use super::stages;
 use crate::dockerfile::{CopyOp, CopySrc, Filesystem, StageFiles};
 use crate::knowledge::sources::Language;
-use crate::model::{Built, FileEntry, FileView, Lookup, Mode, Origin};
+use crate::model::{Built, FileEntry, FileView, Lookup, Mode, Origin, OtherImages};
 pub use crate::source::glob_match;
 use crate::source::{SourceMap, Text, TextMap};
+use std::rc::Rc;
 
 /// Scripts larger than this are not entrypoint scripts; read only this much.
 const MAX_FILE: u64 = 4 * 1024 * 1024;
@@ -22,6 +23,8 @@ pub struct ContextView {
     /// The Dockerfile's stages, for `COPY --from`: the first `visible` of them.
     pub stages: std::sync::Arc<[StageFiles]>,
     pub visible: usize,
+    /// Other images files are copied from, read on demand (none: `--no-base`, mode tests).
+    pub other: Option<Rc<dyn OtherImages>>,
 }
 
 /// The base image's files under what the Dockerfile copies.
@@ -62,11 +65,23 @@ impl FileView for ContextView {
     }
 
     fn binary(&self, path: &str) -> Option<Result<std::sync::Arc<[u8]>, String>> {
-        match &self.base {
-            BaseFiles::Read { files, .. } if !self.copied(path) && !self.run_mentions(path) => {
-                files.binary(path)
+        if self.run_mentions(path) {
+            return None;
+        }
+        match self.fs.copies.iter().rev().find(|op| covers(op, path)) {
+            // A copy from another stage or image: the bytes it has there.
+            Some(op) => {
+                let from = op.from.as_deref()?;
+                let in_stage = stages::source_path(op, path)?;
+                match stages::resolve(&self.stages, from, self.visible) {
+                    Some(stage) => self.stage_view_for(stage, &in_stage).binary(&in_stage),
+                    None => self.other.as_ref()?.binary(from, &in_stage),
+                }
             }
-            _ => None,
+            None => match &self.base {
+                BaseFiles::Read { files, .. } => files.binary(path),
+                BaseFiles::Unread(_) => None,
+            },
         }
     }
 
@@ -109,6 +124,22 @@ impl FileView for ContextView {
             )),
             BaseFiles::Unread(None) => None,
         }
+    }
+}
+
+/// The files of another image, as a stage's base.
+struct InImage {
+    reference: String,
+    other: Rc<dyn OtherImages>,
+}
+
+impl FileView for InImage {
+    fn lookup(&self, path: &str, sources: &mut SourceMap) -> Lookup {
+        self.other.lookup(&self.reference, path, sources)
+    }
+
+    fn binary(&self, path: &str) -> Option<Result<std::sync::Arc<[u8]>, String>> {
+        self.other.binary(&self.reference, path)
     }
 }
 
@@ -188,9 +219,7 @@ impl ContextView {
     /// from the build context is read; what it compiles is judged by [`FileView::built`].
     fn in_stage(&self, op: &CopyOp, from: &str, path: &str, sources: &mut SourceMap) -> Lookup {
         let Some(stage) = stages::resolve(&self.stages, from, self.visible) else {
-            return Lookup::Unknown {
-                why: format!("{path} is copied from the image {from} (COPY --from), which initlint does not read"),
-            };
+            return self.in_image(op, from, path, sources);
         };
         let label = stage.label();
         let Some(in_stage) = stages::source_path(op, path) else {
@@ -200,7 +229,7 @@ impl ContextView {
                 ),
             };
         };
-        match self.stage_view(stage).lookup(&in_stage, sources) {
+        match self.stage_view_for(stage, &in_stage).lookup(&in_stage, sources) {
             Lookup::Found(mut e) => {
                 e.path = path.to_string();
                 e.from = format!("{} (in {label} as {in_stage}, copied here with COPY --from)", e.from);
@@ -222,17 +251,60 @@ impl ContextView {
         }
     }
 
+    /// `COPY --from=IMAGE`: the path as that image has it, read on demand.
+    fn in_image(&self, op: &CopyOp, from: &str, path: &str, sources: &mut SourceMap) -> Lookup {
+        let (Some(other), Some(in_image)) = (&self.other, stages::source_path(op, path)) else {
+            return Lookup::Unknown {
+                why: format!("{path} is copied from the image {from} (COPY --from), which is not read when base images are not (--no-base)"),
+            };
+        };
+        match other.lookup(from, &in_image, sources) {
+            Lookup::Found(mut e) => {
+                e.path = path.to_string();
+                e.from = format!("{} (in the image {from} as {in_image}, copied here with COPY --from)", e.from);
+                e.origin = Origin::instruction(op.keyword, op.span.clone());
+                Lookup::Found(e)
+            }
+            Lookup::Missing { why, .. } => Lookup::Missing {
+                why: format!("COPY --from={from} copies {in_image}, which the image {from} does not have ({why})"),
+                origin: Origin::instruction(op.keyword, op.span.clone()),
+            },
+            unknown @ Lookup::Unknown { .. } => unknown,
+        }
+    }
+
+    /// The stage a `COPY --from` takes `in_stage` from, with its base image read when the
+    /// stage does not build that path (a compiler's image is not read to learn that it lacks
+    /// the program the stage compiles).
+    fn stage_view_for(&self, stage: &StageFiles, in_stage: &str) -> ContextView {
+        let mut view = self.stage_view(stage);
+        let builds = stages::producer(&stage.fs, in_stage, false, &|_| true).is_some();
+        if let (crate::model::Base::External { reference, .. }, Some(other), false) =
+            (&stage.base, &self.other, builds)
+        {
+            view.base = BaseFiles::Read {
+                reference: reference.clone(),
+                files: Box::new(InImage {
+                    reference: reference.clone(),
+                    other: other.clone(),
+                }),
+            };
+        }
+        view
+    }
+
     /// A stage's files as a later stage's `COPY --from` sees them: its copies from the build
     /// context, over a base initlint does not read. Only earlier stages are visible from it,
     /// so a chain of stages ends.
     fn stage_view(&self, stage: &StageFiles) -> ContextView {
         let scratch = matches!(stage.base, crate::model::Base::Scratch);
         ContextView {
+            other: self.other.clone(),
             context: self.context.clone(),
             fs: stage.fs.clone(),
             scratch,
             base: BaseFiles::Unread(Some(format!(
-                "{} is built FROM {}, which initlint reads only for the linted stage",
+                "{} is built FROM {}, which is not read (base images are not read, or the stage builds this file)",
                 stage.label(),
                 stage.base.describe()
             ))),

@@ -256,6 +256,7 @@ pub fn container(
     loaded: Loaded,
     context: Option<&std::path::Path>,
     base: context::BaseFiles,
+    other: Option<std::rc::Rc<dyn crate::model::OtherImages>>,
 ) -> (crate::model::Container, Facts) {
     let scratch = matches!(loaded.base, Base::Scratch);
     let container = crate::model::Container {
@@ -275,6 +276,7 @@ pub fn container(
             base,
             visible: loaded.facts.target,
             stages: loaded.stages.into(),
+            other,
         }),
     };
     (container, loaded.facts)
