@@ -24,6 +24,12 @@ pub enum Origin {
     /// A command-line flag (`--entrypoint`, `--cmd`, `--stop-signal`), in the text of the
     /// command line.
     Flag { flag: &'static str, span: Span },
+    /// A key of a runtime manifest (`format`: `compose` or `kubernetes`), in that file.
+    Manifest {
+        format: &'static str,
+        key: &'static str,
+        span: Span,
+    },
     /// The builder's or runtime's default.
     Default,
 }
@@ -37,7 +43,8 @@ impl Origin {
         match self {
             Origin::Instruction { span, .. }
             | Origin::ImageConfig { span, .. }
-            | Origin::Flag { span, .. } => Some(span),
+            | Origin::Flag { span, .. }
+            | Origin::Manifest { span, .. } => Some(span),
             Origin::Default => None,
         }
     }
@@ -48,6 +55,7 @@ impl Origin {
             Origin::Instruction { .. } => "dockerfile",
             Origin::ImageConfig { .. } => "image-config",
             Origin::Flag { .. } => "flag",
+            Origin::Manifest { format, .. } => format,
             Origin::Default => "default",
         }
     }
@@ -58,6 +66,7 @@ impl Origin {
             Origin::Instruction { keyword, .. } => Some(keyword),
             Origin::ImageConfig { field, .. } => Some(field),
             Origin::Flag { flag, .. } => Some(flag),
+            Origin::Manifest { key, .. } => Some(key),
             Origin::Default => None,
         }
     }
@@ -69,8 +78,19 @@ impl Origin {
             Origin::Instruction { keyword, .. } => format!("the {keyword} instruction"),
             Origin::ImageConfig { image, field, .. } => format!("the {field} of {image}'s config"),
             Origin::Flag { flag, .. } => format!("the {flag} flag"),
+            Origin::Manifest { format, key, .. } => {
+                format!("`{key}:` in the {} file", manifest_name(format))
+            }
             Origin::Default => "the default".into(),
         }
+    }
+}
+
+/// How a sentence names a manifest format: "Compose", "Kubernetes".
+pub fn manifest_name(format: &str) -> &'static str {
+    match format {
+        "compose" => "Compose",
+        _ => "Kubernetes",
     }
 }
 
@@ -308,6 +328,9 @@ pub struct Container {
     pub shell: ShellChoice,
     pub base: Base,
     pub files: Box<dyn FileView>,
+    /// The runtime puts its init in front (`docker run --init`, Compose `init: true`), and
+    /// what asked for it.
+    pub init: Option<Origin>,
 }
 
 /// The settings a source can give, each one it does not give left `None`: the layer a
@@ -321,6 +344,8 @@ pub struct Overrides {
     pub user: Option<Setting<String>>,
     pub workdir: Option<Setting<String>>,
     pub env: Vec<EnvVar>,
+    /// `--init`, `init: true`: the engine's docker-init (tini) runs the launch.
+    pub init: Option<Origin>,
 }
 
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -349,6 +374,9 @@ impl Container {
             self.workdir = w;
         }
         self.env.extend(o.env);
+        if let Some(i) = o.init {
+            self.init = Some(i);
+        }
     }
 
     pub fn env_value(&self, name: &str) -> Option<&str> {
@@ -520,6 +548,7 @@ mod tests {
             },
             base: Base::Scratch,
             files: Box::new(NoFiles),
+            init: None,
         }
     }
 

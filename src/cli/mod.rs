@@ -199,6 +199,11 @@ pub struct Cli {
     #[arg(long, value_name = "JSON|WORD", value_parser = parse_argv, help_heading = "Run-time overrides (docker run)")]
     pub cmd: Option<Argv>,
 
+    /// Run-time override, as `docker run --init`: the engine's docker-init (tini) runs the
+    /// entrypoint and command as its child, forwards the stop signal and reaps orphans.
+    #[arg(long, help_heading = "Run-time overrides (docker run)")]
+    pub init: bool,
+
     /// Run-time override, as `docker run --stop-signal`: the signal a stop sends.
     #[arg(
         long = "stop-signal",
@@ -225,6 +230,7 @@ impl Cli {
             cmd: self.cmd.clone().map(|a| a.0),
             stop_signal: self.stop_signal.clone(),
             env: self.env.clone(),
+            init: self.init,
         }
     }
 }
@@ -298,6 +304,12 @@ pub struct VerifyArgs {
     /// An environment variable for the container (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
+    /// Run with the engine's init in front, as `docker run --init` (Compose `init: true`).
+    #[arg(long)]
+    pub init: bool,
+    /// Stop with this signal, as `docker run --stop-signal` (Compose `stop_signal:`).
+    #[arg(long = "stop-signal", value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
     /// Run PID 1 as this user (NAME, UID or UID:GID) instead of the image's USER (root when
     /// it sets none). An entrypoint that switches users itself (gosu, su) needs root.
     #[arg(long, value_name = "USER")]

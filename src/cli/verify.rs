@@ -70,7 +70,7 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         run: crate::model::flags::RunFlags {
             entrypoint: args.entrypoint.clone().map(|a| a.0),
             cmd: args.cmd.clone().map(|a| a.0),
-            stop_signal: None,
+            stop_signal: args.stop_signal.clone(),
             env: args
                 .env
                 .iter()
@@ -79,6 +79,7 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
                     None => (kv.clone(), String::new()),
                 })
                 .collect(),
+            init: args.init,
         },
         ..Default::default()
     };
@@ -93,6 +94,8 @@ pub fn verify(args: &VerifyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         entrypoint: args.entrypoint.clone().map(|a| a.0),
         cmd: args.cmd.clone().map(|a| a.0),
         env: args.env.clone(),
+        init: args.init,
+        stop_signal: args.stop_signal.clone(),
         sandbox: verify::Sandbox {
             user: args.user.clone(),
             writable: args.writable,

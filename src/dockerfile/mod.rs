@@ -278,6 +278,7 @@ pub fn container(
             stages: loaded.stages.into(),
             other,
         }),
+        init: None,
     };
     (container, loaded.facts)
 }

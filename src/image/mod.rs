@@ -896,6 +896,7 @@ pub fn container(mut image: Image, sources: &mut SourceMap) -> Container {
             config: rendered.whole,
         },
         files: Box::new(image.view),
+        init: None,
     }
 }
 

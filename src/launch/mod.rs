@@ -171,12 +171,31 @@ pub fn build(c: &Container, sources: &mut SourceMap, extras: &Extras) -> Chain {
             argv.extend(cmd.argv.iter().cloned().map(Arg::known));
         }
     }
-    if !argv.is_empty() {
-        let at = c
-            .entrypoint
-            .as_ref()
-            .or(c.cmd.as_ref())
-            .and_then(|l| l.origin.span().cloned());
+    let at = c
+        .entrypoint
+        .as_ref()
+        .or(c.cmd.as_ref())
+        .and_then(|l| l.origin.span().cloned());
+    if let Some(init) = &c.init {
+        // The engine's tini, bind-mounted at /sbin/docker-init: not a file of the image.
+        let at = init.span().cloned().or(at);
+        let program = match init.span() {
+            Some(span) => Text {
+                value: "/sbin/docker-init".into(),
+                map: crate::source::TextMap::Whole(span.clone()),
+            },
+            None => Text::synthetic("/sbin/docker-init"),
+        };
+        let with_init = [Arg::known(program), Arg::known(Text::synthetic("--"))]
+            .into_iter()
+            .chain(argv)
+            .collect();
+        let why = format!(
+            "{} puts the engine's docker-init (tini) in front",
+            init.describe()
+        );
+        b.by_name(with_init, "docker-init", Standing::ROOT, at, why);
+    } else if !argv.is_empty() {
         b.run(argv, Standing::ROOT, at);
     }
     let mut chain = Chain {

@@ -82,6 +82,7 @@ pub(crate) fn container(
                 .map(|(p, c)| (p.to_string(), c.to_string()))
                 .collect(),
         )),
+        init: None,
     }
 }
 

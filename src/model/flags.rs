@@ -22,6 +22,8 @@ pub struct RunFlags {
     pub stop_signal: Option<String>,
     /// `--env KEY=VALUE`, in order.
     pub env: Vec<(String, String)>,
+    /// `--init`: docker-init (tini) runs the launch.
+    pub init: bool,
 }
 
 impl RunFlags {
@@ -84,12 +86,26 @@ impl RunFlags {
                 }
             })
             .collect();
+        let init = self.init.then(|| {
+            let start = w.text.len();
+            w.text.push_str("--init");
+            let span = Span {
+                file,
+                range: start..w.text.len(),
+            };
+            w.text.push('\n');
+            Origin::Flag {
+                flag: "--init",
+                span,
+            }
+        });
         sources.set_text(file, w.text);
         Overrides {
             entrypoint,
             cmd,
             stop_signal,
             env,
+            init,
             ..Overrides::default()
         }
     }
@@ -151,6 +167,7 @@ mod tests {
             cmd: Some(vec!["app".into()]),
             stop_signal: Some("SIGINT".into()),
             env: Vec::new(),
+            init: false,
         };
         let mut sources = SourceMap::default();
         let o = flags.overrides(&mut sources);

@@ -43,6 +43,10 @@ pub struct Settings {
     pub entrypoint: Option<Vec<String>>,
     pub cmd: Option<Vec<String>>,
     pub env: Vec<String>,
+    /// `docker run --init`: the engine's docker-init runs the launch.
+    pub init: bool,
+    /// `docker run --stop-signal`.
+    pub stop_signal: Option<String>,
     pub sandbox: Sandbox,
 }
 
@@ -192,9 +196,10 @@ pub fn run(
             .await
             .map_err(|e| engine_error(&format!("inspect {name}"), &e))?;
         let config = inspect.config.unwrap_or_default();
-        let stop_signal = config
+        let stop_signal = settings
             .stop_signal
             .clone()
+            .or_else(|| config.stop_signal.clone())
             .unwrap_or_else(|| "SIGTERM".into());
         let stale_removed = sandbox::remove_stale(&docker).await;
         let image_user = config.user.clone();
@@ -267,7 +272,11 @@ async fn create(
         env: (!s.env.is_empty()).then(|| s.env.clone()),
         labels: Some([(LABEL.to_string(), run_id.to_string())].into()),
         user: s.sandbox.user.clone(),
-        host_config: Some(s.sandbox.host_config()),
+        stop_signal: s.stop_signal.clone(),
+        host_config: Some(bollard::models::HostConfig {
+            init: s.init.then_some(true),
+            ..s.sandbox.host_config()
+        }),
         ..Default::default()
     };
     let options = CreateContainerOptions {
