@@ -30,6 +30,14 @@ pub enum Error {
         column: usize,
         message: String,
     },
+    /// A Compose or Kubernetes file that cannot be read as one.
+    #[error("{path}:{line}:{column}: {message}")]
+    Manifest {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{path}: no FROM instruction: a Dockerfile must start a stage with FROM")]
     NoStage { path: String },
     #[error("{path}: --target {stage:?} names no stage; stages are: {available}")]

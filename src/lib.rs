@@ -12,6 +12,7 @@ pub mod fuzz;
 pub mod image;
 pub mod knowledge;
 pub mod launch;
+pub mod manifest;
 pub mod model;
 pub mod report;
 pub mod rules;
@@ -70,13 +71,18 @@ impl Analysis {
 /// How to read a target: the Dockerfile front door's options (stage, build args), the image
 /// front door's (platform, registries, limits), and the run-time layer both put on top
 /// (`--entrypoint`, `--cmd`, `--stop-signal`, `--env`).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Options {
     pub dockerfile: dockerfile::Options,
     pub image: image::Options,
     pub run: model::flags::RunFlags,
     /// Dockerfile mode: whether and how the base image is read.
     pub bases: BaseImages,
+    /// A Compose service's or Kubernetes container's settings, over the image (and under the
+    /// command-line flags).
+    pub manifest: Option<std::sync::Arc<manifest::Applied>>,
+    /// `--image-for IMAGE=PATH`: a manifest's image built from this local Dockerfile.
+    pub image_for: Vec<(String, std::path::PathBuf)>,
 }
 
 /// Dockerfile mode: the base image under the linted stage.
@@ -113,6 +119,150 @@ pub fn lint(target: &Target, opts: &Options, settings: &config::Settings) -> Res
             analyse_dockerfile(name, text, context.as_deref(), opts, settings)
         }
         Target::Image { image, written } => analyse_image(written, image, opts, settings),
+        Target::Manifest { path, .. } => Err(Error::Target {
+            target: display(path),
+            message: "a manifest starts several containers: lint it with lint_all".into(),
+        }),
+    }
+}
+
+/// What the runtime puts over the image: a manifest's settings, then the command line's.
+fn apply_runtime(container: &mut Container, opts: &Options, sources: &mut SourceMap) {
+    if let Some(m) = &opts.manifest {
+        let file = sources.add(m.path.clone(), m.text.clone());
+        container.apply(m.overrides(file));
+    }
+    container.apply(opts.run.overrides(sources));
+}
+
+/// Every container a target starts: one for a Dockerfile or an image, one per service or
+/// container for a manifest (each with its own error).
+pub fn lint_all(
+    target: &Target,
+    opts: &Options,
+    settings: &config::Settings,
+) -> Vec<Result<Analysis>> {
+    match target {
+        Target::Manifest { path, format } => analyse_manifest(path, *format, opts, settings),
+        _ => vec![lint(target, opts, settings)],
+    }
+}
+
+/// Each workload of a Compose file or Kubernetes manifest: its image (a build context in
+/// Dockerfile mode, a reference in image mode) with the manifest's settings over it.
+fn analyse_manifest(
+    path: &Path,
+    format: manifest::Format,
+    opts: &Options,
+    settings: &config::Settings,
+) -> Vec<Result<Analysis>> {
+    let name = display(path);
+    let text = match source::read_regular(path, manifest::MAX_BYTES) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                return vec![Err(Error::NotText {
+                    path: name,
+                    offset: e.utf8_error().valid_up_to(),
+                })]
+            }
+        },
+        Err(e) => {
+            return vec![Err(Error::Read {
+                path: path.to_path_buf(),
+                source: e,
+            })]
+        }
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let workloads = match manifest::load(format, &text, dir) {
+        Ok(w) => w,
+        Err(e) => {
+            return vec![Err(Error::Manifest {
+                path: name,
+                line: e.line,
+                column: e.column,
+                message: e.message,
+            })]
+        }
+    };
+    workloads
+        .into_iter()
+        .map(|w| {
+            let label = format!("{name} {}", w.name);
+            let mut o = opts.clone();
+            o.manifest = Some(std::sync::Arc::new(manifest::Applied {
+                format,
+                path: name.clone(),
+                text: text.clone(),
+                settings: w.settings,
+            }));
+            workload(&label, &w.image, &mut o, settings)
+                .map(|mut a| {
+                    a.name = label.clone();
+                    a
+                })
+                .map_err(|e| Error::Target {
+                    target: label,
+                    message: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+/// One workload's image, linted with the manifest's settings in `o`.
+fn workload(
+    label: &str,
+    image: &manifest::ImageFrom,
+    o: &mut Options,
+    settings: &config::Settings,
+) -> Result<Analysis> {
+    let dockerfile = |path: &Path, context: &Path| {
+        let context = if path.is_dir() { path } else { context };
+        let path = match path.is_dir() {
+            true => path.join("Dockerfile"),
+            false => path.to_path_buf(),
+        };
+        Target::Dockerfile {
+            path,
+            context: context.to_path_buf(),
+        }
+    };
+    match image {
+        manifest::ImageFrom::Build {
+            context,
+            dockerfile: path,
+            target,
+        } => {
+            if target.is_some() {
+                o.dockerfile.target_stage = target.clone();
+            }
+            lint(&dockerfile(path, context), o, settings)
+        }
+        manifest::ImageFrom::Image { reference } => {
+            if let Some((_, path)) = o.image_for.iter().find(|(i, _)| i == reference) {
+                let parent = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+                let t = dockerfile(&path.clone(), &parent);
+                return lint(&t, o, settings);
+            }
+            let parsed =
+                image::reference::Reference::parse(reference).map_err(|message| Error::Target {
+                    target: reference.clone(),
+                    message,
+                })?;
+            let target = image::ImageTarget::Bare {
+                reference: parsed,
+                written: reference.clone(),
+            };
+            analyse_image(reference, &target, o, settings)
+        }
+        manifest::ImageFrom::None(why) => Err(Error::Target {
+            target: label.to_string(),
+            message: why.clone(),
+        }),
     }
 }
 
@@ -269,7 +419,7 @@ impl DockerfileLint<'_> {
     ) -> Analysis {
         let (mut container, facts) =
             dockerfile::container(loaded, self.context, base, self.other.clone());
-        container.apply(self.opts.run.overrides(&mut sources));
+        apply_runtime(&mut container, self.opts, &mut sources);
         let stage = facts
             .stages
             .get(facts.target)
@@ -333,7 +483,7 @@ pub fn analyse_image(
         };
         let mut sources = SourceMap::default();
         let mut container = image::container(loaded, &mut sources);
-        container.apply(opts.run.overrides(&mut sources));
+        apply_runtime(&mut container, opts, &mut sources);
         let (chain, verdict, findings) = judge(&container, &mut sources, None, settings);
         unread = container.files.unread();
         if complete || unread.is_empty() {

@@ -114,6 +114,9 @@ pub struct LaunchSetting {
     pub origin: Origin,
     /// Written in shell form: `argv` is the stage's shell plus the string.
     pub shell_form: bool,
+    /// What the runtime silently dropped of what was written, and where: Compose splits a
+    /// string with no shell and stops at the first `;`, `&`, `|`, `<`, `>`.
+    pub dropped: Option<(String, Span)>,
 }
 
 /// What is known about the image this container starts from.
@@ -512,6 +515,7 @@ mod tests {
             argv: words.iter().map(|w| Text::synthetic(*w)).collect(),
             origin,
             shell_form: false,
+            dropped: None,
         }
     }
 

@@ -14,6 +14,11 @@ pub enum Target {
     /// An image: a registry reference, a bare name (local engines first), an archive, an OCI
     /// layout, a root filesystem.
     Image { image: ImageTarget, written: String },
+    /// A Compose file or Kubernetes manifest: each container it starts.
+    Manifest {
+        path: PathBuf,
+        format: crate::manifest::Format,
+    },
 }
 
 const DOCKERFILE_NAMES: &[&str] = &["Dockerfile", "Containerfile", "dockerfile", "containerfile"];
@@ -50,6 +55,8 @@ pub enum TargetError {
     NoDockerfile,
     #[error("directory contains several Dockerfiles ({}); name the one to lint", .0.join(", "))]
     SeveralDockerfiles(Vec<String>),
+    #[error("a YAML file that is neither a Compose file (compose.yaml, docker-compose.yml, compose.*.yaml) nor a Kubernetes manifest (no `apiVersion:` and `kind:` lines)")]
+    NotAManifest,
     #[error("cannot read directory: {0}")]
     ReadDir(std::io::Error),
     /// An image target whose reference or name is wrong.
@@ -78,6 +85,14 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Targe
             context: context.map_or_else(|| path.to_path_buf(), Path::to_path_buf),
             path: found,
         });
+    }
+    if path.is_file() {
+        if let Some(format) = manifest_format(path)? {
+            return Ok(Target::Manifest {
+                path: path.to_path_buf(),
+                format,
+            });
+        }
     }
     if path.is_file() || path.exists() {
         let parent = path
@@ -112,6 +127,26 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Targe
         };
     }
     Err(TargetError::NotFound)
+}
+
+/// A Compose file by its name; another `.yaml`/`.yml` file by its first 64 KiB.
+pub fn manifest_format(path: &Path) -> Result<Option<crate::manifest::Format>, TargetError> {
+    use crate::manifest::Format;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if let Some(f) = Format::by_name(&name) {
+        return Ok(Some(f));
+    }
+    if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
+        return Ok(None);
+    }
+    let head = crate::source::read_regular(path, 64 << 10).unwrap_or_default();
+    match Format::by_content(&String::from_utf8_lossy(&head)) {
+        Some(f) => Ok(Some(f)),
+        None => Err(TargetError::NotAManifest),
+    }
 }
 
 const SUBCOMMANDS: &[&str] = &["rules", "rule", "help", "completions", "manpage"];

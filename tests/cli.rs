@@ -20,13 +20,19 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/dockerfiles")
 }
 
+/// The codes of every report (a manifest gives one per container, as a JSON array).
 fn codes_in(json: &[u8]) -> Vec<String> {
     let v: serde_json::Value = serde_json::from_slice(json).unwrap();
-    assert_eq!(v["version"], 1);
-    v["findings"]
-        .as_array()
-        .unwrap()
+    let reports = match v.as_array() {
+        Some(list) => list.clone(),
+        None => vec![v],
+    };
+    reports
         .iter()
+        .flat_map(|r| {
+            assert_eq!(r["version"], 1);
+            r["findings"].as_array().unwrap().clone()
+        })
         .map(|f| f["code"].as_str().unwrap().to_string())
         .collect()
 }
@@ -37,9 +43,18 @@ fn page_example(code: initlint::rules::Code) -> (tempfile::TempDir, PathBuf) {
     let doc = initlint::rules::meta(code).doc;
     let start = doc.find("## Example").unwrap();
     let block = &doc[start..];
+    let dir = tempfile::tempdir().unwrap();
+    // A Compose example builds `.`: a Debian-based Dockerfile with no launch of its own.
+    if let Some(at) = block.find("```yaml\n") {
+        let open = at + "```yaml\n".len();
+        let close = block[open..].find("```").unwrap();
+        std::fs::write(dir.path().join("compose.yaml"), &block[open..open + close]).unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM debian:bookworm\n").unwrap();
+        let path = dir.path().join("compose.yaml");
+        return (dir, path);
+    }
     let open = block.find("```dockerfile\n").unwrap() + "```dockerfile\n".len();
     let close = block[open..].find("```").unwrap();
-    let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("Dockerfile"), &block[open..open + close]).unwrap();
     let path = dir.path().to_path_buf();
     (dir, path)

@@ -168,7 +168,10 @@ fn every_rule_has_a_fixture_and_most_have_a_trap() {
         let doc = initlint::rules::meta(*code).doc;
         let image_only = doc.contains("```image");
         assert!(
-            triggered.contains(&c) || image_only || doc.contains("```dockerfile"),
+            triggered.contains(&c)
+                || image_only
+                || doc.contains("```dockerfile")
+                || doc.contains("```yaml"),
             "neither a fixture nor the page's Example triggers {c}"
         );
     }

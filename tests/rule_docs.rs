@@ -38,6 +38,22 @@ fn codes_for(text: &str) -> Vec<Code> {
     a.findings.iter().map(|f| f.code).collect()
 }
 
+/// A Compose example, its `build: .` a Debian-based Dockerfile with no launch of its own.
+fn codes_for_compose(text: &str) -> Vec<Code> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), text).unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), "FROM debian:bookworm\n").unwrap();
+    let target = initlint::target::Target::Manifest {
+        path: dir.path().join("compose.yaml"),
+        format: initlint::manifest::Format::Compose,
+    };
+    initlint::lint_all(&target, &Options::default(), &Default::default())
+        .into_iter()
+        .flat_map(|a| a.unwrap().findings)
+        .map(|f| f.code)
+        .collect()
+}
+
 #[test]
 fn every_code_has_a_matching_page_and_back() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
@@ -83,12 +99,16 @@ fn examples_trigger_and_fixes_do_not() {
         let (lang, example) = block_after(&page, "## Example");
         let (fix_lang, fix) = block_after(&page, "## Fix");
         assert!(
-            ["dockerfile", "image"].contains(&lang.as_str()) && lang == fix_lang,
-            "{code}: Example and Fix must both be ```dockerfile or both ```image"
+            ["dockerfile", "image", "yaml"].contains(&lang.as_str()) && lang == fix_lang,
+            "{code}: Example and Fix must both be ```dockerfile, ```yaml (Compose) or ```image"
         );
         if lang == "image" {
             continue;
         }
+        let codes_for = match lang.as_str() {
+            "yaml" => codes_for_compose,
+            _ => codes_for,
+        };
         assert!(
             codes_for(&example).contains(&code),
             "{code}: Example does not trigger it:\n{example}"

@@ -199,6 +199,11 @@ pub struct Cli {
     #[arg(long, value_name = "JSON|WORD", value_parser = parse_argv, help_heading = "Run-time overrides (docker run)")]
     pub cmd: Option<Argv>,
 
+    /// Compose and Kubernetes: lint the image IMAGE (as a manifest names it) as built from
+    /// this local Dockerfile (or directory with one) instead of reading the image. Repeatable.
+    #[arg(long = "image-for", value_name = "IMAGE=PATH", value_parser = parse_image_for)]
+    pub image_for: Vec<(String, PathBuf)>,
+
     /// Run-time override, as `docker run --init`: the engine's docker-init (tini) runs the
     /// entrypoint and command as its child, forwards the stop signal and reaps orphans.
     #[arg(long, help_heading = "Run-time overrides (docker run)")]
@@ -237,6 +242,18 @@ impl Cli {
 
 fn parse_code(s: &str) -> Result<Code, String> {
     s.parse()
+}
+
+/// `IMAGE=PATH`: the image reference as the manifest writes it, and a local Dockerfile.
+fn parse_image_for(s: &str) -> Result<(String, PathBuf), String> {
+    match s.rsplit_once('=') {
+        Some((image, path)) if !image.is_empty() && !path.is_empty() => {
+            Ok((image.to_string(), PathBuf::from(path)))
+        }
+        _ => Err(format!(
+            "expected IMAGE=PATH (e.g. app:dev=./Dockerfile), got {s:?}"
+        )),
+    }
 }
 
 /// `KEY=VALUE`, as `docker build --build-arg` takes it (the value may be empty).

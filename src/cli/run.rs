@@ -92,25 +92,27 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
                 .or(settings.failure_threshold)
                 .unwrap_or(rules::Threshold::Warning),
         };
-        let analysed = analyse_target(t, cli, &opts, &settings).and_then(|mut a| {
-            if let (Some(df), Some(_)) = (&cli.dockerfile, &a.image) {
-                a.home = Some(report::ConfigHome::load(df, &mut a.sources, &opts).map_err(
-                    |message| Error::Target {
-                        target: t.to_string(),
-                        message,
-                    },
-                )?);
-            }
-            Ok(a)
-        });
-        match analysed {
-            Ok(a) => {
-                if a.findings.iter().any(|f| threshold.fails(f.severity)) {
-                    code = code.max(1);
+        for analysed in analyse_target(t, cli, &opts, &settings) {
+            let analysed = analysed.and_then(|mut a| {
+                if let (Some(df), Some(_)) = (&cli.dockerfile, &a.image) {
+                    a.home = Some(report::ConfigHome::load(df, &mut a.sources, &opts).map_err(
+                        |message| Error::Target {
+                            target: t.to_string(),
+                            message,
+                        },
+                    )?);
                 }
-                done.push(a);
+                Ok(a)
+            });
+            match analysed {
+                Ok(a) => {
+                    if a.findings.iter().any(|f| threshold.fails(f.severity)) {
+                        code = code.max(1);
+                    }
+                    done.push(a);
+                }
+                Err(e) => code = fail(stderr, e.to_string()),
             }
-            Err(e) => code = fail(stderr, e.to_string()),
         }
     }
     let reports: Vec<report::Report<'_>> = done.iter().map(Analysis::report).collect();
@@ -243,7 +245,10 @@ fn expand_targets(cli: &Cli, stderr: &mut dyn Write) -> (Vec<String>, bool) {
     for t in &cli.targets {
         let path = Path::new(t);
         let archive = target::is_archive_name(t);
-        if t == "-" || !path.is_file() || archive || dockerfile::repo::is_dockerfile(path) {
+        // A Compose file or Kubernetes manifest (or a YAML file that is neither, which gets
+        // its error) is linted itself, not as a file Dockerfiles copy.
+        let yaml = target::manifest_format(path).map_or(true, |f| f.is_some());
+        if t == "-" || !path.is_file() || archive || yaml || dockerfile::repo::is_dockerfile(path) {
             push(t.clone(), &mut out);
             continue;
         }
@@ -333,17 +338,29 @@ fn analyse_target(
     cli: &Cli,
     opts: &dockerfile::Options,
     settings: &config::Settings,
-) -> Result<Analysis> {
-    let target =
-        target::resolve_target(t, cli.context.as_deref()).map_err(|source| Error::NoTarget {
-            target: t.to_string(),
-            source,
-        })?;
+) -> Vec<Result<Analysis>> {
+    let target = match target::resolve_target(t, cli.context.as_deref()) {
+        Ok(target) => target,
+        Err(source) => {
+            return vec![Err(Error::NoTarget {
+                target: t.to_string(),
+                source,
+            })]
+        }
+    };
     let offline = cli.offline || settings.offline;
     let (image, bases) = match &target {
         Target::Image { image, .. } => (
             image_options(cli, image_progress(image), offline),
             crate::BaseImages::default(),
+        ),
+        // A manifest names images (image mode) and builds (Dockerfile mode): both read.
+        Target::Manifest { .. } => (
+            image_options(cli, false, offline),
+            match cli.no_base {
+                true => crate::BaseImages::default(),
+                false => crate::BaseImages::Read(image_options(cli, false, offline)),
+            },
         ),
         _ if cli.no_base => (image::Options::default(), crate::BaseImages::default()),
         _ => (
@@ -356,8 +373,10 @@ fn analyse_target(
         image,
         run: cli.run_flags(),
         bases,
+        manifest: None,
+        image_for: cli.image_for.clone(),
     };
-    crate::lint(&target, &opts, settings)
+    crate::lint_all(&target, &opts, settings)
 }
 
 /// A pull from a registry shows its progress on a terminal.

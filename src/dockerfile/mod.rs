@@ -335,6 +335,7 @@ fn launch(
                 span.clone(),
             ),
             shell_form,
+            dropped: None,
         },
         LaunchInstr {
             stage,

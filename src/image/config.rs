@@ -172,6 +172,7 @@ pub fn render(cfg: &RunConfig, image: &str, sources: &mut SourceMap) -> Rendered
         };
         Some(LaunchSetting {
             shell_form: false,
+            dropped: None,
             argv: texts,
             origin: origin(key, span),
         })

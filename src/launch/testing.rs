@@ -41,6 +41,7 @@ fn launch(words: &[&str]) -> Option<LaunchSetting> {
         argv: words.iter().map(|w| Text::synthetic(*w)).collect(),
         origin: Origin::Default,
         shell_form: false,
+        dropped: None,
     })
 }
 

@@ -151,6 +151,7 @@ impl Writer {
             argv: texts,
             origin: Origin::Flag { flag, span },
             shell_form: false,
+            dropped: None,
         }
     }
 }

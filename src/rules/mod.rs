@@ -279,6 +279,10 @@ pub(crate) fn why_stop(ctx: &Context<'_>) -> Why {
     let declared = match &ctx.container.stop_signal {
         Some(s) => match &s.origin {
             Origin::Flag { flag, .. } => format!("given by {flag}"),
+            Origin::Manifest { format, key, .. } => format!(
+                "given by `{key}:` in the {} file",
+                crate::model::manifest_name(format)
+            ),
             _ => "the STOPSIGNAL declared in the image".into(),
         },
         None => "the default stop signal".into(),
@@ -356,6 +360,16 @@ pub(crate) fn write_launch(ctx: &Context<'_>, which: Launch, array: &str) -> Str
     let origin = c.entrypoint.as_ref().or(c.cmd.as_ref()).map(|l| &l.origin);
     match origin {
         Some(Origin::Flag { .. }) => format!("`{flag} '{array}'`"),
+        Some(Origin::Manifest { format, .. }) => {
+            let key = match (*format, which) {
+                ("compose", Launch::Entrypoint) => "entrypoint",
+                ("compose", Launch::Cmd) => "command",
+                (_, Launch::Entrypoint) => "command",
+                (_, Launch::Cmd) => "args",
+            };
+            let name = crate::model::manifest_name(format);
+            format!("`{key}: {array}` in the {name} file")
+        }
         Some(Origin::ImageConfig { image, .. }) => {
             format!("`{keyword} {array}` in the Dockerfile that builds {image}")
         }

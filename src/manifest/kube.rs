@@ -1,0 +1,131 @@
+//! Kubernetes: every container of every Pod template in the stream (Pod, Deployment,
+//! StatefulSet, DaemonSet, ReplicaSet, Job, CronJob; a `List` of them). `command:` replaces
+//! the image's ENTRYPOINT and drops its CMD; `args:` alone replaces the CMD.
+
+use super::yaml::{self, Node};
+use super::{At, ImageFrom, ManifestError, Reader, Settings, Workload};
+
+pub fn workloads(r: &Reader<'_>, docs: &[Node]) -> Result<Vec<Workload>, ManifestError> {
+    let mut out = Vec::new();
+    for doc in docs {
+        object(r, doc, &mut out, 0)?;
+    }
+    if out.is_empty() {
+        return Err(ManifestError {
+            line: 1,
+            column: 1,
+            message: "no Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob with containers".into(),
+        });
+    }
+    Ok(out)
+}
+
+fn object(
+    r: &Reader<'_>,
+    doc: &Node,
+    out: &mut Vec<Workload>,
+    depth: usize,
+) -> Result<(), ManifestError> {
+    let kind = yaml::value(doc, "kind")
+        .and_then(yaml::scalar)
+        .unwrap_or_default();
+    let name = yaml::value(doc, "metadata")
+        .and_then(|m| yaml::value(m, "name"))
+        .and_then(yaml::scalar)
+        .unwrap_or_else(|| "(unnamed)".into());
+    let spec = |path: &[&str]| path.iter().try_fold(doc, |n, k| yaml::value(n, k));
+    let pod = match kind.as_str() {
+        "Pod" => spec(&["spec"]),
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
+        | "ReplicationController" => spec(&["spec", "template", "spec"]),
+        "CronJob" => spec(&["spec", "jobTemplate", "spec", "template", "spec"]),
+        "List" if depth == 0 => {
+            for item in spec(&["items"]).and_then(yaml::items).unwrap_or_default() {
+                object(r, item, out, 1)?;
+            }
+            return Ok(());
+        }
+        _ => None,
+    };
+    let Some(pod) = pod else { return Ok(()) };
+    let grace = r.string("terminationGracePeriodSeconds", pod);
+    let containers = yaml::value(pod, "containers")
+        .and_then(yaml::items)
+        .unwrap_or_default();
+    for c in containers {
+        let cname = yaml::value(c, "name")
+            .and_then(yaml::scalar)
+            .unwrap_or_default();
+        let image = match yaml::value(c, "image").and_then(yaml::scalar) {
+            Some(reference) => ImageFrom::Image { reference },
+            None => {
+                return Err(r.error(
+                    c,
+                    format!("container {cname} of {kind} {name} has no `image:`"),
+                ))
+            }
+        };
+        let mut settings = Settings {
+            grace: grace.clone(),
+            ..Settings::default()
+        };
+        if let Some((k, v)) = yaml::get(c, "command") {
+            settings.entrypoint = r.argv("command", k, v, false)?;
+        }
+        if let Some((k, v)) = yaml::get(c, "args") {
+            settings.cmd = r.argv("args", k, v, false)?;
+        }
+        settings.workdir = r.string("workingDir", c);
+        settings.env = yaml::value(c, "env")
+            .and_then(yaml::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| {
+                let n = yaml::value(e, "name").and_then(yaml::scalar)?;
+                let v = yaml::value(e, "value").and_then(yaml::scalar)?;
+                Some(At {
+                    value: (n, v),
+                    key: "env",
+                    span: r.range(e),
+                })
+            })
+            .collect();
+        out.push(Workload {
+            name: format!("{kind} {name}, container {cname}"),
+            image,
+            settings,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::{load, Format, ImageFrom};
+    use std::path::Path;
+
+    #[test]
+    fn every_container_of_every_pod_template() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n          command: [\"/app/server\"]\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: nightly\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: job\n              image: job:1\n              args: [\"--once\"]\n";
+        let w = load(Format::Kubernetes, text, Path::new("/")).unwrap();
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[0].name, "Deployment api, container app");
+        assert!(matches!(&w[0].image, ImageFrom::Image { reference } if reference == "app:1"));
+        assert_eq!(w[0].settings.entrypoint.as_ref().unwrap().key, "command");
+        assert!(w[0].settings.cmd.is_none());
+        assert_eq!(w[1].settings.cmd.as_ref().unwrap().words[0].0, "--once");
+        // A string is no list here: Kubernetes takes none.
+        let e = load(
+            Format::Kubernetes,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: x\n      command: /app/server --x\n",
+            Path::new("/"),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("list of words"), "{}", e.message);
+    }
+}
