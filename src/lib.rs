@@ -144,6 +144,29 @@ pub fn lint_all(
 ) -> Vec<Result<Analysis>> {
     match target {
         Target::Manifest { path, format } => analyse_manifest(path, *format, opts, settings),
+        // `helm template . | initlint -`: a Kubernetes stream on stdin, by its content.
+        Target::Stdin { context } => {
+            let text = match dockerfile::input::read_stdin() {
+                Ok(t) => t,
+                Err(e) => return vec![Err(e)],
+            };
+            match manifest::Format::by_content(&text) {
+                Some(format) => {
+                    let dir = context.clone().unwrap_or_else(|| ".".into());
+                    manifest_workloads(source::STDIN.into(), text, &dir, format, opts, settings)
+                }
+                None => {
+                    let name = source::STDIN.to_string();
+                    vec![analyse_dockerfile(
+                        name,
+                        text,
+                        context.as_deref(),
+                        opts,
+                        settings,
+                    )]
+                }
+            }
+        }
         _ => vec![lint(target, opts, settings)],
     }
 }
@@ -178,6 +201,18 @@ fn analyse_manifest(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    manifest_workloads(name, text, dir, format, opts, settings)
+}
+
+/// The workloads of a manifest's `text`, each linted; `dir` is where its relative paths start.
+fn manifest_workloads(
+    name: String,
+    text: String,
+    dir: &Path,
+    format: manifest::Format,
+    opts: &Options,
+    settings: &config::Settings,
+) -> Vec<Result<Analysis>> {
     let workloads = match manifest::load(format, &text, dir) {
         Ok(w) => w,
         Err(e) => {
@@ -257,7 +292,23 @@ fn workload(
                 reference: parsed,
                 written: reference.clone(),
             };
-            analyse_image(reference, &target, o, settings)
+            match analyse_image(reference, &target, o, settings) {
+                Ok(a) => Ok(a),
+                // An image that cannot be read is judged as a Dockerfile `FROM` it would be:
+                // what the manifest says still decides much, and the output says why the
+                // rest is unknown.
+                Err(e) => {
+                    let mut unread = o.clone();
+                    unread.bases = BaseImages::Off(Some(e.to_string()));
+                    analyse_dockerfile(
+                        format!("{reference} (image not read)"),
+                        format!("FROM {reference}\n"),
+                        None,
+                        &unread,
+                        settings,
+                    )
+                }
+            }
         }
         manifest::ImageFrom::None(why) => Err(Error::Target {
             target: label.to_string(),

@@ -792,3 +792,100 @@ fn json_for_several_targets_is_one_document() {
     assert_eq!(all.len(), 2);
     assert!(all.iter().all(|t| t["version"] == 1));
 }
+
+/// Compose and Kubernetes files through the binary: a report per container, settings that
+/// point at their YAML line, and bad files refused with their place (exit 2), never a panic.
+#[test]
+fn manifests_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM debian:bookworm\nCMD [\"/app/server\"]\n",
+    )
+    .unwrap();
+    let compose = dir.path().join("compose.yaml");
+    std::fs::write(
+        &compose,
+        "services:\n  web:\n    build: .\n    command: [\"sh\", \"-c\", \"/app/server\"]\n  worker:\n    build: .\n    init: true\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["--format", "json", "--no-base"])
+        .arg(&compose)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reports = v.as_array().unwrap();
+    assert_eq!(reports.len(), 2);
+    let web = &reports[0];
+    assert!(web["target"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("compose.yaml service web"));
+    assert_eq!(web["settings"]["cmd"]["from"]["kind"], "compose");
+    assert_eq!(web["settings"]["cmd"]["from"]["line"], 4);
+    let il101 = web["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "IL101")
+        .expect("sh -c on dash stays PID 1");
+    assert!(il101["path"].as_str().unwrap().ends_with("compose.yaml"));
+    assert_eq!(il101["line"], 4);
+    let worker = &reports[1];
+    assert_eq!(worker["settings"]["init"]["from"]["key"], "init");
+    assert_eq!(worker["verdict"]["pid1"], "/sbin/docker-init");
+
+    // A Kubernetes stream on stdin.
+    let out = bin()
+        .args(["--format", "json", "--no-fail", "--offline", "-"])
+        .write_stdin("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: 127.0.0.1:1/none:1\n      command: [\"sh\", \"-c\", \"sleep 5\"]\n")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["settings"]["entrypoint"]["from"]["kind"], "kubernetes");
+    assert_eq!(v["settings"]["entrypoint"]["from"]["line"], 8);
+
+    // Refused with the place: bad YAML, a Compose file with no services, an alias bomb, a
+    // YAML file that is neither.
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 10].join(", ")
+        ));
+    }
+    bomb.push_str("services: {}\n");
+    for (name, text, says) in [
+        (
+            "compose.yaml",
+            "services:\n  web: [a\n".to_string(),
+            "compose.yaml:3:1: not valid YAML",
+        ),
+        (
+            "docker-compose.yml",
+            "version: '3'\n".to_string(),
+            "docker-compose.yml:1:1: no `services:`",
+        ),
+        ("compose.bomb.yaml", bomb, "refused as hostile"),
+        (
+            "values.yaml",
+            "replicas: 2\n".to_string(),
+            "neither a Compose file",
+        ),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let out = bin().arg(&file).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(says), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+}

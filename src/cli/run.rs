@@ -354,17 +354,14 @@ fn analyse_target(
             image_options(cli, image_progress(image), offline),
             crate::BaseImages::default(),
         ),
-        // A manifest names images (image mode) and builds (Dockerfile mode): both read.
-        Target::Manifest { .. } => (
+        // A manifest (a file, or a Kubernetes stream on standard input) names images, read as
+        // image mode reads them, and builds, read as Dockerfile mode does.
+        _ if cli.no_base => (
             image_options(cli, false, offline),
-            match cli.no_base {
-                true => crate::BaseImages::default(),
-                false => crate::BaseImages::Read(image_options(cli, false, offline)),
-            },
+            crate::BaseImages::default(),
         ),
-        _ if cli.no_base => (image::Options::default(), crate::BaseImages::default()),
         _ => (
-            image::Options::default(),
+            image_options(cli, false, offline),
             crate::BaseImages::Read(image_options(cli, false, offline)),
         ),
     };

@@ -190,6 +190,8 @@ fn settings(r: &Report<'_>) -> Value {
         "workdir": scalar(Some(&c.workdir), "/"),
         "healthcheck": healthcheck,
         "env": env,
+        // `--init`, Compose `init: true`: docker-init runs the launch.
+        "init": c.init.as_ref().map_or(Value::Null, |o| json!({"value": true, "from": from(o)})),
     })
 }
 
