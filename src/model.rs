@@ -334,6 +334,8 @@ pub struct Container {
     /// The runtime puts its init in front (`docker run --init`, Compose `init: true`), and
     /// what asked for it.
     pub init: Option<Origin>,
+    /// The image's (or Dockerfile's) ENTRYPOINT that a run-time setting replaced.
+    pub replaced_entrypoint: Option<LaunchSetting>,
 }
 
 /// The settings a source can give, each one it does not give left `None`: the layer a
@@ -359,7 +361,9 @@ impl Container {
     /// --entrypoint`, Compose `entrypoint:`, Kubernetes `command:`).
     pub fn apply(&mut self, o: Overrides) {
         if let Some(ep) = o.entrypoint {
-            self.entrypoint = Some(ep);
+            if let Some(old) = self.entrypoint.replace(ep) {
+                self.replaced_entrypoint.get_or_insert(old);
+            }
             if o.cmd.is_none() {
                 self.cmd = None;
             }
@@ -553,6 +557,7 @@ mod tests {
             base: Base::Scratch,
             files: Box::new(NoFiles),
             init: None,
+            replaced_entrypoint: None,
         }
     }
 

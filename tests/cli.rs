@@ -44,12 +44,16 @@ fn page_example(code: initlint::rules::Code) -> (tempfile::TempDir, PathBuf) {
     let start = doc.find("## Example").unwrap();
     let block = &doc[start..];
     let dir = tempfile::tempdir().unwrap();
-    // A Compose example builds `.`: a Debian-based Dockerfile with no launch of its own.
+    // A Compose example builds `.`: a Debian-based Dockerfile with `ENTRYPOINT ["tini", "--"]`.
     if let Some(at) = block.find("```yaml\n") {
         let open = at + "```yaml\n".len();
         let close = block[open..].find("```").unwrap();
         std::fs::write(dir.path().join("compose.yaml"), &block[open..open + close]).unwrap();
-        std::fs::write(dir.path().join("Dockerfile"), "FROM debian:bookworm\n").unwrap();
+        std::fs::write(
+            dir.path().join("Dockerfile"),
+            "FROM debian:bookworm\nENTRYPOINT [\"tini\", \"--\"]\n",
+        )
+        .unwrap();
         let path = dir.path().join("compose.yaml");
         return (dir, path);
     }

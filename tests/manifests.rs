@@ -102,7 +102,7 @@ const CASES: &[Case] = &[
         run: &["--entrypoint", r#"["/app/sleeper"]"#],
         stop: "ignored",
         zombies: "may-leak",
-        code: Some("IL301"),
+        code: Some("IL402"),
     },
     // `args:` alone replaces the CMD: tini stays in front of the handler.
     Case {

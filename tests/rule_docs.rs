@@ -38,11 +38,15 @@ fn codes_for(text: &str) -> Vec<Code> {
     a.findings.iter().map(|f| f.code).collect()
 }
 
-/// A Compose example, its `build: .` a Debian-based Dockerfile with no launch of its own.
+/// A Compose example, its `build: .` a Debian-based Dockerfile with `ENTRYPOINT ["tini", "--"]`.
 fn codes_for_compose(text: &str) -> Vec<Code> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("compose.yaml"), text).unwrap();
-    std::fs::write(dir.path().join("Dockerfile"), "FROM debian:bookworm\n").unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM debian:bookworm\nENTRYPOINT [\"tini\", \"--\"]\n",
+    )
+    .unwrap();
     let target = initlint::target::Target::Manifest {
         path: dir.path().join("compose.yaml"),
         format: initlint::manifest::Format::Compose,

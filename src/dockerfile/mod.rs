@@ -279,6 +279,7 @@ pub fn container(
             other,
         }),
         init: None,
+        replaced_entrypoint: None,
     };
     (container, loaded.facts)
 }

@@ -897,6 +897,7 @@ pub fn container(mut image: Image, sources: &mut SourceMap) -> Container {
         },
         files: Box::new(image.view),
         init: None,
+        replaced_entrypoint: None,
     }
 }
 

@@ -84,6 +84,7 @@ pub(crate) fn container(
                 .collect(),
         )),
         init: None,
+        replaced_entrypoint: None,
     }
 }
 
