@@ -129,8 +129,12 @@ pub fn lint(target: &Target, opts: &Options, settings: &config::Settings) -> Res
 /// What the runtime puts over the image: a manifest's settings, then the command line's.
 fn apply_runtime(container: &mut Container, opts: &Options, sources: &mut SourceMap) {
     if let Some(m) = &opts.manifest {
-        let file = sources.add(m.path.clone(), m.text.clone());
-        container.apply(m.overrides(file));
+        let ids: Vec<_> = m
+            .files
+            .iter()
+            .map(|(name, text)| sources.add(name.clone(), text.clone()))
+            .collect();
+        container.apply(m.overrides(&ids));
     }
     container.apply(opts.run.overrides(sources));
 }
@@ -143,7 +147,9 @@ pub fn lint_all(
     settings: &config::Settings,
 ) -> Vec<Result<Analysis>> {
     match target {
-        Target::Manifest { path, format } => analyse_manifest(path, *format, opts, settings),
+        Target::Manifest { path, format, with } => {
+            analyse_manifest(path, with, *format, opts, settings)
+        }
         // `helm template . | initlint -`: a Kubernetes stream on stdin, by its content.
         Target::Stdin { context } => {
             let text = match dockerfile::input::read_stdin() {
@@ -153,7 +159,8 @@ pub fn lint_all(
             match manifest::Format::by_content(&text) {
                 Some(format) => {
                     let dir = context.clone().unwrap_or_else(|| ".".into());
-                    manifest_workloads(source::STDIN.into(), text, &dir, format, opts, settings)
+                    let files = vec![(source::STDIN.to_string(), text)];
+                    manifest_workloads(files, &dir, format, opts, settings)
                 }
                 None => {
                     let name = source::STDIN.to_string();
@@ -172,67 +179,81 @@ pub fn lint_all(
 }
 
 /// Each workload of a Compose file or Kubernetes manifest: its image (a build context in
-/// Dockerfile mode, a reference in image mode) with the manifest's settings over it.
+/// Each workload of a Compose file (with the files merged over it, in order) or Kubernetes
+/// manifest: its image (a build context in Dockerfile mode, a reference in image mode) with
+/// the manifest's settings over it.
 fn analyse_manifest(
     path: &Path,
+    with: &[std::path::PathBuf],
     format: manifest::Format,
     opts: &Options,
     settings: &config::Settings,
 ) -> Vec<Result<Analysis>> {
-    let name = display(path);
-    let text = match source::read_regular(path, manifest::MAX_BYTES) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                return vec![Err(Error::NotText {
-                    path: name,
-                    offset: e.utf8_error().valid_up_to(),
-                })]
-            }
-        },
-        Err(e) => {
-            return vec![Err(Error::Read {
-                path: path.to_path_buf(),
-                source: e,
-            })]
+    let mut files = Vec::new();
+    for p in std::iter::once(path).chain(with.iter().map(|p| p.as_path())) {
+        match read_manifest(p) {
+            Ok(text) => files.push((display(p), text)),
+            Err(e) => return vec![Err(e)],
         }
-    };
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    manifest_workloads(name, text, dir, format, opts, settings)
+    manifest_workloads(files, dir, format, opts, settings)
 }
 
-/// The workloads of a manifest's `text`, each linted; `dir` is where its relative paths start.
+fn read_manifest(path: &Path) -> Result<String> {
+    let bytes = source::read_regular(path, manifest::MAX_BYTES).map_err(|e| Error::Read {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    String::from_utf8(bytes).map_err(|e| Error::NotText {
+        path: display(path),
+        offset: e.utf8_error().valid_up_to(),
+    })
+}
+
+/// The workloads of a manifest's `files` (name, text; each later Compose file merged over
+/// the ones before), each linted; `dir` is where relative paths start.
 fn manifest_workloads(
-    name: String,
-    text: String,
+    files: Vec<(String, String)>,
     dir: &Path,
     format: manifest::Format,
     opts: &Options,
     settings: &config::Settings,
 ) -> Vec<Result<Analysis>> {
-    let workloads = match manifest::load(format, &text, dir) {
-        Ok(w) => w,
-        Err(e) => {
-            return vec![Err(Error::Manifest {
-                path: name,
-                line: e.line,
-                column: e.column,
-                message: e.message,
-            })]
+    let mut workloads: Vec<manifest::Workload> = Vec::new();
+    for (i, (name, text)) in files.iter().enumerate() {
+        match manifest::load_file(format, text, dir, i, i > 0) {
+            Ok(w) if i == 0 => workloads = w,
+            Ok(w) => workloads = manifest::compose::merge(workloads, w),
+            Err(e) => {
+                return vec![Err(Error::Manifest {
+                    path: name.clone(),
+                    line: e.line,
+                    column: e.column,
+                    message: e.message,
+                })]
+            }
         }
+    }
+    let shown = match files.split_first() {
+        Some(((first, _), [])) => first.clone(),
+        Some(((first, _), rest)) => {
+            let rest: Vec<&str> = rest.iter().map(|(n, _)| n.as_str()).collect();
+            format!("{first} (+ {})", rest.join(", "))
+        }
+        None => String::new(),
     };
     workloads
         .into_iter()
         .map(|w| {
-            let label = format!("{name} {}", w.name);
+            let label = format!("{shown} {}", w.name);
             let mut o = opts.clone();
             o.manifest = Some(std::sync::Arc::new(manifest::Applied {
                 format,
-                path: name.clone(),
-                text: text.clone(),
+                files: files.clone(),
                 settings: w.settings,
             }));
             workload(&label, &w.image, &mut o, settings)

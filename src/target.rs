@@ -18,6 +18,9 @@ pub enum Target {
     Manifest {
         path: PathBuf,
         format: crate::manifest::Format,
+        /// Compose files merged over it, in order (`compose.override.yaml` beside a
+        /// `compose.yaml`, as `docker compose` reads it; or `--compose-file`).
+        with: Vec<PathBuf>,
     },
 }
 
@@ -91,6 +94,7 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Targe
             return Ok(Target::Manifest {
                 path: path.to_path_buf(),
                 format,
+                with: default_override(path).into_iter().collect(),
             });
         }
     }
@@ -127,6 +131,19 @@ pub fn resolve_target(arg: &str, context: Option<&Path>) -> Result<Target, Targe
         };
     }
     Err(TargetError::NotFound)
+}
+
+/// `docker compose` with no `-f` reads `compose.yaml` (or `docker-compose.yml`…) and, when
+/// it is there, the override file beside it.
+fn default_override(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let stem = ["compose", "docker-compose"]
+        .into_iter()
+        .find(|s| [".yaml", ".yml"].iter().any(|e| name == format!("{s}{e}")))?;
+    [".yaml", ".yml"]
+        .iter()
+        .map(|e| path.with_file_name(format!("{stem}.override{e}")))
+        .find(|p| p.is_file())
 }
 
 /// A Compose file by its name; another `.yaml`/`.yml` file by its first 64 KiB.

@@ -846,6 +846,53 @@ fn manifests_through_the_binary() {
     assert_eq!(worker["settings"]["init"]["from"]["key"], "init");
     assert_eq!(worker["verdict"]["pid1"], "/sbin/docker-init");
 
+    // compose.override.yaml beside compose.yaml is merged, as `docker compose` does; its
+    // settings point into it. --compose-file names the files instead.
+    std::fs::write(
+        dir.path().join("compose.override.yaml"),
+        "services:\n  web:\n    init: true\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["--format", "json", "--no-fail", "--no-base"])
+        .arg(&compose)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let web = &v.as_array().unwrap()[0];
+    assert!(
+        web["target"]["path"].as_str().unwrap().contains("(+ "),
+        "{}",
+        web["target"]
+    );
+    assert!(web["settings"]["init"]["from"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("compose.override.yaml"));
+    assert!(web["settings"]["cmd"]["from"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("compose.yaml"));
+    let other = dir.path().join("prod.yaml");
+    std::fs::write(&other, "services:\n  worker:\n    init: false\n").unwrap();
+    let out = bin()
+        .args([
+            "--format",
+            "json",
+            "--no-fail",
+            "--no-base",
+            "--compose-file",
+        ])
+        .arg(&other)
+        .arg(&compose)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reports = v.as_array().unwrap();
+    assert_eq!(reports[0]["settings"]["init"], serde_json::Value::Null);
+    assert_eq!(reports[1]["settings"]["init"], serde_json::Value::Null);
+    std::fs::remove_file(dir.path().join("compose.override.yaml")).unwrap();
+
     // A Kubernetes stream on stdin.
     let out = bin()
         .args(["--format", "json", "--no-fail", "--offline", "-"])

@@ -50,6 +50,7 @@ fn codes_for_compose(text: &str) -> Vec<Code> {
     let target = initlint::target::Target::Manifest {
         path: dir.path().join("compose.yaml"),
         format: initlint::manifest::Format::Compose,
+        with: Vec::new(),
     };
     initlint::lint_all(&target, &Options::default(), &Default::default())
         .into_iter()

@@ -199,6 +199,12 @@ pub struct Cli {
     #[arg(long, value_name = "JSON|WORD", value_parser = parse_argv, help_heading = "Run-time overrides (docker run)")]
     pub cmd: Option<Argv>,
 
+    /// Compose: merge these files over each Compose target, in order, as `docker compose -f
+    /// TARGET -f FILE…` does (repeatable). Without it, `compose.override.yaml` beside a
+    /// `compose.yaml` is merged, as `docker compose` does by default.
+    #[arg(long = "compose-file", value_name = "FILE")]
+    pub compose_files: Vec<PathBuf>,
+
     /// Compose and Kubernetes: lint the image IMAGE (as a manifest names it) as built from
     /// this local Dockerfile (or directory with one) instead of reading the image. Repeatable.
     #[arg(long = "image-for", value_name = "IMAGE=PATH", value_parser = parse_image_for)]

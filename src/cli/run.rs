@@ -340,6 +340,18 @@ fn analyse_target(
     settings: &config::Settings,
 ) -> Vec<Result<Analysis>> {
     let target = match target::resolve_target(t, cli.context.as_deref()) {
+        Ok(Target::Manifest {
+            path,
+            format: crate::manifest::Format::Compose,
+            with,
+        }) => Target::Manifest {
+            path,
+            format: crate::manifest::Format::Compose,
+            with: match cli.compose_files.is_empty() {
+                true => with,
+                false => cli.compose_files.clone(),
+            },
+        },
         Ok(target) => target,
         Err(source) => {
             return vec![Err(Error::NoTarget {

@@ -11,6 +11,7 @@ pub fn workloads(
     r: &Reader<'_>,
     docs: &[Node],
     dir: &Path,
+    partial: bool,
 ) -> Result<Vec<Workload>, ManifestError> {
     let Some(doc) = docs.first() else {
         return Err(ManifestError {
@@ -33,7 +34,7 @@ pub fn workloads(
         .into_iter()
         .map(|(name, service)| {
             let name = yaml::scalar(name).unwrap_or_default();
-            workload(r, &name, service, dir)
+            workload(r, &name, service, dir, partial)
         })
         .collect()
 }
@@ -43,8 +44,12 @@ fn workload(
     name: &str,
     service: &Node,
     dir: &Path,
+    partial: bool,
 ) -> Result<Workload, ManifestError> {
-    let image = image(r, service, dir)?;
+    let image = match image(r, service, dir) {
+        Err(_) if partial => ImageFrom::None(NO_IMAGE.into()),
+        image => image?,
+    };
     let mut settings = Settings::default();
     if let Some((k, v)) = yaml::get(service, "entrypoint") {
         settings.entrypoint = r.argv("entrypoint", k, v, true)?;
@@ -86,6 +91,37 @@ fn workload(
         image,
         settings,
     })
+}
+
+/// What a service of a merged-over file without `image:` or `build:` has: the file below's.
+const NO_IMAGE: &str = "the service has neither `image:` nor `build:`";
+
+/// `over` merged over `base`, as Compose merges `-f base -f over`: a service in both takes
+/// each setting `over` gives (`image:`/`build:`, `command:`, `entrypoint:` replaced whole),
+/// `environment:` merges by name; a service only in `over` is added.
+pub fn merge(base: Vec<Workload>, over: Vec<Workload>) -> Vec<Workload> {
+    let mut out = base;
+    for o in over {
+        let Some(b) = out.iter_mut().find(|b| b.name == o.name) else {
+            out.push(o);
+            continue;
+        };
+        if !matches!(&o.image, ImageFrom::None(why) if why == NO_IMAGE) {
+            b.image = o.image;
+        }
+        let (s, t) = (&mut b.settings, o.settings);
+        s.entrypoint = t.entrypoint.or(s.entrypoint.take());
+        s.cmd = t.cmd.or(s.cmd.take());
+        s.init = t.init.or(s.init.take());
+        s.stop_signal = t.stop_signal.or(s.stop_signal.take());
+        s.user = t.user.or(s.user.take());
+        s.workdir = t.workdir.or(s.workdir.take());
+        s.grace = t.grace.or(s.grace.take());
+        s.env
+            .retain(|e| !t.env.iter().any(|n| n.value.0 == e.value.0));
+        s.env.extend(t.env);
+    }
+    out
 }
 
 fn image(r: &Reader<'_>, service: &Node, dir: &Path) -> Result<ImageFrom, ManifestError> {
@@ -138,7 +174,7 @@ fn environment(r: &Reader<'_>, env: &Node) -> Result<Vec<At<(String, String)>>, 
             .filter_map(|item| {
                 let kv = yaml::scalar(item)?;
                 let (k, v) = kv.split_once('=')?;
-                let span = r.range(item);
+                let span = r.loc(item);
                 Some(At {
                     value: (k.to_string(), v.to_string()),
                     key: "environment",
@@ -189,12 +225,32 @@ mod tests {
         assert_eq!(cmd.words.len(), 1);
         let (rest, at) = cmd.dropped.clone().unwrap();
         assert_eq!(rest, "&& echo x");
-        assert_eq!(&text[at], "&& echo x");
+        assert_eq!(&text[at.range], "&& echo x");
         assert_eq!(w[0].settings.env[0].value, ("MODE".into(), "prod".into()));
         let ep = w[1].settings.entrypoint.as_ref().unwrap();
         assert_eq!(ep.words[0].0, "/app/worker");
-        assert_eq!(&text[ep.span.clone()], "entrypoint: [\"/app/worker\"]");
+        assert_eq!(
+            &text[ep.span.range.clone()],
+            "entrypoint: [\"/app/worker\"]"
+        );
         assert_eq!(w[1].settings.stop_signal.as_ref().unwrap().value, "SIGINT");
+    }
+
+    #[test]
+    fn a_file_merged_over_replaces_what_it_gives() {
+        let base = "services:\n  web:\n    image: app:1\n    command: [\"a\"]\n    environment: {A: '1', B: '2'}\n";
+        let over = "services:\n  web:\n    init: true\n    environment: {B: '3'}\n  extra:\n    image: x\n";
+        let dir = Path::new("/");
+        let b = super::super::load_file(Format::Compose, base, dir, 0, false).unwrap();
+        let o = super::super::load_file(Format::Compose, over, dir, 1, true).unwrap();
+        let m = super::merge(b, o);
+        assert_eq!(m.len(), 2);
+        assert!(matches!(&m[0].image, ImageFrom::Image { reference } if reference == "app:1"));
+        let s = &m[0].settings;
+        assert_eq!(s.cmd.as_ref().unwrap().span.file, 0);
+        assert_eq!(s.init.as_ref().unwrap().span.file, 1);
+        let env: Vec<_> = s.env.iter().map(|e| e.value.clone()).collect();
+        assert_eq!(env, [("A".into(), "1".into()), ("B".into(), "3".into())]);
     }
 
     #[test]

@@ -90,7 +90,7 @@ fn object(
                 Some(At {
                     value: (n, v),
                     key: "env",
-                    span: r.range(e),
+                    span: r.loc(e),
                 })
             })
             .collect();

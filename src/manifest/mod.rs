@@ -71,24 +71,31 @@ pub enum ImageFrom {
     None(String),
 }
 
+/// Bytes of one of the manifest's files (Compose merges several: `file` is its index).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loc {
+    pub file: usize,
+    pub range: Range<usize>,
+}
+
 /// A list of words the manifest gives: `entrypoint:`, `command:`, `args:`.
 #[derive(Debug, Clone)]
 pub struct Argv {
     pub key: &'static str,
     pub words: Vec<(String, Place)>,
     /// The key and its value.
-    pub span: Range<usize>,
+    pub span: Loc,
     /// Compose's string form, split by go-shellwords: what an operator cut off, and where.
-    pub dropped: Option<(String, Range<usize>)>,
+    pub dropped: Option<(String, Loc)>,
 }
 
-/// Where a word's bytes are in the file.
+/// Where a word's bytes are.
 #[derive(Debug, Clone)]
 pub enum Place {
-    /// Byte `i` of the word is byte `map[i]` of the file.
-    Table(Vec<usize>),
+    /// Byte `i` of the word is byte `map[i]` of file `file`.
+    Table { file: usize, map: Vec<usize> },
     /// Not recoverable (a quoted or folded scalar): the whole node.
-    Whole(Range<usize>),
+    Whole(Loc),
 }
 
 /// A value and the bytes of its `key: value`.
@@ -96,7 +103,7 @@ pub enum Place {
 pub struct At<T> {
     pub value: T,
     pub key: &'static str,
-    pub span: Range<usize>,
+    pub span: Loc,
 }
 
 /// What a manifest puts over the image, each with its place in the file.
@@ -113,27 +120,30 @@ pub struct Settings {
     pub grace: Option<At<String>>,
 }
 
-/// A manifest's settings, ready to put over a container in any analysis: the file's text goes
-/// into that analysis' sources.
+/// A manifest's settings, ready to put over a container in any analysis: the files' texts
+/// go into that analysis' sources.
 #[derive(Debug, Clone)]
 pub struct Applied {
     pub format: Format,
-    pub path: String,
-    pub text: String,
+    /// Each file's name and text, in merge order.
+    pub files: Vec<(String, String)>,
     pub settings: Settings,
 }
 
 impl Applied {
-    pub fn overrides(&self, file: FileId) -> Overrides {
+    /// `ids`: where each of `files` is in the analysis' sources.
+    pub fn overrides(&self, ids: &[FileId]) -> Overrides {
         let s = &self.settings;
         let format = self.format.name();
-        let origin = |key: &'static str, span: &Range<usize>| Origin::Manifest {
+        let id = |l: &Loc| ids.get(l.file).copied().unwrap_or(FileId(0));
+        let span = |l: &Loc| Span {
+            file: id(l),
+            range: l.range.clone(),
+        };
+        let origin = |key: &'static str, l: &Loc| Origin::Manifest {
             format,
             key,
-            span: Span {
-                file,
-                range: span.clone(),
-            },
+            span: span(l),
         };
         let launch = |a: &Argv| LaunchSetting {
             argv: a
@@ -142,28 +152,17 @@ impl Applied {
                 .map(|(value, place)| Text {
                     value: value.clone(),
                     map: match place {
-                        Place::Table(map) => TextMap::Table {
-                            file,
+                        Place::Table { file, map } => TextMap::Table {
+                            file: ids.get(*file).copied().unwrap_or(FileId(0)),
                             map: map.clone(),
                         },
-                        Place::Whole(r) => TextMap::Whole(Span {
-                            file,
-                            range: r.clone(),
-                        }),
+                        Place::Whole(l) => TextMap::Whole(span(l)),
                     },
                 })
                 .collect(),
             origin: origin(a.key, &a.span),
             shell_form: false,
-            dropped: a.dropped.as_ref().map(|(rest, r)| {
-                (
-                    rest.clone(),
-                    Span {
-                        file,
-                        range: r.clone(),
-                    },
-                )
-            }),
+            dropped: a.dropped.as_ref().map(|(rest, l)| (rest.clone(), span(l))),
         };
         let setting = |a: &At<String>| Setting::new(a.value.clone(), origin(a.key, &a.span));
         Overrides {
@@ -214,11 +213,27 @@ pub fn load(
     text: &str,
     dir: &std::path::Path,
 ) -> Result<Vec<Workload>, ManifestError> {
+    load_file(format, text, dir, 0, false)
+}
+
+/// The workloads of the `file`th file of a manifest; `partial`: a Compose file merged over
+/// another (a service may leave its image to the file below).
+pub fn load_file(
+    format: Format,
+    text: &str,
+    dir: &std::path::Path,
+    file: usize,
+    partial: bool,
+) -> Result<Vec<Workload>, ManifestError> {
     let docs = yaml::load(text)?;
     let at = yaml::Offsets::new(text);
-    let r = Reader { text, at: &at };
+    let r = Reader {
+        text,
+        at: &at,
+        file,
+    };
     match format {
-        Format::Compose => compose::workloads(&r, &docs, dir),
+        Format::Compose => compose::workloads(&r, &docs, dir, partial),
         Format::Kubernetes => kube::workloads(&r, &docs),
     }
 }
@@ -227,6 +242,8 @@ pub fn load(
 pub struct Reader<'a> {
     pub text: &'a str,
     pub at: &'a yaml::Offsets,
+    /// Which of the manifest's files this is.
+    pub file: usize,
 }
 
 impl Reader<'_> {
@@ -242,11 +259,21 @@ impl Reader<'_> {
         self.at.range(self.text, node)
     }
 
+    pub fn loc(&self, node: &yaml::Node) -> Loc {
+        Loc {
+            file: self.file,
+            range: self.range(node),
+        }
+    }
+
     /// `key: value`, from the key's first byte to the value's last.
-    pub fn span(&self, key: &yaml::Node, value: &yaml::Node) -> Range<usize> {
+    pub fn span(&self, key: &yaml::Node, value: &yaml::Node) -> Loc {
         let k = self.range(key);
         let v = self.range(value);
-        k.start..v.end.max(k.end)
+        Loc {
+            file: self.file,
+            range: k.start..v.end.max(k.end),
+        }
     }
 
     /// Where a scalar's text is: byte for byte when the file has it as it is (a plain
@@ -254,8 +281,14 @@ impl Reader<'_> {
     pub fn place(&self, node: &yaml::Node, value: &str) -> Place {
         let r = self.range(node);
         match self.text.get(r.clone()) == Some(value) {
-            true => Place::Table((r.start..=r.end).collect()),
-            false => Place::Whole(r),
+            true => Place::Table {
+                file: self.file,
+                map: (r.start..=r.end).collect(),
+            },
+            false => Place::Whole(Loc {
+                file: self.file,
+                range: r,
+            }),
         }
     }
 
@@ -307,23 +340,34 @@ impl Reader<'_> {
         let node = self.range(value);
         // Byte for byte only when the file has the string as it is.
         let plain = self.text.get(node.clone()) == Some(line.as_str());
+        let file = self.file;
+        let whole = || Loc {
+            file,
+            range: node.clone(),
+        };
         let words = split
             .words
             .into_iter()
             .map(|w| {
                 let place = match plain {
-                    true => Place::Table(w.map.iter().map(|i| node.start + i).collect()),
-                    false => Place::Whole(node.clone()),
+                    true => Place::Table {
+                        file,
+                        map: w.map.iter().map(|i| node.start + i).collect(),
+                    },
+                    false => Place::Whole(whole()),
                 };
                 (w.value, place)
             })
             .collect();
         let dropped = split.dropped.map(|(at, rest)| {
-            let range = match plain {
-                true => node.start + at..node.end,
-                false => node.clone(),
+            let loc = match plain {
+                true => Loc {
+                    file,
+                    range: node.start + at..node.end,
+                },
+                false => whole(),
             };
-            (rest, range)
+            (rest, loc)
         });
         Ok(Some(Argv {
             key,
