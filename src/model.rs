@@ -351,6 +351,8 @@ pub struct Overrides {
     pub env: Vec<EnvVar>,
     /// `--init`, `init: true`: the engine's docker-init (tini) runs the launch.
     pub init: Option<Origin>,
+    /// Compose `healthcheck:`, a Kubernetes exec probe: a check the runtime runs beside PID 1.
+    pub healthcheck: Option<Setting<Healthcheck>>,
 }
 
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -383,6 +385,9 @@ impl Container {
         self.env.extend(o.env);
         if let Some(i) = o.init {
             self.init = Some(i);
+        }
+        if let Some(h) = o.healthcheck {
+            self.healthcheck = Some(h);
         }
     }
 

@@ -60,11 +60,25 @@ fn orphans(c: &Container, argv: &[String]) -> Option<Orphans> {
     };
     match shell::exec_outcome(&kind, place, cmd.explicit_exec) {
         ExecOutcome::Stays(why) => Some(Orphans {
-            program: cmd.name().unwrap_or_else(|| "the command".into()),
+            program: forked(cmd.name(), string),
             shell: format!("{sh} ({})", kind.name()),
             why,
         }),
         ExecOutcome::Explicit | ExecOutcome::Implicit => None,
+    }
+}
+
+/// The program the shell forks: the last command, unless that is a builtin that forks
+/// nothing (`curl -f … || exit 1` forks curl, then runs `exit` itself).
+fn forked(last: Option<String>, string: &str) -> String {
+    const BUILTINS: &[&str] = &["exit", "return", "true", "false", ":", "echo", "printf"];
+    match last {
+        Some(n) if !BUILTINS.contains(&n.as_str()) => n,
+        _ => string
+            .split_whitespace()
+            .next()
+            .filter(|w| !BUILTINS.contains(w))
+            .map_or_else(|| "the command".into(), str::to_string),
     }
 }
 

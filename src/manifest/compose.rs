@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::yaml::{self, Node};
 use super::{At, ImageFrom, ManifestError, Reader, Settings, Workload};
+use crate::model::Healthcheck;
 
 pub fn workloads(
     r: &Reader<'_>,
@@ -86,6 +87,9 @@ fn workload(
     if let Some((_, env)) = yaml::get(service, "environment") {
         settings.env = environment(r, env)?;
     }
+    if let Some((k, h)) = yaml::get(service, "healthcheck") {
+        settings.healthcheck = healthcheck(r, k, h)?;
+    }
     Ok(Workload {
         name: format!("service {name}"),
         image,
@@ -117,6 +121,7 @@ pub fn merge(base: Vec<Workload>, over: Vec<Workload>) -> Vec<Workload> {
         s.user = t.user.or(s.user.take());
         s.workdir = t.workdir.or(s.workdir.take());
         s.grace = t.grace.or(s.grace.take());
+        s.healthcheck = t.healthcheck.or(s.healthcheck.take());
         s.env
             .retain(|e| !t.env.iter().any(|n| n.value.0 == e.value.0));
         s.env.extend(t.env);
@@ -165,6 +170,36 @@ fn image(r: &Reader<'_>, service: &Node, dir: &Path) -> Result<ImageFrom, Manife
     }
 }
 
+/// `healthcheck: {test: …}` (a list as HEALTHCHECK's, or a string run by the shell), or
+/// `disable: true`.
+fn healthcheck(
+    r: &Reader<'_>,
+    key: &Node,
+    h: &Node,
+) -> Result<Option<At<Healthcheck>>, ManifestError> {
+    let at = |value| {
+        Some(At {
+            value,
+            key: "healthcheck",
+            span: r.span(key, h),
+        })
+    };
+    if yaml::value(h, "disable").and_then(yaml::boolean) == Some(true) {
+        return Ok(at(Healthcheck::Disabled));
+    }
+    let Some(test) = yaml::value(h, "test") else {
+        return Ok(None);
+    };
+    let words: Vec<String> = match yaml::items(test) {
+        Some(items) => items.iter().filter_map(yaml::scalar).collect(),
+        None => match yaml::scalar(test) {
+            Some(s) => vec!["CMD-SHELL".into(), s],
+            None => return Err(r.error(test, "`test:` must be a list or a string".into())),
+        },
+    };
+    Ok(Healthcheck::from_test(&words).and_then(at))
+}
+
 /// `environment:` as a mapping (`KEY: value`) or a list (`KEY=value`); a name with no value
 /// takes the host's, which initlint does not know, and is left out.
 fn environment(r: &Reader<'_>, env: &Node) -> Result<Vec<At<(String, String)>>, ManifestError> {
@@ -205,7 +240,7 @@ mod tests {
 
     #[test]
     fn services_with_their_image_and_settings() {
-        let text = "x-common: &common\n  init: true\nservices:\n  web:\n    <<: *common\n    build:\n      context: ./web\n      target: prod\n    command: ./handler && echo x\n    environment:\n      - MODE=prod\n  worker:\n    image: app:dev\n    entrypoint: [\"/app/worker\"]\n    stop_signal: SIGINT\n";
+        let text = "x-common: &common\n  init: true\nservices:\n  web:\n    <<: *common\n    build:\n      context: ./web\n      target: prod\n    command: ./handler && echo x\n    environment:\n      - MODE=prod\n  worker:\n    image: app:dev\n    healthcheck:\n      test: curl -f localhost\n    entrypoint: [\"/app/worker\"]\n    stop_signal: SIGINT\n";
         let w = load(Format::Compose, text, Path::new("/p")).unwrap();
         assert_eq!(w.len(), 2);
         assert_eq!(w[0].name, "service web");
@@ -234,6 +269,8 @@ mod tests {
             "entrypoint: [\"/app/worker\"]"
         );
         assert_eq!(w[1].settings.stop_signal.as_ref().unwrap().value, "SIGINT");
+        let h = &w[1].settings.healthcheck.as_ref().unwrap().value;
+        assert!(matches!(h, crate::model::Healthcheck::Test(a) if a[..2] == ["/bin/sh", "-c"]));
     }
 
     #[test]

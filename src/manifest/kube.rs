@@ -80,6 +80,13 @@ fn object(
             settings.cmd = r.argv("args", k, v, false)?;
         }
         settings.workdir = r.string("workingDir", c);
+        // KEP-4960: the container's own stop signal.
+        if let Some(lifecycle) = yaml::value(c, "lifecycle") {
+            settings.stop_signal = r.string("stopSignal", lifecycle);
+        }
+        settings.healthcheck = ["livenessProbe", "readinessProbe", "startupProbe"]
+            .into_iter()
+            .find_map(|p| probe(r, c, p));
         settings.env = yaml::value(c, "env")
             .and_then(yaml::items)
             .unwrap_or_default()
@@ -103,6 +110,22 @@ fn object(
     Ok(())
 }
 
+/// An exec probe: its command runs in the container, beside PID 1, as a child of the
+/// runtime's exec (no shell unless the command is one).
+fn probe(r: &Reader<'_>, c: &Node, key: &'static str) -> Option<At<crate::model::Healthcheck>> {
+    let (k, p) = yaml::get(c, key)?;
+    let command = yaml::value(yaml::value(p, "exec")?, "command")?;
+    let argv: Vec<String> = yaml::items(command)?
+        .iter()
+        .filter_map(yaml::scalar)
+        .collect();
+    (!argv.is_empty()).then(|| At {
+        value: crate::model::Healthcheck::Test(argv),
+        key,
+        span: r.span(k, p),
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -111,13 +134,17 @@ mod tests {
 
     #[test]
     fn every_container_of_every_pod_template() {
-        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n          command: [\"/app/server\"]\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: nightly\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: job\n              image: job:1\n              args: [\"--once\"]\n";
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n          command: [\"/app/server\"]\n          lifecycle:\n            stopSignal: SIGUSR1\n          livenessProbe:\n            exec:\n              command: [\"sh\", \"-c\", \"curl -f localhost\"]\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: nightly\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: job\n              image: job:1\n              args: [\"--once\"]\n";
         let w = load(Format::Kubernetes, text, Path::new("/")).unwrap();
         assert_eq!(w.len(), 2);
         assert_eq!(w[0].name, "Deployment api, container app");
         assert!(matches!(&w[0].image, ImageFrom::Image { reference } if reference == "app:1"));
         assert_eq!(w[0].settings.entrypoint.as_ref().unwrap().key, "command");
         assert!(w[0].settings.cmd.is_none());
+        assert_eq!(w[0].settings.stop_signal.as_ref().unwrap().value, "SIGUSR1");
+        let probe = w[0].settings.healthcheck.as_ref().unwrap();
+        assert_eq!(probe.key, "livenessProbe");
+        assert!(matches!(&probe.value, crate::model::Healthcheck::Test(a) if a[0] == "sh"));
         assert_eq!(w[1].settings.cmd.as_ref().unwrap().words[0].0, "--once");
         // A string is no list here: Kubernetes takes none.
         let e = load(

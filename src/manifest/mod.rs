@@ -118,6 +118,8 @@ pub struct Settings {
     pub env: Vec<At<(String, String)>>,
     /// `stop_grace_period:`, `terminationGracePeriodSeconds:`, as written.
     pub grace: Option<At<String>>,
+    /// Compose `healthcheck:`; Kubernetes' first exec probe (liveness, readiness, startup).
+    pub healthcheck: Option<At<crate::model::Healthcheck>>,
 }
 
 /// A manifest's settings, ready to put over a container in any analysis: the files' texts
@@ -185,6 +187,10 @@ impl Applied {
                 .as_ref()
                 .filter(|i| i.value)
                 .map(|i| origin(i.key, &i.span)),
+            healthcheck: s
+                .healthcheck
+                .as_ref()
+                .map(|h| Setting::new(h.value.clone(), origin(h.key, &h.span))),
         }
     }
 }

@@ -51,9 +51,25 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             reaper,
             "checks run every interval for the container's whole life: zombies hold PIDs until the pids limit is reached and fork() fails",
         ],
-        help: format!(
-            "run the check in exec form so `{program}` is the check process itself (`HEALTHCHECK CMD [\"{program}\", …]`), or `exec` it in the string; or give the container an init that reaps (`docker run --init`, `ENTRYPOINT [\"tini\", \"--\"]`)"
-        ),
+        help: {
+            let (exec_form, init) = match &setting.origin {
+                crate::model::Origin::Manifest { format, .. } if *format == "compose" => (
+                    format!("`test: [\"CMD\", \"{program}\", …]`"),
+                    "`init: true`",
+                ),
+                crate::model::Origin::Manifest { .. } => (
+                    format!("`exec: {{command: [\"{program}\", …]}}`"),
+                    "`shareProcessNamespace: true`, or an init in the image",
+                ),
+                _ => (
+                    format!("`HEALTHCHECK CMD [\"{program}\", …]`"),
+                    "`docker run --init`, `ENTRYPOINT [\"tini\", \"--\"]`",
+                ),
+            };
+            format!(
+                "run the check in exec form so `{program}` is the check process itself ({exec_form}), or `exec` it in the string; or give the container an init that reaps ({init})"
+            )
+        },
     });
 }
 
