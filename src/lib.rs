@@ -338,12 +338,36 @@ fn workload(
     }
 }
 
-/// The pipeline after a front door: the launch chain, the verdict, the findings.
+/// The pipeline after a front door: the launch chain, the verdict, the findings. When the
+/// runtime puts its init in front (`--init`, `init: true`), the launch is also judged
+/// without it: what the init fixes is said (IL403).
 fn judge(
+    container: &mut Container,
+    sources: &mut SourceMap,
+    facts: Option<&dockerfile::Facts>,
+    settings: &config::Settings,
+) -> (launch::Chain, verdict::Verdict, Vec<Finding>) {
+    let fixed = match container.init.take() {
+        Some(init) => {
+            let (_, _, without) = judge_once(container, sources, facts, settings, &[]);
+            container.init = Some(init);
+            let (_, _, with) = judge_once(container, sources, facts, settings, &[]);
+            without
+                .into_iter()
+                .filter(|f| !with.iter().any(|g| g.code == f.code))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    judge_once(container, sources, facts, settings, &fixed)
+}
+
+fn judge_once(
     container: &Container,
     sources: &mut SourceMap,
     facts: Option<&dockerfile::Facts>,
     settings: &config::Settings,
+    fixed: &[Finding],
 ) -> (launch::Chain, verdict::Verdict, Vec<Finding>) {
     let chain = launch::build(container, sources, &settings.extras());
     let verdict = verdict::judge(container, &chain);
@@ -353,6 +377,7 @@ fn judge(
         facts,
         sources,
         verdict: &verdict,
+        fixed_by_init: fixed,
     };
     let findings = engine::run(&ctx, settings);
     (chain, verdict, findings)
@@ -497,7 +522,7 @@ impl DockerfileLint<'_> {
             .get(facts.target)
             .map(|s| s.name.clone().unwrap_or_else(|| facts.target.to_string()));
         let (chain, verdict, findings) =
-            judge(&container, &mut sources, Some(&facts), self.settings);
+            judge(&mut container, &mut sources, Some(&facts), self.settings);
         // What reading the base took, counted after the launch chain read its files.
         let base = base_info.map(|b| report::BaseInfo {
             read: b.read.map(|info| report::ImageInfo {
@@ -556,7 +581,7 @@ pub fn analyse_image(
         let mut sources = SourceMap::default();
         let mut container = image::container(loaded, &mut sources);
         apply_runtime(&mut container, opts, &mut sources);
-        let (chain, verdict, findings) = judge(&container, &mut sources, None, settings);
+        let (chain, verdict, findings) = judge(&mut container, &mut sources, None, settings);
         unread = container.files.unread();
         if complete || unread.is_empty() {
             let stats = container.files.stats();

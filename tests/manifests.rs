@@ -46,7 +46,7 @@ const CASES: &[Case] = &[
         run: &["--init"],
         stop: "delivered",
         zombies: "reaped",
-        code: None,
+        code: Some("IL403"),
     },
     // docker-init in front of an image that already runs `tini --`: it still works.
     Case {

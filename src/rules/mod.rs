@@ -177,6 +177,9 @@ pub struct Context<'a> {
     pub facts: Option<&'a Facts>,
     pub sources: &'a SourceMap,
     pub verdict: &'a crate::verdict::Verdict,
+    /// The findings the launch has without the runtime's init that it does not have with it
+    /// (`--init`, Compose `init: true`); empty without one.
+    pub fixed_by_init: &'a [Finding],
 }
 
 impl<'a> Context<'a> {
