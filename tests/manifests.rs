@@ -228,3 +228,107 @@ fn each_manifest_stops_as_its_docker_run_measures() {
     }
     eprintln!("{}", table.join("\n"));
 }
+
+/// `shareProcessNamespace: true`, measured as Kubernetes runs it: a pod's first container
+/// (here tini, which reaps, standing in for pause) is PID 1, and the app container joins its
+/// PID namespace (`docker run --pid container:POD`); `docker stop` sends the app's own process
+/// the stop signal, as the kubelet does. Not PID 1, a program with no handler dies of it, and
+/// a shell that stays the parent dies at once while the app is SIGKILLed with the container.
+#[test]
+fn a_shared_pid_namespace_stops_as_initlint_says() {
+    let Some(daemon) = Dockerd::required() else {
+        return;
+    };
+    for image in ["busybox-sleep", "python-nohandler", "tini-nohandler"] {
+        load(&daemon, image);
+    }
+    let pod = "initlint-pod";
+    let _ = daemon.docker(&["rm", "-f", pod]);
+    daemon
+        .docker(&["run", "-d", "--name", pod, "initlint/tini-nohandler"])
+        .unwrap();
+    let cases: &[(&str, &str, &[&str], &str)] = &[
+        ("sleeper", "busybox-sleep", &["/app/sleeper"], "delivered"),
+        ("handler", "busybox-sleep", &["/app/handler"], "delivered"),
+        (
+            "sh-c-dash",
+            "python-nohandler",
+            &["sh", "-c", "/app/handler --serve"],
+            "abrupt",
+        ),
+    ];
+    let mut table = Vec::new();
+    for (name, image, cmd, expected) in cases {
+        let image = format!("initlint/{image}");
+        let manifest = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  shareProcessNamespace: true\n  containers:\n    - name: app\n      image: {image}\n      command: {}\n",
+            serde_json::to_string(cmd).unwrap()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pod.yaml");
+        std::fs::write(&file, manifest).unwrap();
+        let v = &lint(&daemon, &file)[0]["verdict"];
+        // The equivalent: the app in the pod's PID namespace, stopped with a 3 s grace.
+        let app = format!("initlint-app-{name}");
+        let _ = daemon.docker(&["rm", "-f", &app]);
+        let mut run = vec![
+            "run",
+            "-d",
+            "--name",
+            &app,
+            "--pid",
+            "container:initlint-pod",
+            "--entrypoint",
+        ];
+        run.push(cmd[0]);
+        run.push(&image);
+        run.extend(&cmd[1..]);
+        daemon.docker(&run).unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let t0 = std::time::Instant::now();
+        daemon.docker(&["stop", "-t", "3", &app]).unwrap();
+        let took = t0.elapsed();
+        let logs = daemon.docker(&["logs", &app]).unwrap_or_default()
+            + &Command::new("docker")
+                .args(["logs", &app])
+                .env("DOCKER_HOST", daemon.host())
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+                .unwrap_or_default();
+        let code = daemon
+            .docker(&["inspect", "-f", "{{.State.ExitCode}}", &app])
+            .unwrap();
+        let killed = took >= std::time::Duration::from_secs(3);
+        let handler = cmd.iter().any(|w| w.contains("handler"));
+        let measured = match (killed, handler && !logs.contains("handler: clean exit")) {
+            (true, _) => "ignored",
+            (false, true) => "abrupt",
+            (false, false) => "delivered",
+        };
+        table.push(format!(
+            "{name}: initlint {}/{} pid1 {}, measured {measured} (exit {}, {:?})",
+            v["stop_signal"],
+            v["zombies"],
+            v["pid1"],
+            code.trim(),
+            took
+        ));
+        let _ = daemon.docker(&["rm", "-f", &app]);
+        assert_eq!(
+            measured,
+            *expected,
+            "{name}: the measurement changed: {}",
+            table.join("\n")
+        );
+        assert_eq!(
+            v["stop_signal"],
+            *expected,
+            "{name}: {v}\n{}",
+            table.join("\n")
+        );
+        // The pod's PID 1 reaps (pause: waitpid(-1) on SIGCHLD).
+        assert_eq!(v["zombies"], "reaped", "{name}: {v}");
+    }
+    let _ = daemon.docker(&["rm", "-f", pod]);
+    eprintln!("{}", table.join("\n"));
+}

@@ -217,6 +217,17 @@ pub static PROGRAMS: &[Program] = &[
     )
     .behaves(forwarding_init("dumb-init forwards signals to the child's process group (only the child with --single-child), applies -r rewrites, reaps zombies, and exits as soon as its child does (measured)"))
     .markers(&["[dumb-init] ", "DUMB_INIT_SETSID"]),
+    // Kubernetes' pause (shareProcessNamespace: true): PID 1 of the pod; the runtime signals
+    // each container's own process, and pause reaps every orphan (pause.c: waitpid(-1) on
+    // SIGCHLD). Only the runtime puts it there.
+    launch(
+        &["kubernetes-pause"],
+        Role::Init,
+        0,
+        &[],
+        "pause is PID 1 of the pod: the runtime signals the container's own process, pause reaps",
+    )
+    .behaves(forwarding_init("the runtime sends the stop signal to the container's own process, which is not PID 1 (measured with a shared PID namespace); pause reaps every orphan (waitpid(-1) on SIGCHLD)")),
     // catatonit also prints "tini version": not a marker.
     launch(
         &["catatonit"],

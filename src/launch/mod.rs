@@ -177,24 +177,23 @@ pub fn build(c: &Container, sources: &mut SourceMap, extras: &Extras) -> Chain {
         .or(c.cmd.as_ref())
         .and_then(|l| l.origin.span().cloned());
     if let Some(init) = &c.init {
-        // The engine's tini, bind-mounted at /sbin/docker-init: not a file of the image.
+        // Not a file of the image: the engine's tini, bind-mounted at /sbin/docker-init, or
+        // the pod's pause container, whose PID namespace the container shares.
+        let (path, name) = runtime_init(init);
         let at = init.span().cloned().or(at);
         let program = match init.span() {
             Some(span) => Text {
-                value: "/sbin/docker-init".into(),
+                value: path.into(),
                 map: crate::source::TextMap::Whole(span.clone()),
             },
-            None => Text::synthetic("/sbin/docker-init"),
+            None => Text::synthetic(path),
         };
         let with_init = [Arg::known(program), Arg::known(Text::synthetic("--"))]
             .into_iter()
             .chain(argv)
             .collect();
-        let why = format!(
-            "{} puts the engine's docker-init (tini) in front",
-            init.describe()
-        );
-        b.by_name(with_init, "docker-init", Standing::ROOT, at, why);
+        let why = format!("{} puts {path} in front", init.describe());
+        b.by_name(with_init, name, Standing::ROOT, at, why);
     } else if !argv.is_empty() {
         b.run(argv, Standing::ROOT, at);
     }
@@ -204,6 +203,14 @@ pub fn build(c: &Container, sources: &mut SourceMap, extras: &Extras) -> Chain {
     };
     cause::attach(&mut chain, c);
     chain
+}
+
+/// The runtime's own PID 1 a setting asks for: its path and its name in the knowledge base.
+pub fn runtime_init(origin: &crate::model::Origin) -> (&'static str, &'static str) {
+    match origin.key() {
+        Some("shareProcessNamespace") => ("/pause", "kubernetes-pause"),
+        _ => ("/sbin/docker-init", "docker-init"),
+    }
 }
 
 struct Builder<'a> {

@@ -53,6 +53,15 @@ fn object(
     };
     let Some(pod) = pod else { return Ok(()) };
     let grace = r.string("terminationGracePeriodSeconds", pod);
+    // The pod's pause is PID 1 of every container: it reaps, and each container's process is
+    // signalled where it is, not as PID 1.
+    let shared = yaml::get(pod, "shareProcessNamespace")
+        .filter(|(_, v)| yaml::boolean(v) == Some(true))
+        .map(|(k, v)| At {
+            value: true,
+            key: "shareProcessNamespace",
+            span: r.span(k, v),
+        });
     let containers = yaml::value(pod, "containers")
         .and_then(yaml::items)
         .unwrap_or_default();
@@ -71,6 +80,7 @@ fn object(
         };
         let mut settings = Settings {
             grace: grace.clone(),
+            init: shared.clone(),
             ..Settings::default()
         };
         if let Some((k, v)) = yaml::get(c, "command") {

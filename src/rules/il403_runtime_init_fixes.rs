@@ -22,8 +22,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
         .collect();
     codes.dedup();
     let list = codes.join(", ");
+    let (path, _) = crate::launch::runtime_init(init);
     let mut why = vec![super::Why::from(format!(
-        "with {} docker-init (tini) is PID 1: it forwards the stop signal to the launch and reaps orphans, so these no longer apply",
+        "with {} {path} is PID 1: the stop signal reaches the launch as a process that is not PID 1, and orphans are reaped, so these no longer apply",
         init.describe()
     ))];
     for f in ctx.fixed_by_init {

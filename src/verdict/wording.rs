@@ -110,7 +110,8 @@ pub fn text(cause: &CauseKind, signal: &str) -> String {
             )
         }
         CauseKind::SignalIgnored { init, process } => format!(
-            "{init} forwards {signal} to {process}, which ignores it (`trap '' {}` sets SIG_IGN, kept across fork and exec) and installs no handler: nothing stops until SIGKILL (measured)",
+            "{} {process}, which ignores it (`trap '' {}` sets SIG_IGN, kept across fork and exec) and installs no handler: nothing stops until SIGKILL (measured)",
+            passes(init, signal),
             signal.trim_start_matches("SIG")
         ),
         CauseKind::InitMisconfigured { init, fault } => {
@@ -118,6 +119,10 @@ pub fn text(cause: &CauseKind, signal: &str) -> String {
             match fault {
                 InitFault::NotPid1 => format!(
                     "{init} is not PID 1: it cannot reap orphans and gets {signal} only if its parent forwards it"
+                ),
+                InitFault::ForwardsToStayingParent { child, .. } if init == PAUSE => format!(
+                    "{} {child}, which stays the parent of the application: not being PID 1 and having no handler, it dies of it at once, the container ends with it, and the application is SIGKILLed before it can shut down (measured)",
+                    passes(init, signal)
                 ),
                 InitFault::ForwardsToStayingParent { child, .. } => format!(
                     "{init} forwards {signal} to {child}, which stays the parent of the application: not being PID 1 and having no handler, it dies of it at once, {init} exits with it, and the kernel SIGKILLs the application before it can shut down (measured)"
@@ -223,9 +228,22 @@ fn handles(h: &Handling, signal: &str) -> String {
             recognised(how)
         ),
         Handling::InitForwards { init, to, how } => format!(
-            "{init} forwards {signal} to {to}; the child is not PID 1, so the signal's default action (terminate) applies unless it installs a handler ({})",
+            "{} {to}; it is not PID 1, so the signal's default action (terminate) applies unless it installs a handler ({})",
+            passes(init, signal),
             recognised(how)
         ),
+    }
+}
+
+/// Kubernetes' pause, PID 1 of a pod that shares its PID namespace.
+const PAUSE: &str = "kubernetes-pause";
+
+/// "tini forwards SIGTERM to"; with a shared PID namespace the runtime itself signals the
+/// container's process (pause forwards nothing).
+fn passes(init: &str, signal: &str) -> String {
+    match init {
+        PAUSE => format!("the runtime sends {signal} straight to the container's process (pause is PID 1 of the pod's shared PID namespace):"),
+        _ => format!("{init} forwards {signal} to"),
     }
 }
 
