@@ -336,6 +336,8 @@ pub struct Container {
     pub init: Option<Origin>,
     /// The image's (or Dockerfile's) ENTRYPOINT that a run-time setting replaced.
     pub replaced_entrypoint: Option<LaunchSetting>,
+    /// Kubernetes `lifecycle.preStop` exec hook: run in the container before the stop signal.
+    pub pre_stop: Option<LaunchSetting>,
 }
 
 /// The settings a source can give, each one it does not give left `None`: the layer a
@@ -353,6 +355,8 @@ pub struct Overrides {
     pub init: Option<Origin>,
     /// Compose `healthcheck:`, a Kubernetes exec probe: a check the runtime runs beside PID 1.
     pub healthcheck: Option<Setting<Healthcheck>>,
+    /// Kubernetes `lifecycle.preStop.exec.command`.
+    pub pre_stop: Option<LaunchSetting>,
 }
 
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -388,6 +392,9 @@ impl Container {
         }
         if let Some(h) = o.healthcheck {
             self.healthcheck = Some(h);
+        }
+        if let Some(p) = o.pre_stop {
+            self.pre_stop = Some(p);
         }
     }
 
@@ -563,6 +570,7 @@ mod tests {
             files: Box::new(NoFiles),
             init: None,
             replaced_entrypoint: None,
+            pre_stop: None,
         }
     }
 

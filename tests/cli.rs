@@ -70,8 +70,10 @@ fn page_example(code: initlint::rules::Code) -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn every_rule_through_the_binary() {
     for code in initlint::rules::Code::ALL {
-        // Rules that need a built image are run through the binary in tests/image.rs.
-        if initlint::rules::meta(*code).doc.contains("```image") {
+        // Rules that need a built image are run through the binary in tests/image.rs; a
+        // Kubernetes example needs its image paired (tests/rule_docs.rs, tests/manifests.rs).
+        let doc = initlint::rules::meta(*code).doc;
+        if doc.contains("```image") || doc.contains("apiVersion:") {
             continue;
         }
         let prefix = code.as_str().to_ascii_lowercase();
@@ -902,6 +904,33 @@ fn manifests_through_the_binary() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["settings"]["entrypoint"]["from"]["kind"], "kubernetes");
     assert_eq!(v["settings"]["entrypoint"]["from"]["line"], 8);
+
+    // A preStop hook whose program the image (paired with --image-for) lacks: IL404 at it.
+    std::fs::write(dir.path().join("server"), "x").unwrap();
+    let scratch = dir.path().join("Dockerfile.scratch");
+    std::fs::write(&scratch, "FROM scratch\nCOPY server /server\n").unwrap();
+    let pod = dir.path().join("pod.yaml");
+    std::fs::write(
+        &pod,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: app:1\n      command: [\"/server\"]\n      lifecycle:\n        preStop:\n          exec:\n            command: [\"/bin/sh\", \"-c\", \"sleep 5\"]\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["--format", "json", "--no-fail", "--image-for"])
+        .arg(format!("app:1={}", scratch.display()))
+        .arg(&pod)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let il404 = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "IL404")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert!(il404["path"].as_str().unwrap().ends_with("pod.yaml"));
+    assert_eq!(il404["line"], 12);
 
     // Refused with the place: bad YAML, a Compose file with no services, an alias bomb, a
     // YAML file that is neither.

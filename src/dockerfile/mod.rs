@@ -280,6 +280,7 @@ pub fn container(
         }),
         init: None,
         replaced_entrypoint: None,
+        pre_stop: None,
     };
     (container, loaded.facts)
 }

@@ -898,6 +898,7 @@ pub fn container(mut image: Image, sources: &mut SourceMap) -> Container {
         files: Box::new(image.view),
         init: None,
         replaced_entrypoint: None,
+        pre_stop: None,
     }
 }
 

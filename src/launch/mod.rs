@@ -22,6 +22,8 @@ pub struct Chain {
     pub steps: Vec<Step>,
     /// The health check the runtime runs beside PID 1, if any.
     pub health: Option<health::Check>,
+    /// A preStop hook whose program the container does not have: why, and where the hook is.
+    pub pre_stop_missing: Option<(String, Option<Span>)>,
 }
 
 #[derive(Debug)]
@@ -200,9 +202,22 @@ pub fn build(c: &Container, sources: &mut SourceMap, extras: &Extras) -> Chain {
     let mut chain = Chain {
         steps: b.steps,
         health: health::check(c),
+        pre_stop_missing: pre_stop_missing(c, sources),
     };
     cause::attach(&mut chain, c);
     chain
+}
+
+/// The preStop hook's program, when the container is known not to have it.
+fn pre_stop_missing(c: &Container, sources: &mut SourceMap) -> Option<(String, Option<Span>)> {
+    let hook = c.pre_stop.as_ref()?;
+    let program = hook.argv.first()?;
+    match c.resolve_program(&program.value, sources) {
+        (_, Lookup::Missing { why, .. }) => {
+            Some((why, program.span().or_else(|| hook.origin.span().cloned())))
+        }
+        _ => None,
+    }
 }
 
 /// The runtime's own PID 1 a setting asks for: its path and its name in the knowledge base.

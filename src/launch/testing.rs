@@ -85,6 +85,7 @@ pub(crate) fn container(
         )),
         init: None,
         replaced_entrypoint: None,
+        pre_stop: None,
     }
 }
 

@@ -93,6 +93,10 @@ fn object(
         // KEP-4960: the container's own stop signal.
         if let Some(lifecycle) = yaml::value(c, "lifecycle") {
             settings.stop_signal = r.string("stopSignal", lifecycle);
+            let hook = yaml::value(lifecycle, "preStop").and_then(|p| yaml::value(p, "exec"));
+            if let Some((k, v)) = hook.and_then(|e| yaml::get(e, "command")) {
+                settings.pre_stop = r.argv("preStop", k, v, false)?;
+            }
         }
         settings.healthcheck = ["livenessProbe", "readinessProbe", "startupProbe"]
             .into_iter()

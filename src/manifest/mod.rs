@@ -120,6 +120,8 @@ pub struct Settings {
     pub grace: Option<At<String>>,
     /// Compose `healthcheck:`; Kubernetes' first exec probe (liveness, readiness, startup).
     pub healthcheck: Option<At<crate::model::Healthcheck>>,
+    /// Kubernetes `lifecycle.preStop.exec.command`.
+    pub pre_stop: Option<Argv>,
 }
 
 /// A manifest's settings, ready to put over a container in any analysis: the files' texts
@@ -187,6 +189,7 @@ impl Applied {
                 .as_ref()
                 .filter(|i| i.value)
                 .map(|i| origin(i.key, &i.span)),
+            pre_stop: s.pre_stop.as_ref().map(launch),
             healthcheck: s
                 .healthcheck
                 .as_ref()
