@@ -224,6 +224,12 @@ pub trait FileView {
         Vec::new()
     }
 
+    /// Dockerfile mode: the base image's files and config were not read (offline, not
+    /// found, `--no-base`), so what the image inherits from it is not known.
+    fn base_unread(&self) -> bool {
+        false
+    }
+
     /// Image mode: what the image's `/bin/sh` is, asked when the launch runs `sh` (the
     /// container's own [`ShellChoice`] may have left it unread).
     fn shell(&self) -> Option<ShellChoice> {

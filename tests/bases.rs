@@ -369,6 +369,15 @@ fn a_base_in_the_engine_and_the_built_image_measure_alike() {
             "delivered",
             "may-leak",
         ),
+        // A directory copied from another image provides only what that image has there:
+        // /app/main.py is not in busybox-sleep's /app, so the base's stays and runs.
+        (
+            "copy-dir-from-image",
+            "python-nohandler",
+            "COPY --from=initlint/busybox-sleep /app/ /app/\n",
+            "ignored",
+            "may-leak",
+        ),
         // A program a stage takes from its own base image: read there, it has none.
         (
             "stage-base",

@@ -99,6 +99,10 @@ impl FileView for ContextView {
         }
     }
 
+    fn base_unread(&self) -> bool {
+        matches!(self.base, BaseFiles::Unread(_))
+    }
+
     fn shell(&self) -> Option<crate::model::ShellChoice> {
         match &self.base {
             BaseFiles::Read { files, .. } if !self.copied("/bin/sh") => files.shell(),
@@ -332,7 +336,19 @@ impl ContextView {
     fn lookup_in_copy(&self, op: &CopyOp, path: &str, sources: &mut SourceMap) -> Option<Lookup> {
         let origin = Origin::instruction(op.keyword, op.span.clone());
         if let Some(from) = &op.from {
-            return covers(op, path).then(|| self.in_stage(op, from, path, sources));
+            if !covers(op, path) {
+                return None;
+            }
+            return match self.in_stage(op, from, path, sources) {
+                // A directory copy (`COPY --from=tools / /`) provides only what its source
+                // has: a path it lacks is what the earlier instructions left there.
+                Lookup::Missing { .. }
+                    if path != op.dest.trim_end_matches('/') && path != op.dest =>
+                {
+                    None
+                }
+                found => Some(found),
+            };
         }
         for src in op.srcs.iter().rev() {
             match src {

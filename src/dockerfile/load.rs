@@ -105,7 +105,9 @@ struct StageWalk {
 }
 
 impl StageWalk {
-    /// A variable as the builder expands it at this point: ENV first, then ARG.
+    /// A variable as the builder expands it at this point: ENV first, then ARG. A stage
+    /// whose base sets no PATH (or was not read) has the default one: the builder adds it
+    /// (measured: `FROM scratch` + `ENV P=$PATH:/x` gives the default PATH then `:/x`).
     fn lookup(&self, n: &str) -> Option<String> {
         self.st
             .env
@@ -114,6 +116,7 @@ impl StageWalk {
             .find(|e| e.name == n)
             .map(|e| e.value.clone())
             .or_else(|| self.args.get(n).cloned())
+            .or_else(|| (n == "PATH").then(|| crate::model::DEFAULT_PATH.to_string()))
     }
 }
 
@@ -243,7 +246,13 @@ impl Walk<'_> {
             workdir_origin: workdir.origin,
             user: inherited.user,
             healthcheck: inherited.healthcheck,
-            fs: Filesystem::default(),
+            fs: Filesystem {
+                toolchain: match &base {
+                    Base::External { reference, .. } => super::stages::image_toolchain(reference),
+                    _ => None,
+                },
+                ..Filesystem::default()
+            },
             base,
             lineage: vec![index],
             reset_cmd: None,

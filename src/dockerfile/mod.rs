@@ -13,6 +13,7 @@ mod text;
 use parse_dockerfile::{Command, Source};
 
 use crate::error::Result;
+use crate::knowledge::sources::Language;
 use crate::model::{Base, EnvVar, Healthcheck, LaunchSetting, Origin, Setting, ShellChoice};
 use crate::shell::{self, ShellKind};
 use crate::source::{FileId, Span, Text};
@@ -181,6 +182,9 @@ pub struct Filesystem {
     pub copies: Vec<CopyOp>,
     /// `RUN` instructions (for `chmod`, and the builds of a build stage).
     pub runs: Vec<RunOp>,
+    /// The language whose toolchain image the stage starts from (`golang`, `rust`): what a
+    /// `make` there compiles.
+    pub toolchain: Option<Language>,
 }
 
 /// One `RUN`: the WORKDIR it runs in, its text (heredocs appended) and where it is.

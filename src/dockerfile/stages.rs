@@ -65,9 +65,23 @@ pub fn source_path(op: &CopyOp, path: &str) -> Option<String> {
     })
 }
 
+/// The language of a toolchain image (`golang:1.22`, `docker.io/library/rust:1-slim`), by
+/// its repository's last component.
+pub fn image_toolchain(reference: &str) -> Option<Language> {
+    let repo = reference.split(['@']).next().unwrap_or(reference);
+    let name = repo.rsplit('/').next().unwrap_or(repo);
+    let name = name.split(':').next().unwrap_or(name);
+    match name {
+        "golang" => Some(Language::Go),
+        "rust" => Some(Language::Rust),
+        _ => None,
+    }
+}
+
 /// The compiler a `RUN` runs, by the command words of its simple commands (`apt-get install
-/// gcc` installs a compiler, it does not run one).
-pub fn toolchain(run: &str) -> Option<Language> {
+/// gcc` installs a compiler, it does not run one). A build driver (`make`, `ninja`) builds
+/// in the language of the stage's toolchain image (`image`), else C.
+pub fn toolchain(run: &str, image: Option<Language>) -> Option<Language> {
     let mut found = None;
     for command in run.split(['\n', ';', '|', '&', '(', ')', '`']) {
         let mut words = command.split_whitespace().skip_while(|w| {
@@ -96,9 +110,8 @@ pub fn toolchain(run: &str) -> Option<Language> {
             "cargo" if matches!(second, "build" | "install" | "auditable" | "zigbuild") => {
                 Some(Language::Rust)
             }
-            "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "musl-gcc" | "make" | "ninja" => {
-                Some(Language::C)
-            }
+            "make" | "ninja" => Some(image.unwrap_or(Language::C)),
+            "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "musl-gcc" => Some(Language::C),
             "cmake" if second == "--build" => Some(Language::C),
             _ => None,
         };
@@ -129,7 +142,11 @@ pub fn producer<'a>(
     let builds: Vec<(Language, &RunOp)> = fs
         .runs
         .iter()
-        .filter_map(|r| toolchain(&r.text).filter(|l| accept(*l)).map(|l| (l, r)))
+        .filter_map(|r| {
+            toolchain(&r.text, fs.toolchain)
+                .filter(|l| accept(*l))
+                .map(|l| (l, r))
+        })
         .collect();
     let words = |r: &'a RunOp| {
         r.text
@@ -353,31 +370,44 @@ mod tests {
     #[test]
     fn toolchains_by_command_word() {
         assert_eq!(
-            toolchain("CGO_ENABLED=0 go build -o /out/app ."),
+            toolchain("CGO_ENABLED=0 go build -o /out/app .", None),
             Some(Language::Go)
         );
         assert_eq!(
-            toolchain("cargo build --release --locked"),
+            toolchain("cargo build --release --locked", None),
             Some(Language::Rust)
         );
-        assert_eq!(toolchain("apt-get install -y gcc make"), None);
+        assert_eq!(toolchain("apt-get install -y gcc make", None), None);
         assert_eq!(
-            toolchain("apt-get update && gcc -O2 -o /app main.c"),
+            toolchain("apt-get update && gcc -O2 -o /app main.c", None),
             Some(Language::C)
         );
-        assert_eq!(toolchain("make && go build ./cmd/x"), Some(Language::Go));
-        assert_eq!(toolchain("go mod download"), None);
-        assert_eq!(toolchain("cmake --build build"), Some(Language::C));
         assert_eq!(
-            toolchain("npm ci && npm run build"),
-            Some(Language::JavaScript)
-        );
-        assert_eq!(toolchain("npx tsc -p ."), Some(Language::JavaScript));
-        assert_eq!(toolchain("npm ci --omit=dev"), None);
-        assert_eq!(
-            toolchain("npm run build:web && go build ."),
+            toolchain("make && go build ./cmd/x", None),
             Some(Language::Go)
         );
+        assert_eq!(toolchain("go mod download", None), None);
+        assert_eq!(toolchain("cmake --build build", None), Some(Language::C));
+        assert_eq!(
+            toolchain("npm ci && npm run build", None),
+            Some(Language::JavaScript)
+        );
+        assert_eq!(toolchain("npx tsc -p .", None), Some(Language::JavaScript));
+        assert_eq!(toolchain("npm ci --omit=dev", None), None);
+        assert_eq!(
+            toolchain("npm run build:web && go build .", None),
+            Some(Language::Go)
+        );
+        // `make` in a Go image builds Go (grafana/loki's `make loki` in golang:1.26).
+        let go = image_toolchain("golang:1.26");
+        assert_eq!(toolchain("make clean && make loki", go), Some(Language::Go));
+        assert_eq!(
+            image_toolchain("docker.io/library/rust:1-slim"),
+            Some(Language::Rust)
+        );
+        assert_eq!(image_toolchain("127.0.0.1:5000/golang"), Some(Language::Go));
+        assert_eq!(image_toolchain("debian:bookworm"), None);
+        assert_eq!(toolchain("make", None), Some(Language::C));
     }
 
     fn runs(texts: &[(&str, &str)]) -> Filesystem {
@@ -394,6 +424,7 @@ mod tests {
                     },
                 })
                 .collect(),
+            toolchain: None,
         }
     }
 

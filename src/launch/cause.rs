@@ -272,6 +272,11 @@ pub enum Handling {
 #[derive(Debug, Clone)]
 pub enum Unseen {
     NoCommand,
+    /// Dockerfile mode: no stage sets ENTRYPOINT or CMD, and the base image that would give
+    /// them was not read.
+    LaunchInBase {
+        base: String,
+    },
     /// The chain stops here (a run-time program name, a text not analysed, …).
     Step(String),
     /// Dockerfile mode: a binary initlint cannot read.

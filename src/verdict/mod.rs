@@ -5,7 +5,7 @@
 pub mod wording;
 
 use crate::launch::{Cause, CauseKind, Chain, Step, StepKind};
-use crate::model::Container;
+use crate::model::{Base, Container};
 
 pub use crate::launch::cause::Unseen;
 pub use crate::launch::{Evidence, SignalFate, Zombies};
@@ -35,10 +35,7 @@ pub fn judge(c: &Container, chain: &Chain) -> Verdict {
         zombie_reasons: Vec::new(),
     };
     let Some(step) = chain.pid1() else {
-        v.reasons.push(Cause {
-            kind: CauseKind::Unseen(Unseen::NoCommand),
-            evidence: None,
-        });
+        v.reasons.push(no_command(c));
         return v;
     };
     // Only a problem on the way to PID 1 stops the container from starting; a child that
@@ -64,6 +61,22 @@ pub fn judge(c: &Container, chain: &Chain) -> Verdict {
         v.zombie_reasons.push(cause.clone());
     }
     v
+}
+
+/// No PID 1: the launch comes from a base image that was not read, or there is none.
+fn no_command(c: &Container) -> Cause {
+    let inherited = |base: &str, span: &crate::source::Span| Cause {
+        kind: CauseKind::Unseen(Unseen::LaunchInBase { base: base.into() }),
+        evidence: Some(Evidence::Span(span.clone())),
+    };
+    match &c.base {
+        Base::External { reference, span } if c.files.base_unread() => inherited(reference, span),
+        Base::Unresolved { raw, span } => inherited(raw, span),
+        _ => Cause {
+            kind: CauseKind::Unseen(Unseen::NoCommand),
+            evidence: None,
+        },
+    }
 }
 
 fn describe(step: &Step) -> String {

@@ -207,7 +207,7 @@ fn handles(h: &Handling, signal: &str) -> String {
             "{path} is a Go program ({version}) whose function table does not name os/signal.Notify: the Go runtime's own handler makes it exit with status 2 on {signal} at once, without the program's clean-up (measured)"
         ),
         Handling::GoBuilt { path, stage } => format!(
-            "{path} is a Go program built in {stage}: the Go runtime installs handlers for every signal, and as its sources relay no {signal} with os/signal.Notify, the runtime exits with status 2 at once, without the program's own clean-up"
+            "{path} is a Go program built in {stage}: the Go runtime installs handlers for every signal, and as the sources read from the build context relay no {signal} with os/signal.Notify, the runtime exits with status 2 at once, without the program's own clean-up (unless a module it imports calls Notify: the build fetches modules, initlint does not read them)"
         ),
         Handling::Source { path, hit } => format!(
             "{path} installs a handler for {signal}: `{}` ({})",
@@ -250,6 +250,7 @@ fn passes(init: &str, signal: &str) -> String {
 fn unseen(u: &Unseen, signal: &str) -> String {
     match u {
         Unseen::NoCommand => "there is no ENTRYPOINT or CMD to run".into(),
+        Unseen::LaunchInBase { base } => format!("no stage sets ENTRYPOINT or CMD, so the container runs what the base image {base} sets, and that image was not read"),
         Unseen::Step(why) => why.clone(),
         Unseen::NoBinary { path, why } => format!(
             "{path}: {why}; without the binary nothing can be said (lint the built image)"
