@@ -375,6 +375,48 @@ fn stdin_with_context() {
     assert_eq!(codes_in(&out.stdout), vec!["IL201"]);
 }
 
+/// A monorepo's Dockerfile copies paths from the repository root (`docker build -f
+/// services/api/Dockerfile .`): without --context, the nearest parent holding them is the
+/// context. A source that is nowhere makes the verdict unknown (the build would fail), not a
+/// container that "cannot start".
+#[test]
+fn a_monorepo_dockerfile_finds_its_context_upward() {
+    let repo = tempfile::tempdir().unwrap();
+    let svc = repo.path().join("services/api");
+    std::fs::create_dir_all(&svc).unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    let script = fixtures().join("il201-no-exec/entrypoint.sh");
+    std::fs::copy(&script, svc.join("entrypoint.sh")).unwrap();
+    let df = svc.join("Dockerfile");
+    std::fs::write(
+        &df,
+        "FROM debian:bookworm\nCOPY services/api/entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"/usr/local/bin/entrypoint.sh\"]\nCMD [\"/srv/app\"]\n",
+    )
+    .unwrap();
+    let out = bin().args(["--format", "json"]).arg(&df).output().unwrap();
+    assert_eq!(
+        codes_in(&out.stdout),
+        vec!["IL201"],
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // --context wins over the guess.
+    let out = bin()
+        .args(["--format", "json", "--context"])
+        .arg(&svc)
+        .arg(&df)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"]["stop_signal"], "unknown");
+    let why = v["verdict"]["reasons"][0]["text"].as_str().unwrap();
+    assert!(
+        why.contains("is not in the build context") && why.contains("--context"),
+        "{why}"
+    );
+    assert_eq!(codes_in(&out.stdout), vec!["IL306"]);
+}
+
 #[test]
 fn build_arg_and_target_stage() {
     let dir = tempfile::tempdir().unwrap();

@@ -352,6 +352,10 @@ fn analyse_target(
                 false => cli.compose_files.clone(),
             },
         },
+        Ok(Target::Dockerfile { path, context }) if cli.context.is_none() => Target::Dockerfile {
+            context: dockerfile::repo::infer_context(&path, &context).unwrap_or(context),
+            path,
+        },
         Ok(target) => target,
         Err(source) => {
             return vec![Err(Error::NoTarget {

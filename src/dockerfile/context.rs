@@ -443,10 +443,11 @@ impl ContextView {
                     origin: origin.clone(),
                 }
             }
+            // `docker build` fails on it: the file is made before the build (a binary
+            // `make` puts there) or the context is another directory, not a broken start.
             Err(_) => {
-                return Lookup::Missing {
-                    why: format!("the COPY source {shown} does not exist in the build context"),
-                    origin: origin.clone(),
+                return Lookup::Unknown {
+                    why: format!("the COPY source {shown} is not in the build context {}: the file is made before `docker build`, or the context is another directory (--context DIR)", display(self.context.as_deref().unwrap_or(Path::new(".")))),
                 }
             }
         };

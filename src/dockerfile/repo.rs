@@ -125,7 +125,11 @@ impl Copiers {
         let dockerfiles = found
             .into_iter()
             .map(|df| {
-                let ctx = absolute(context.unwrap_or(df.parent().unwrap_or(Path::new("/"))));
+                let dir = df.parent().unwrap_or(Path::new("/"));
+                let ctx = match context {
+                    Some(c) => absolute(c),
+                    None => infer_context(&df, dir).unwrap_or_else(|| absolute(dir)),
+                };
                 let sources = copy_sources(&df);
                 (df, ctx, sources)
             })
@@ -160,6 +164,31 @@ impl Copiers {
 }
 
 /// The build-context paths a Dockerfile's target stage copies (none when it cannot be read).
+/// The build context a Dockerfile was written for when no `--context` is given. Usually its
+/// own directory; but a monorepo builds `docker build -f services/api/Dockerfile .` and the
+/// Dockerfile copies `services/api/app.py`. When a path the target stage copies from the
+/// context is not beside the Dockerfile, the nearest ancestor (up to the repository's root)
+/// that holds every such path is the context; `None` keeps the Dockerfile's directory.
+pub fn infer_context(df: &Path, dir: &Path) -> Option<PathBuf> {
+    let sources: Vec<PathBuf> = copy_sources(df)
+        .iter()
+        .filter(|s| !s.contains(['*', '?', '[', '$']))
+        .filter_map(|s| super::context::normalize_relative(s))
+        .filter(|p| !p.as_os_str().is_empty())
+        .collect();
+    let all_in = |d: &Path| sources.iter().all(|s| d.join(s).exists());
+    if sources.is_empty() || all_in(dir) {
+        return None;
+    }
+    let dir = absolute(dir);
+    let root = root_of(df);
+    dir.ancestors()
+        .skip(1)
+        .take_while(|a| a.starts_with(&root))
+        .find(|a| all_in(a))
+        .map(Path::to_path_buf)
+}
+
 fn copy_sources(df: &Path) -> Vec<String> {
     // Bounded like any Dockerfile: a huge `Dockerfile.*` in the repository is not read whole.
     let text = crate::source::read_regular(df, super::input::MAX_DOCKERFILE)
