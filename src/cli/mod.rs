@@ -39,14 +39,17 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Dockerfiles (or directories containing one), `-` for a Dockerfile on stdin, files of a
+    /// Dockerfiles (or directories containing one), Compose files (`compose.yaml`,
+    /// `docker-compose.yml`, …) and Kubernetes manifests (`.yaml`/`.yml`, multi-document), `-`
+    /// for a Dockerfile or a manifest on stdin (`helm template … | initlint -`), files of a
     /// build context (a script: every Dockerfile of the repository that copies it), or images:
     /// NAME[:TAG|@DIGEST] or docker://… (a registry), docker-archive:PATH[:TAG] or a `docker
     /// save` .tar, oci:DIR[:NAME], oci-archive:PATH[:NAME], dir:ROOTFS.
     #[arg(required_unless_present = "list_rules")]
     pub targets: Vec<String>,
 
-    /// Build context to read COPY/ADD sources from (default: the Dockerfile's directory).
+    /// Build context to read COPY/ADD sources from (default: the Dockerfile's directory, or
+    /// the nearest parent up to the repository root that holds every COPY/ADD source).
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
 
