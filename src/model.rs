@@ -286,6 +286,32 @@ pub struct Built {
     pub handler: Option<SourceHit>,
     /// Where the sources wait for any child (or set SIGCHLD to SIG_IGN).
     pub reaper: Option<SourceHit>,
+    /// .NET: the target frameworks its project files name (the runtime's version decides
+    /// whether it handles SIGTERM by itself).
+    pub frameworks: Vec<SourceHit>,
+}
+
+impl Built {
+    /// .NET: whether the runtime itself makes the app exit on `signal` when the sources
+    /// register no handler. Before .NET 10 it handled SIGTERM (raising ProcessExit, then
+    /// exiting); from .NET 10 on it leaves the operating system's default, which a PID 1
+    /// does not get. `None` when no target framework was read or they disagree.
+    pub fn dotnet_runtime_handles(&self, signal: &str) -> Option<bool> {
+        let mut majors = Vec::new();
+        for f in &self.frameworks {
+            majors.extend(crate::knowledge::sources::dotnet_majors(&f.what)?);
+        }
+        if majors.is_empty() {
+            return None;
+        }
+        if majors.iter().all(|m| *m >= 10) {
+            Some(false)
+        } else if majors.iter().all(|m| *m < 10) && signal == "SIGTERM" {
+            Some(true)
+        } else {
+            None
+        }
+    }
 }
 
 /// A match in a source file of the build context.

@@ -74,6 +74,7 @@ pub fn image_toolchain(reference: &str) -> Option<Language> {
     match name {
         "golang" => Some(Language::Go),
         "rust" => Some(Language::Rust),
+        "sdk" if repo.contains("dotnet/") => Some(Language::DotNet),
         _ => None,
     }
 }
@@ -113,6 +114,7 @@ pub fn toolchain(run: &str, image: Option<Language>) -> Option<Language> {
             "make" | "ninja" => Some(image.unwrap_or(Language::C)),
             "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "musl-gcc" => Some(Language::C),
             "cmake" if second == "--build" => Some(Language::C),
+            "dotnet" if matches!(second, "publish" | "build") => Some(Language::DotNet),
             _ => None,
         };
         // Go and Rust builds often run `make` or a front-end build too: the language
@@ -194,6 +196,7 @@ pub fn built(
         incomplete: None,
         handler: None,
         reaper: None,
+        frameworks: Vec::new(),
     };
     let Some(context) = context else {
         b.incomplete = Some("no build context was given (--context DIR)".into());
@@ -248,7 +251,12 @@ fn scan(
     signal: &str,
     sources: &mut SourceMap,
 ) {
-    let manifest = file.file_name().is_some_and(|n| n == "Cargo.toml");
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string());
+    let name = name.as_deref().unwrap_or("");
+    if name.ends_with(".csproj") || name == "Directory.Build.props" {
+        return dotnet_project(b, file, context, text, sources);
+    }
+    let manifest = name == "Cargo.toml";
     let handler = match manifest {
         true => sources::rust_crate_handler(&text, signal),
         false => sources::handler(b.language, &text, signal),
@@ -292,6 +300,35 @@ fn scan(
     if let Some(r) = hits.next().flatten() {
         b.reaper = Some(r);
     }
+}
+
+/// A .NET project file: the target framework it names.
+fn dotnet_project(
+    b: &mut Built,
+    file: &Path,
+    context: &Path,
+    text: String,
+    sources: &mut SourceMap,
+) {
+    const MAX_PROJECTS: usize = 16;
+    let Some(found) = sources::dotnet_framework(&text) else {
+        return;
+    };
+    if b.frameworks.len() >= MAX_PROJECTS {
+        return;
+    }
+    let line = text[..found.range.start].matches('\n').count() + 1;
+    let shown = file.strip_prefix(context).unwrap_or(file).display();
+    let place = format!("{shown}:{line}");
+    let id = sources.add(super::context::display(file), text);
+    b.frameworks.push(SourceHit {
+        what: found.what,
+        place,
+        span: Span {
+            file: id,
+            range: found.range,
+        },
+    });
 }
 
 /// The language's source files under what a stage copies from the build context.
@@ -408,6 +445,16 @@ mod tests {
         assert_eq!(image_toolchain("127.0.0.1:5000/golang"), Some(Language::Go));
         assert_eq!(image_toolchain("debian:bookworm"), None);
         assert_eq!(toolchain("make", None), Some(Language::C));
+        assert_eq!(
+            toolchain("dotnet publish -a $TARGETARCH --no-restore -o /app", None),
+            Some(Language::DotNet)
+        );
+        assert_eq!(toolchain("dotnet restore", None), None);
+        assert_eq!(
+            image_toolchain("mcr.microsoft.com/dotnet/sdk:10.0-alpine"),
+            Some(Language::DotNet)
+        );
+        assert_eq!(image_toolchain("example.com/sdk:1"), None);
     }
 
     fn runs(texts: &[(&str, &str)]) -> Filesystem {

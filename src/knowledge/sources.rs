@@ -16,6 +16,9 @@ pub enum Language {
     /// JavaScript and TypeScript that a build (`npm run build`, `tsc`) turns into the file
     /// node runs: the app's handler is in its sources.
     JavaScript,
+    /// C# that `dotnet publish` builds. Whether the runtime handles SIGTERM by itself depends
+    /// on its version, read from the project's `<TargetFramework>` (see [`dotnet_framework`]).
+    DotNet,
 }
 
 impl Language {
@@ -25,6 +28,29 @@ impl Language {
             Language::Rust => "Rust",
             Language::C => "C/C++",
             Language::JavaScript => "JavaScript/TypeScript",
+            Language::DotNet => ".NET (C#)",
+        }
+    }
+
+    /// The ways to install a handler initlint looks for, as a rule names them.
+    pub fn handler_apis(self) -> &'static str {
+        match self {
+            Language::Go => "os/signal.Notify",
+            Language::Rust => "tokio's SignalKind, signal-hook, libc/nix sigaction, actix-web, ctrlc",
+            Language::C => "signal/sigaction, sigwait, boost.asio's signal_set",
+            Language::JavaScript => "process.on/once",
+            Language::DotNet => "a host builder (WebApplication, Host.CreateDefaultBuilder/CreateApplicationBuilder, UseConsoleLifetime), PosixSignalRegistration",
+        }
+    }
+
+    /// How to handle `signal` in the language, for a rule's fix.
+    pub fn handler_fix(self, signal: &str) -> String {
+        match self {
+            Language::Go => format!("signal.Notify(ch, syscall.{signal})"),
+            Language::Rust => "tokio::signal::unix or signal-hook".into(),
+            Language::C => format!("sigaction({signal}, …)"),
+            Language::JavaScript => format!("process.on('{signal}', …)"),
+            Language::DotNet => format!("run the app in the Generic Host (Host.CreateApplicationBuilder) or register PosixSignalRegistration.Create(PosixSignal.{signal}, …)"),
         }
     }
 
@@ -45,6 +71,10 @@ impl Language {
                     "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "jsx" | "tsx"
                 ) && !file_name.ends_with(".d.ts")
                     && ![".test.", ".spec."].iter().any(|t| file_name.contains(t))
+            }
+            // The project file and Directory.Build.props name the target framework.
+            Language::DotNet => {
+                ext == "cs" || ext == "csproj" || file_name == "Directory.Build.props"
             }
         }
     }
@@ -205,7 +235,80 @@ pub fn handler(lang: Language, source: &str, signal: &str) -> Option<Found> {
         Language::Rust => rust_handler(&c, source, signal),
         Language::C => c_handler(&c, source, signal),
         Language::JavaScript => js_handler(&c, source, signal),
+        Language::DotNet => dotnet_handler(&c, source, signal),
     }
+}
+
+/// .NET's hosting model installs handlers for SIGINT, SIGQUIT and SIGTERM (its
+/// ConsoleLifetime, registered by every host builder), and an app may register its own
+/// with `PosixSignalRegistration` or, for SIGINT and SIGQUIT, `Console.CancelKeyPress`.
+fn dotnet_handler(c: &Compact, source: &str, signal: &str) -> Option<Found> {
+    const HOSTS: &[&str] = &[
+        "WebApplication.CreateBuilder(",
+        "WebApplication.CreateSlimBuilder(",
+        "WebApplication.Create(",
+        "Host.CreateDefaultBuilder(",
+        "Host.CreateApplicationBuilder(",
+        "WebHost.CreateDefaultBuilder(",
+        "UseConsoleLifetime(",
+        "newHostBuilder(",
+    ];
+    let mut calls: Vec<String> = Vec::new();
+    if matches!(signal, "SIGTERM" | "SIGINT" | "SIGQUIT") {
+        calls.extend(HOSTS.iter().map(|h| h.to_string()));
+    }
+    calls.push(format!(
+        "PosixSignalRegistration.Create(PosixSignal.{signal}"
+    ));
+    if matches!(signal, "SIGINT" | "SIGQUIT") {
+        calls.push("Console.CancelKeyPress+=".into());
+    }
+    calls.iter().find_map(|call| {
+        let head = call.split(['.', '(']).next().unwrap_or(call);
+        let i = tokens(&c.text, head).find(|&i| c.text[i..].starts_with(call.as_str()))?;
+        let mut found = c.found(i..i + call.len(), source);
+        if HOSTS.contains(&call.as_str()) {
+            found.what += " (the host's ConsoleLifetime registers SIGINT, SIGQUIT and SIGTERM)";
+        }
+        Some(found)
+    })
+}
+
+/// The target framework a .NET project file (or Directory.Build.props) names:
+/// `<TargetFramework>net8.0</TargetFramework>`, or every one of `<TargetFrameworks>`.
+pub fn dotnet_framework(manifest: &str) -> Option<Found> {
+    for tag in ["<TargetFramework>", "<TargetFrameworks>"] {
+        let Some(at) = manifest.find(tag) else {
+            continue;
+        };
+        let start = at + tag.len();
+        let end = start + manifest[start..].find('<')?;
+        let what = manifest[start..end].trim().to_string();
+        if !what.is_empty() && !what.contains('$') {
+            return Some(Found {
+                what,
+                range: start..end,
+            });
+        }
+    }
+    None
+}
+
+/// The major .NET version of target frameworks (`net10.0`, `netcoreapp3.1`, `net8.0;net9.0`),
+/// when all of them are .NET (Core); `None` for .NET Framework (`net48`), .NET Standard (a
+/// library, not an app) or one that cannot be read.
+pub fn dotnet_majors(frameworks: &str) -> Option<Vec<u32>> {
+    frameworks
+        .split(';')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(|f| {
+            let version = f
+                .strip_prefix("netcoreapp")
+                .or_else(|| f.strip_prefix("net").filter(|v| v.contains('.')))?;
+            version.split(['.', '-']).next()?.parse().ok()
+        })
+        .collect()
 }
 
 /// node's own handler patterns (`process.on('SIGTERM'`), as image mode reads an app.
@@ -386,8 +489,8 @@ pub fn reaper(lang: Language, source: &str) -> Option<Found> {
             "SIGCHLD,SIG_IGN",
             "SA_NOCLDWAIT",
         ],
-        // node waits only for the children it starts.
-        Language::JavaScript => &[],
+        // node waits only for the children it starts; so does .NET's Process class.
+        Language::JavaScript | Language::DotNet => &[],
     };
     patterns.iter().find_map(|p| {
         c.text
@@ -492,5 +595,49 @@ mod tests {
         assert!(Language::Rust.is_source("Cargo.toml"));
         assert!(Language::C.is_source("server.cpp"));
         assert!(!Language::C.is_source("README.md"));
+    }
+
+    #[test]
+    fn dotnet_hosts_and_registrations_are_handlers() {
+        let web = "var builder = WebApplication.CreateBuilder(args);\nvar app = builder.Build();";
+        let f = handler(Language::DotNet, web, "SIGTERM").unwrap();
+        assert!(f.what.starts_with("WebApplication.CreateBuilder( (the host's"));
+        assert!(handler(Language::DotNet, web, "SIGQUIT").is_some());
+        assert!(handler(Language::DotNet, web, "SIGHUP").is_none());
+        let worker = "IHost host = Host.CreateDefaultBuilder(args).Build();";
+        assert!(handler(Language::DotNet, worker, "SIGTERM").is_some());
+        assert!(handler(Language::DotNet, "new HostBuilder()", "SIGTERM").is_some());
+        let posix = "using var r = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Environment.Exit(0));";
+        assert!(handler(Language::DotNet, posix, "SIGTERM").is_some());
+        assert!(handler(Language::DotNet, posix, "SIGINT").is_none());
+        // CancelKeyPress is SIGINT and SIGQUIT only; a host in a comment is none.
+        let cancel =
+            "Console.CancelKeyPress += (s, e) => { };\n// WebApplication.CreateBuilder(args)";
+        assert!(handler(Language::DotNet, cancel, "SIGINT").is_some());
+        assert!(handler(Language::DotNet, cancel, "SIGTERM").is_none());
+        assert!(handler(
+            Language::DotNet,
+            "MyWebApplication.CreateBuilder(x)",
+            "SIGTERM"
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn dotnet_target_frameworks() {
+        let csproj = "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>\n    <TargetFramework>net10.0</TargetFramework>\n";
+        let f = dotnet_framework(csproj).unwrap();
+        assert_eq!(f.what, "net10.0");
+        assert_eq!(&csproj[f.range], "net10.0");
+        assert_eq!(dotnet_majors("net10.0"), Some(vec![10]));
+        assert_eq!(dotnet_majors("netcoreapp3.1"), Some(vec![3]));
+        assert_eq!(dotnet_majors("net8.0;net9.0"), Some(vec![8, 9]));
+        assert_eq!(dotnet_majors("net8.0-windows"), Some(vec![8]));
+        assert_eq!(dotnet_majors("net48"), None);
+        assert_eq!(dotnet_majors("netstandard2.0"), None);
+        assert!(dotnet_framework("<TargetFramework>$(Tfm)</TargetFramework>").is_none());
+        assert!(Language::DotNet.is_source("Program.cs"));
+        assert!(Language::DotNet.is_source("app.csproj"));
+        assert!(!Language::DotNet.is_source("appsettings.json"));
     }
 }

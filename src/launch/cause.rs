@@ -184,9 +184,11 @@ pub enum Seen {
     /// The sources a build stage compiles it from: none installs a handler.
     Sources {
         path: String,
-        language: &'static str,
+        language: Language,
         stage: String,
         files: usize,
+        /// .NET: the target frameworks its project files name.
+        frameworks: String,
     },
 }
 
@@ -243,6 +245,13 @@ pub enum Handling {
     GoBuilt {
         path: String,
         stage: String,
+    },
+    /// A .NET program before .NET 10, whose sources register no handler: the runtime's own
+    /// SIGTERM handler raises ProcessExit and exits.
+    DotNetRuntime {
+        path: String,
+        stage: String,
+        framework: String,
     },
     /// A program a build stage compiles, whose sources install a handler.
     Source {
@@ -852,6 +861,7 @@ fn installs_handler(step: &Step, signal: &str) -> Option<bool> {
         StepKind::Built(b) => match (b.language, &b.handler) {
             (_, Some(_)) => Some(true),
             (Language::Go, None) => Some(!matches!(signal, "SIGHUP" | "SIGINT")),
+            (Language::DotNet, None) => b.dotnet_runtime_handles(signal),
             _ if b.incomplete.is_none() => Some(false),
             _ => None,
         },
@@ -964,7 +974,7 @@ fn behaviour(step: &Step, signal: &str, out: &mut Vec<Cause>) {
                 at,
             )),
         },
-        StepKind::Built(b) => built(b, out),
+        StepKind::Built(b) => built(b, signal, out),
         StepKind::Unknown { why } => {
             out.push(Cause::new(CauseKind::Unseen(Unseen::Step(why.clone())), at))
         }
@@ -972,10 +982,12 @@ fn behaviour(step: &Step, signal: &str, out: &mut Vec<Cause>) {
 }
 
 /// A program a build stage compiles: what its sources show, as its binary would.
-fn built(b: &Built, out: &mut Vec<Cause>) {
+fn built(b: &Built, signal: &str, out: &mut Vec<Cause>) {
     let path = b.path.clone();
     let at = |h: &SourceHit| Some(Evidence::Span(h.span.clone()));
     let build = Some(Evidence::Span(b.build.clone()));
+    let dotnet = (b.language == Language::DotNet && b.handler.is_none())
+        .then(|| b.dotnet_runtime_handles(signal));
     let unread = match (&b.incomplete, b.files) {
         (Some(why), _) => Some(format!("not all of its sources were read: {why}")),
         (None, 0) => Some(format!(
@@ -985,6 +997,11 @@ fn built(b: &Built, out: &mut Vec<Cause>) {
         )),
         (None, _) => None,
     };
+    // .NET without a handler in its sources: the runtime's version decides.
+    let unread = match (unread, dotnet) {
+        (None, Some(None)) => Some(dotnet_unsure(b, signal)),
+        (unread, _) => unread,
+    };
     out.push(match (&b.handler, b.language, &unread) {
         (Some(h), ..) => Cause::new(
             CauseKind::Handles(Handling::Source {
@@ -992,6 +1009,19 @@ fn built(b: &Built, out: &mut Vec<Cause>) {
                 hit: h.clone(),
             }),
             at(h),
+        ),
+        (None, Language::DotNet, None) if dotnet == Some(Some(true)) => Cause::new(
+            CauseKind::Handles(Handling::DotNetRuntime {
+                path: path.clone(),
+                stage: b.stage.clone(),
+                framework: b
+                    .frameworks
+                    .iter()
+                    .map(|f| f.what.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+            b.frameworks.first().and_then(at).or(build.clone()),
         ),
         (None, Language::Go, _) => Cause::new(
             CauseKind::Handles(Handling::GoBuilt {
@@ -1005,9 +1035,15 @@ fn built(b: &Built, out: &mut Vec<Cause>) {
                 program: path.clone(),
                 seen: Seen::Sources {
                     path: path.clone(),
-                    language: b.language.name(),
+                    language: b.language,
                     stage: b.stage.clone(),
                     files: b.files,
+                    frameworks: b
+                        .frameworks
+                        .iter()
+                        .map(|f| f.what.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 },
             },
             build.clone(),
@@ -1044,6 +1080,16 @@ fn built(b: &Built, out: &mut Vec<Cause>) {
             build,
         ),
     });
+}
+
+/// Why a .NET program's handling is not known although its sources were read.
+fn dotnet_unsure(b: &Built, signal: &str) -> String {
+    let names: Vec<&str> = b.frameworks.iter().map(|f| f.what.as_str()).collect();
+    match names.as_slice() {
+        [] => format!("none of its sources registers a {signal} handler (a host builder or PosixSignalRegistration), and no project file naming its <TargetFramework> was read: before .NET 10 the runtime handles SIGTERM by itself, from .NET 10 on it does not"),
+        _ if signal != "SIGTERM" => format!("none of its sources registers a {signal} handler, and what the .NET runtime ({}) does with {signal} by itself was not established", names.join(", ")),
+        _ => format!("none of its sources registers a {signal} handler, and its project files name target frameworks on both sides of .NET 10 ({}), where the runtime stopped handling SIGTERM by itself", names.join(", ")),
+    }
 }
 
 fn wrapper(step: &Step, name: &str, p: &'static Program, signal: &str, out: &mut Vec<Cause>) {

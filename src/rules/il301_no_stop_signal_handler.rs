@@ -1,5 +1,6 @@
 use super::{label, Context, Diag, Launch};
 use crate::elf;
+use crate::knowledge::sources::Language;
 use crate::launch::cause::{Recognised, Seen};
 use crate::launch::CauseKind;
 
@@ -28,9 +29,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
                 ),
                 format!("to keep a container alive, run it under an init that exits on {sig}: {} before the command, or `docker run --init`; better, make the real service the command", super::write_launch(ctx, Launch::Entrypoint, r#"["tini", "--"]"#)),
             ),
-            Seen::Sources { path, language, stage, files } => (
-                format!("{path} is a {language} program compiled in {stage}; none of the {files} source file(s) that stage copies from the build context installs a handler for {sig} (signal/sigaction, signal-hook, tokio's SignalKind, sigwait)"),
-                format!("handle {sig} in the program and shut down cleanly (in C, sigaction(SIGTERM, …); in Rust, tokio::signal::unix or signal-hook), or run it under an init that forwards signals: {} or `docker run --init`", super::write_launch(ctx, Launch::Entrypoint, &format!(r#"["tini", "--", "{path}"]"#))),
+            Seen::Sources { path, language, stage, files, .. } => (
+                format!("{path} is a {} program compiled in {stage}; none of the {files} source file(s) that stage copies from the build context installs a handler for {sig} ({}){}", language.name(), language.handler_apis(), dotnet_runtime(*language)),
+                format!("handle {sig} in the program and shut down cleanly ({}), or run it under an init that forwards signals: {} or `docker run --init`", language.handler_fix(&sig), super::write_launch(ctx, Launch::Entrypoint, &format!(r#"["tini", "--", "{path}"]"#))),
             ),
             Seen::Binary { path, kind, others, calls_read } => (
                 binary_evidence(path, kind, others, *calls_read),
@@ -52,6 +53,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             ],
             help,
         });
+    }
+}
+
+/// .NET 10 stopped handling SIGTERM in the runtime: an app without a host has no handler.
+fn dotnet_runtime(language: Language) -> &'static str {
+    match language {
+        Language::DotNet => ", and from .NET 10 on the runtime installs none of its own",
+        _ => "",
     }
 }
 

@@ -181,9 +181,20 @@ fn no_handler(seen: &Seen, signal: &str) -> String {
             "{path} imports none of {}: it cannot install a handler, and the kernel drops {signal} for a PID 1 without one",
             elf::SIGNAL_FNS.join(", ")
         ),
-        Seen::Sources { path, language, stage, files } => format!(
-            "{path} is a {language} program built in {stage}, and none of the {files} source file(s) it copies from the build context installs a handler for {signal}: the kernel drops it for a PID 1 without one"
+        Seen::Sources { path, language, stage, files, frameworks } => format!(
+            "{path} is a {} program built in {stage}, and none of the {files} source file(s) it copies from the build context installs a handler for {signal}{}: the kernel drops it for a PID 1 without one",
+            language.name(),
+            dotnet_none(*language, frameworks)
         ),
+    }
+}
+
+/// What a .NET program lacks, beyond its own code: no host and, from .NET 10, no runtime
+/// handler.
+fn dotnet_none(language: crate::knowledge::sources::Language, frameworks: &str) -> String {
+    match language {
+        crate::knowledge::sources::Language::DotNet => format!(" (no host builder, whose ConsoleLifetime registers SIGTERM, no PosixSignalRegistration), and it targets {frameworks}: from .NET 10 on the runtime installs no SIGTERM handler of its own (Microsoft's documentation; not measured here)"),
+        _ => String::new(),
     }
 }
 
@@ -208,6 +219,9 @@ fn handles(h: &Handling, signal: &str) -> String {
         ),
         Handling::GoBuilt { path, stage } => format!(
             "{path} is a Go program built in {stage}: the Go runtime installs handlers for every signal, and as the sources read from the build context relay no {signal} with os/signal.Notify, the runtime exits with status 2 at once, without the program's own clean-up (unless a module it imports calls Notify: the build fetches modules, initlint does not read them)"
+        ),
+        Handling::DotNetRuntime { path, stage, framework } => format!(
+            "{path} is a .NET program built in {stage} for {framework}: its sources register no {signal} handler, but before .NET 10 the runtime installs its own, which raises AppDomain.ProcessExit and exits (Microsoft's documentation and the runtime's source; not measured here, no .NET SDK on this machine)"
         ),
         Handling::Source { path, hit } => format!(
             "{path} installs a handler for {signal}: `{}` ({})",
