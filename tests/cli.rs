@@ -415,6 +415,24 @@ fn a_monorepo_dockerfile_finds_its_context_upward() {
         "{why}"
     );
     assert_eq!(codes_in(&out.stdout), vec!["IL306"]);
+    // Only a build stage copies from the context: its sources still say where the context is
+    // (a .NET 10 console app with no handler: IL301, from its sources up there).
+    let dotnet = fixtures().join("il301-dotnet-console-build-stage");
+    for f in ["Program.cs", "worker.csproj"] {
+        std::fs::copy(dotnet.join(f), svc.join(f)).unwrap();
+    }
+    std::fs::write(
+        &df,
+        "FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build\nWORKDIR /src\nCOPY services/api/ ./\nRUN dotnet publish -o /out\nFROM mcr.microsoft.com/dotnet/runtime:10.0\nCOPY --from=build /out /app\nENTRYPOINT [\"/app/worker\"]\n",
+    )
+    .unwrap();
+    let out = bin().args(["--format", "json"]).arg(&df).output().unwrap();
+    assert_eq!(
+        codes_in(&out.stdout),
+        vec!["IL301"],
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]

@@ -202,10 +202,12 @@ fn copy_sources(df: &Path) -> Vec<String> {
     let Ok(loaded) = dockerfile::load(&sources, id, &dockerfile::Options::default()) else {
         return Vec::new();
     };
+    // Every stage's: a build stage's sources need the context as much as the last stage's.
     loaded
-        .fs
-        .copies
+        .stages
         .into_iter()
+        .flat_map(|s| s.fs.copies)
+        .chain(loaded.fs.copies)
         .filter(|op| op.from.is_none())
         .flat_map(|op| op.srcs)
         .filter_map(|src| match src {

@@ -26,6 +26,9 @@ const SKIP_DIRS: &[&str] = &[
     "third_party",
 ];
 
+/// File names no compiler writes as a program: an interpreter or the shell runs them.
+const SCRIPT_EXTENSIONS: &[&str] = &["sh", "bash", "py", "rb", "pl", "php", "json", "dll", "jar"];
+
 /// The stage `from` names: its `AS` name (any case) or its index, and only an earlier stage
 /// (a later one cannot have been built yet).
 pub fn resolve<'a>(stages: &'a [StageFiles], from: &str, before: usize) -> Option<&'a StageFiles> {
@@ -141,12 +144,17 @@ pub fn producer<'a>(
     accept: &dyn Fn(Language) -> bool,
 ) -> Option<(Language, &'a RunOp)> {
     let name = stage_path.rsplit('/').next().unwrap_or(stage_path);
+    // A compiler's output is no script: `instrument.sh` beside a `dotnet publish` comes from
+    // a package, and the shell runs it.
+    let script = name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| SCRIPT_EXTENSIONS.contains(&ext));
     let builds: Vec<(Language, &RunOp)> = fs
         .runs
         .iter()
         .filter_map(|r| {
             toolchain(&r.text, fs.toolchain)
-                .filter(|l| accept(*l))
+                .filter(|l| accept(*l) && (!script || *l == Language::JavaScript))
                 .map(|l| (l, r))
         })
         .collect();
@@ -495,6 +503,10 @@ mod tests {
             producer(&mixed, "/a", false, &any).map(|(l, _)| l),
             Some(Language::Go)
         );
+        // A script beside a publish's output is the package's, not the compiler's.
+        let dotnet = runs(&[("/src", "dotnet publish -o /app/publish")]);
+        assert!(producer(&dotnet, "/app/publish/instrument.sh", false, &any).is_none());
+        assert!(producer(&dotnet, "/app/publish/web", false, &any).is_some());
     }
 
     fn copy(srcs: &[&str], dest: &str, dest_is_dir: bool) -> CopyOp {

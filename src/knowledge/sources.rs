@@ -601,7 +601,9 @@ mod tests {
     fn dotnet_hosts_and_registrations_are_handlers() {
         let web = "var builder = WebApplication.CreateBuilder(args);\nvar app = builder.Build();";
         let f = handler(Language::DotNet, web, "SIGTERM").unwrap();
-        assert!(f.what.starts_with("WebApplication.CreateBuilder( (the host's"));
+        assert!(f
+            .what
+            .starts_with("WebApplication.CreateBuilder( (the host's"));
         assert!(handler(Language::DotNet, web, "SIGQUIT").is_some());
         assert!(handler(Language::DotNet, web, "SIGHUP").is_none());
         let worker = "IHost host = Host.CreateDefaultBuilder(args).Build();";
