@@ -408,6 +408,11 @@ impl Builder<'_> {
             return;
         }
         let name = first.text.value.clone();
+        if name.ends_with(".wasm") {
+            let why = format!("`{name}` is a WebAssembly module: the image is meant for a Wasm runtime (containerd's runwasi shims, `--runtime io.containerd.wasmedge.v1`, `--platform wasi/wasm`), which finds the module in the image's root and runs it in the shim, not as a Linux PID 1; initlint does not judge Wasm containers");
+            self.push(argv, pid1, at, StepKind::Unknown { why: why.clone() }, why);
+            return;
+        }
         // A full path the knowledge base names (/sbin/init is systemd) before the basename.
         let base = match knowledge::program(&name, self.extras) {
             Some(p) if name.contains('/') && p.names.contains(&name.as_str()) => name.clone(),
