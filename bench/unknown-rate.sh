@@ -17,7 +17,7 @@ cd "$dir"
 find -L . -name 'Dockerfile*' -not -name '*.md' -not -name '*.template' -not -name '*.dockerignore' \
   -not -path '*/node_modules/*' | sort >"$tmp/files"
 cat >"$tmp/rate.py" <<'PY'
-import collections, json, subprocess, sys
+import collections, json, os, subprocess, sys
 bin, flags = sys.argv[1], sys.argv[2:]
 fates, why = collections.Counter(), collections.Counter()
 def reason(text):
@@ -33,7 +33,11 @@ def reason(text):
     return "other: " + text[:70]
 files = [l.strip() for l in open(sys.argv[0].replace("rate.py", "files")) if l.strip()]
 for f in files:
-    p = subprocess.run([bin, *flags, "--format", "json", f], capture_output=True, text=True)
+    # From the repository's top directory (resolved: DIR may hold symlinks to checkouts), as a
+    # developer runs it: without .git, initlint searches a context up to the working directory.
+    top, rest = f.split("/", 2)[1], f.split("/", 2)[2] if f.count("/") > 1 else f
+    p = subprocess.run([bin, *flags, "--format", "json", rest], capture_output=True, text=True,
+                       cwd=os.path.realpath(top))
     if not p.stdout.strip():
         fates["error (exit %d)" % p.returncode] += 1
         why["error: " + p.stderr.strip().split(": ")[-1][:60]] += 1
