@@ -158,8 +158,13 @@ impl ContextView {
         app: bool,
     ) -> Option<Built> {
         let accept = |l: Language| (l == Language::JavaScript) == app;
-        // The last copy whose destination covers the path decides, as in `lookup`.
-        let op = self.fs.copies.iter().rev().find(|op| covers(op, path));
+        // The last copy that provides the path decides, as in `lookup`: a context copy into
+        // the same directory (`COPY products.json .` after `COPY --from=builder /app
+        // ./server`) leaves it to the copies before.
+        let op = self.fs.copies.iter().rev().find(|op| {
+            covers(op, path)
+                && (op.from.is_some() || self.lookup_in_copy(op, path, sources).is_some())
+        });
         let context = self.context.as_deref();
         // Nothing copies it from another stage (a context copy of a directory leaves what it
         // lacks to the stage): this stage may build it in place (`RUN go build -o main`).
