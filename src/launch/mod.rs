@@ -387,13 +387,17 @@ impl Builder<'_> {
             return;
         }
         let Some(first) = argv.first().cloned() else {
+            // `exec "$@"` in an entry script with no CMD: exec with no command does nothing,
+            // the script ends and so does the container.
+            let why = match self.depth {
+                1 => "no command".to_string(),
+                _ => "no command: the arguments it runs (`exec \"$@\"`) are empty, as no CMD is set (an ENTRYPOINT set in a Dockerfile drops the base image's CMD), so the script ends and the container exits at once; the command has to come at run time (`docker run IMAGE COMMAND…`, Compose `command:`, Kubernetes `args:`), which initlint judges when given (`--cmd`, the manifest)".to_string(),
+            };
             self.push(
                 argv,
                 pid1,
                 at,
-                StepKind::Unknown {
-                    why: "no command".into(),
-                },
+                StepKind::Unknown { why },
                 "no command".into(),
             );
             return;
@@ -1276,5 +1280,14 @@ mod tests {
         let c = container(ShellKind::Dash, &[], &[], "/", &[]);
         assert!(chain(&c).steps.is_empty());
         assert!(chain(&c).pid1().is_none());
+        // An entry script's `exec "$@"` with no CMD: the script ends, and so does the container.
+        let files = [("/entrypoint.sh", "#!/bin/sh\nexec \"$@\"\n")];
+        let c = container(ShellKind::Dash, &["/entrypoint.sh"], &[], "/", &files);
+        let ch = chain(&c);
+        let last = ch.steps.last().unwrap();
+        let StepKind::Unknown { why } = &last.kind else {
+            panic!("{:?}", steps(&ch));
+        };
+        assert!(why.contains("the container exits at once"), "{why}");
     }
 }
