@@ -168,6 +168,12 @@ pub enum CauseKind {
 /// How a program was seen to install no handler.
 #[derive(Debug, Clone)]
 pub enum Seen {
+    /// An option it runs with turns its handlers off (`java -Xrs`).
+    Option {
+        program: String,
+        option: String,
+        why: &'static str,
+    },
     /// Its knowledge entry says so (`sleep`, `tail`).
     Knowledge {
         program: &'static Program,
@@ -501,7 +507,7 @@ pub(super) fn attach(chain: &mut Chain, c: &Container) {
         let rest = chain.steps.get(i + 1..).unwrap_or(&[]);
         let mut causes = launching(step, next, rest, c, &signal);
         if starts && step.candidate && step.problems().next().is_none() {
-            behaviour(step, &signal, &mut causes);
+            behaviour(step, c, &signal, &mut causes);
         }
         // A reloader exits on the signal (measured): its interpreter's default does not apply.
         let reloads = causes.iter().any(|c| {
@@ -870,6 +876,31 @@ fn installs_handler(step: &Step, signal: &str) -> Option<bool> {
     }
 }
 
+/// `java -Xrs` (before the main class or `-jar`), or -Xrs in JAVA_TOOL_OPTIONS /
+/// JDK_JAVA_OPTIONS, which the JVM and its launcher read: where it was set.
+fn jvm_reduced_signals(step: &Step, p: &Program, c: &Container) -> Option<String> {
+    if p.name() != "java" {
+        return None;
+    }
+    let words = step.words();
+    let options = words
+        .iter()
+        .skip(1)
+        .take_while(|w| w.starts_with('-') && **w != "-jar" && **w != "-cp");
+    if options.clone().any(|w| *w == "-Xrs") {
+        return Some("-Xrs".into());
+    }
+    ["JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"]
+        .iter()
+        .find_map(|var| {
+            let value = c.env_value(var)?;
+            value
+                .split_whitespace()
+                .any(|w| w == "-Xrs")
+                .then(|| format!("-Xrs in {var}"))
+        })
+}
+
 /// `su`, `sudo`, `runuser`: they stay the parent; what they pass on is their entry's.
 fn user_switch(
     step: &Step,
@@ -943,7 +974,7 @@ fn rewritten(step: &Step, signal: &str) -> Option<String> {
 }
 
 /// What the step's program does with the signal and with orphans when it is PID 1.
-fn behaviour(step: &Step, signal: &str, out: &mut Vec<Cause>) {
+fn behaviour(step: &Step, c: &Container, signal: &str, out: &mut Vec<Cause>) {
     let at = step.at.clone().map(Evidence::Span);
     match &step.kind {
         StepKind::ShellString { shell, .. } => out.push(Cause::new(
@@ -958,7 +989,25 @@ fn behaviour(step: &Step, signal: &str, out: &mut Vec<Cause>) {
             }),
             None,
         )),
-        StepKind::Wrapper { name, program } => wrapper(step, name, program, signal, out),
+        StepKind::Wrapper { name, program } => match jvm_reduced_signals(step, program, c) {
+            Some(option) if matches!(signal, "SIGTERM" | "SIGINT" | "SIGHUP") => {
+                out.push(Cause::new(
+                    CauseKind::NoHandler {
+                        program: name.clone(),
+                        seen: Seen::Option {
+                            program: name.clone(),
+                            option,
+                            why: "-Xrs makes the JVM install no handler for SIGTERM, SIGINT or SIGHUP (its shutdown hooks then run only on a normal exit); as PID 1 the kernel drops them (measured: openjdk 17 as PID 1 ignored SIGTERM with -Xrs and ran its hooks and exited without)",
+                        },
+                    },
+                    at,
+                ));
+                if let Some(k) = &program.pid1 {
+                    out.push(reaping(program, k));
+                }
+            }
+            _ => wrapper(step, name, program, signal, out),
+        },
         StepKind::Interpreter {
             interpreter,
             app,

@@ -1015,7 +1015,12 @@ impl Builder<'_> {
                     }
                 }
                 Role::HandlesSignals | Role::Plain => {
-                    self.push(argv, pid1, at, kind, p.note.to_string());
+                    // `java -Xrs` installs none (the cause says so, with what was measured).
+                    let note = match argv.iter().any(|a| a.text.value == "-Xrs") {
+                        true if base == "java" => "-Xrs: the JVM installs no signal handlers",
+                        _ => p.note,
+                    };
+                    self.push(argv, pid1, at, kind, note.to_string());
                 }
             }
             return;

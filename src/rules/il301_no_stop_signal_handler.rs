@@ -29,6 +29,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
                 ),
                 format!("to keep a container alive, run it under an init that exits on {sig}: {} before the command, or `docker run --init`; better, make the real service the command", super::write_launch(ctx, Launch::Entrypoint, r#"["tini", "--"]"#)),
             ),
+            Seen::Option { program: p, option, why } => (
+                format!("{p} runs with {option}: {why}"),
+                format!("drop {option} so the JVM handles {sig} and runs its shutdown hooks, or run it under an init that forwards signals (`docker run --init`)"),
+            ),
             Seen::Sources { path, language, stage, files, .. } => (
                 format!("{path} is a {} program compiled in {stage}; none of the {files} source file(s) that stage copies from the build context installs a handler for {sig} ({}){}", language.name(), language.handler_apis(), dotnet_runtime(*language)),
                 format!("handle {sig} in the program and shut down cleanly ({}), or run it under an init that forwards signals: {} or `docker run --init`", language.handler_fix(&sig), super::write_launch(ctx, Launch::Entrypoint, &format!(r#"["tini", "--", "{path}"]"#))),

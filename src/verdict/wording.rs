@@ -159,6 +159,9 @@ fn graceful(g: Option<&str>, signal: &str) -> String {
 
 fn no_handler(seen: &Seen, signal: &str) -> String {
     match seen {
+        Seen::Option { program, option, why } => {
+            format!("{program} runs with {option}, so it has no handler for {signal}: {why}")
+        }
         Seen::Knowledge { program, how } => format!(
             "{} does not stop on {signal}: {} ({})",
             program.name(),

@@ -5,6 +5,7 @@
 #     own packages (apt-get download + dpkg -x, as build.sh does for dash and busybox);
 #   - node from Debian's nodejs/libnode packages, npm and yarn (classic) from the npm
 #     registry, pinned by their sha512 integrity;
+#   - Debian's OpenJDK 17 runtime with a jar compiled by the machine's javac;
 #   - one shared base layer per language, and the application in a layer of its own.
 # Only an OCI layout (OUT/apps) is written: the images are large, and build.sh's fixtures
 # already cover every on-disk format.
@@ -19,7 +20,7 @@ debs="$out/debs"
 rm -rf "$work" "$layout"
 mkdir -p "$work" "$debs"
 
-for tool in umoci gcc dpkg apt-get apt-cache curl python3 tar; do
+for tool in umoci gcc dpkg apt-get apt-cache curl python3 tar javac jar; do
   command -v "$tool" >/dev/null || { echo "apps.sh: $tool is missing (./x test installs it)" >&2; exit 1; }
 done
 
@@ -286,6 +287,44 @@ node_app npm-start-busybox nodebase-busybox
 config npm-start-busybox "${NODE_ENV[@]}" --config.cmd npm --config.cmd start
 umoci tag --image "$layout:npm-start-busybox" yarn-start-busybox
 config yarn-start-busybox --config.cmd yarn --config.cmd start
+
+# --- Java ---------------------------------------------------------------------------------
+# Debian's OpenJDK 17 runtime (only the libraries its launcher and libjvm load), and a jar
+# compiled here with the machine's javac: a loop with a shutdown hook, which the JVM runs when
+# its own SIGTERM handler makes it exit (and not with -Xrs, which installs none).
+java_debs="openjdk-17-jre-headless libstdc++6 libgcc-s1 zlib1g"
+# shellcheck disable=SC2086
+fetch $java_debs
+new javabase; debian_root javabase
+r=$(root javabase)
+# shellcheck disable=SC2086
+install "$r" $java_debs
+jvm=$(cd "$r/usr/lib/jvm" && ls -d java-17-openjdk-* | head -1)
+[ -x "$r/usr/lib/jvm/$jvm/bin/java" ] || { echo "apps.sh: no java in openjdk-17-jre-headless" >&2; exit 1; }
+# dpkg -x runs no maintainer script: the alternatives link /usr/bin/java is made here.
+ln -s "../lib/jvm/$jvm/bin/java" "$r/usr/bin/java"
+slim javabase
+commit javabase
+mkdir -p "$work/java-src"
+cat >"$work/java-src/App.java" <<'JAVA'
+public class App {
+    public static void main(String[] args) throws Exception {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("handler: clean exit")));
+        System.err.println("app: ready");
+        while (true) {
+            Thread.sleep(1000);
+        }
+    }
+}
+JAVA
+javac --release 17 -d "$work/java-src" "$work/java-src/App.java"
+(cd "$work/java-src" && jar --create --file app.jar --main-class App App.class)
+from javabase java-jar
+cp "$work/java-src/app.jar" "$(root java-jar)/app/app.jar"
+commit java-jar
+config java-jar --config.env PATH=/usr/bin --config.workingdir /app --config.cmd java --config.cmd -jar --config.cmd /app/app.jar
+umoci tag --image "$layout:java-jar" java-xrs
+config java-xrs --config.cmd java --config.cmd -Xrs --config.cmd -jar --config.cmd /app/app.jar
 
 umoci gc --layout "$layout"
 rm -rf "$work"

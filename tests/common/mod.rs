@@ -157,4 +157,6 @@ pub const APP_CASES: &[(&str, &str)] = &[
     ("tini-npm-start", "app: ready"),
     ("npm-start-busybox", "app: ready"),
     ("yarn-start-busybox", "app: ready"),
+    ("java-jar", "app: ready"),
+    ("java-xrs", "app: ready"),
 ];
