@@ -146,15 +146,19 @@ pub fn producer<'a>(
     let name = stage_path.rsplit('/').next().unwrap_or(stage_path);
     // A compiler's output is no script: `instrument.sh` beside a `dotnet publish` comes from
     // a package, and the shell runs it.
-    let script = name
-        .rsplit_once('.')
-        .is_some_and(|(_, ext)| SCRIPT_EXTENSIONS.contains(&ext));
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    let script = SCRIPT_EXTENSIONS.contains(&ext);
     let builds: Vec<(Language, &RunOp)> = fs
         .runs
         .iter()
         .filter_map(|r| {
             toolchain(&r.text, fs.toolchain)
-                .filter(|l| accept(*l) && (!script || *l == Language::JavaScript))
+                .filter(|l| {
+                    // `dotnet app.dll` runs what `dotnet publish` wrote.
+                    let runs_it =
+                        *l == Language::JavaScript || (*l == Language::DotNet && ext == "dll");
+                    accept(*l) && (!script || runs_it)
+                })
                 .map(|l| (l, r))
         })
         .collect();

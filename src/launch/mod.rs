@@ -539,6 +539,21 @@ impl Builder<'_> {
         }
     }
 
+    /// `dotnet app.dll`: the app a build stage publishes, judged from its sources as the
+    /// apphost would be (the runtime runs it in the `dotnet` process).
+    fn dotnet_app(&mut self, argv: &[Arg]) -> Option<crate::model::Built> {
+        let dll = argv
+            .iter()
+            .skip(1)
+            .find(|a| a.known && a.text.value.ends_with(".dll"))?;
+        let path = crate::source::join_path(&self.workdir(), &dll.text.value);
+        let signal = self.c.stop_signal_name();
+        self.c
+            .files
+            .built(&path, &signal, self.sources)
+            .filter(|b| b.language == crate::knowledge::sources::Language::DotNet)
+    }
+
     /// The program `name` (resolved to `path`) when a build stage compiles it: at its path,
     /// or in the PATH directory a `COPY --from` puts it in.
     fn built(&mut self, path: &str, name: &str) -> Option<crate::model::Built> {
@@ -954,6 +969,16 @@ impl Builder<'_> {
         at: Option<Span>,
         why: String,
     ) {
+        if base == "dotnet" {
+            if let Some(b) = self.dotnet_app(&argv) {
+                let note = format!(
+                    "dotnet runs {}, a .NET app built in {} from {} source file(s)",
+                    b.path, b.stage, b.files
+                );
+                self.push(argv, pid1, at, StepKind::Built(Box::new(b)), note);
+                return;
+            }
+        }
         if let Some(p) = knowledge::program(base, self.extras) {
             let rest = skip_args(&argv[1..], p.operands, p.options_with_value);
             let kind = StepKind::Wrapper {

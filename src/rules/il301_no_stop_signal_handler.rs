@@ -35,7 +35,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             ),
             Seen::Sources { path, language, stage, files, .. } => (
                 format!("{path} is a {} program compiled in {stage}; none of the {files} source file(s) that stage copies from the build context installs a handler for {sig} ({}){}", language.name(), language.handler_apis(), dotnet_runtime(*language)),
-                format!("handle {sig} in the program and shut down cleanly ({}), or run it under an init that forwards signals: {} or `docker run --init`", language.handler_fix(&sig), super::write_launch(ctx, Launch::Entrypoint, &format!(r#"["tini", "--", "{path}"]"#))),
+                format!("handle {sig} in the program and shut down cleanly ({}), or run it under an init that forwards signals: {} or `docker run --init`", language.handler_fix(&sig), super::write_launch(ctx, Launch::Entrypoint, &under_tini(step, path))),
             ),
             Seen::Binary { path, kind, others, calls_read } => (
                 binary_evidence(path, kind, others, *calls_read),
@@ -58,6 +58,20 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
             help,
         });
     }
+}
+
+/// The program under `tini --`, as JSON; `dotnet app.dll` keeps its `dotnet`. Arguments are
+/// left out: they may be the CMD's, which stays.
+fn under_tini(step: &crate::launch::Step, path: &str) -> String {
+    let mut words = vec!["tini".to_string(), "--".to_string()];
+    let argv = step.words();
+    match argv.iter().position(|w| w.ends_with(".dll")) {
+        Some(dll) if argv[0].rsplit('/').next() == Some("dotnet") => {
+            words.extend(argv[..=dll].iter().map(|w| w.to_string()))
+        }
+        _ => words.push(path.to_string()),
+    }
+    serde_json::to_string(&words).unwrap_or_default().replace("\",\"", "\", \"")
 }
 
 /// .NET 10 stopped handling SIGTERM in the runtime: an app without a host has no handler.
