@@ -539,6 +539,42 @@ impl Builder<'_> {
         }
     }
 
+    /// The file of the app `flask run` serves: `--app`/`-A`, else FLASK_APP, else `wsgi.py`
+    /// or `app.py` in the working directory (Flask's own search). A `module:name` or
+    /// `module:factory()` names a module; `pkg.mod` is `pkg/mod.py` or `pkg/mod/__init__.py`.
+    fn flask_app(&mut self, argv: &[Arg]) -> Option<(String, Text)> {
+        let words = words_of(argv);
+        if !words.contains(&"run") {
+            return None;
+        }
+        let named = words.iter().enumerate().find_map(|(i, w)| match *w {
+            "--app" | "-A" => words.get(i + 1).map(|s| s.to_string()),
+            w => w.strip_prefix("--app=").map(str::to_string),
+        });
+        let named = named.or_else(|| self.c.env_value("FLASK_APP").map(str::to_string));
+        let candidates: Vec<String> = match named {
+            Some(app) => {
+                let module = app.split(':').next().unwrap_or(&app).trim();
+                match module.strip_suffix(".py") {
+                    Some(_) => vec![module.to_string()],
+                    None => {
+                        let m = module.replace('.', "/");
+                        vec![format!("{m}.py"), format!("{m}/__init__.py")]
+                    }
+                }
+            }
+            None => vec!["wsgi.py".into(), "app.py".into()],
+        };
+        let workdir = self.workdir();
+        candidates.into_iter().find_map(|c| {
+            let path = crate::source::join_path(&workdir, &c);
+            match self.c.files.lookup(&path, self.sources) {
+                Lookup::Found(e) => Some((path, e.content)),
+                _ => None,
+            }
+        })
+    }
+
     /// `dotnet app.dll`: the app a build stage publishes, judged from its sources as the
     /// apphost would be (the runtime runs it in the `dotnet` process).
     fn dotnet_app(&mut self, argv: &[Arg]) -> Option<crate::model::Built> {
@@ -969,6 +1005,21 @@ impl Builder<'_> {
         at: Option<Span>,
         why: String,
     ) {
+        // `flask run` without its reloader: python serves the app (measured: flask and
+        // werkzeug install no handler), so the app's own code decides.
+        if base == "flask"
+            && knowledge::reloader(&words_of(&argv), |n| {
+                self.c.env_value(n).map(str::to_string)
+            })
+            .is_none()
+        {
+            if let Some((path, text)) = self.flask_app(&argv) {
+                if let Some(python) = knowledge::interpreter("python") {
+                    self.interpreter(python, argv, pid1, at, Some((path, Some(text))));
+                    return;
+                }
+            }
+        }
         if base == "dotnet" {
             if let Some(b) = self.dotnet_app(&argv) {
                 let note = format!(
@@ -1068,6 +1119,10 @@ impl Builder<'_> {
 }
 
 /// Skip a wrapper's options and operands: what remains is the command it runs.
+fn words_of(argv: &[Arg]) -> Vec<&str> {
+    argv.iter().map(|a| a.text.value.as_str()).collect()
+}
+
 fn skip_args(args: &[Arg], operands: usize, with_value: &[&str]) -> Vec<Arg> {
     let mut i = 0;
     while let Some(a) = args.get(i) {
