@@ -319,6 +319,21 @@ fn a_base_in_the_engine_and_the_built_image_measure_alike() {
             .docker(&["load", "-i", &tar.display().to_string()])
             .unwrap();
     }
+    // The OpenJDK runtime and the jar of testdata/images/apps.sh (an OCI layout only).
+    for name in ["javabase", "java-jar"] {
+        let layout = common::fixtures().join("apps");
+        let copied = Command::new("skopeo")
+            .args(["copy", "-q", "--dest-daemon-host", &daemon.host()])
+            .arg(format!("oci:{}:{name}", layout.display()))
+            .arg(format!("docker-daemon:initlint/{name}:latest"))
+            .output()
+            .unwrap();
+        assert!(
+            copied.status.success(),
+            "skopeo copy {name}: {}",
+            String::from_utf8_lossy(&copied.stderr)
+        );
+    }
     let cases = [
         // dash stays PID 1 and reaps; SIGTERM is dropped.
         (
@@ -375,6 +390,23 @@ fn a_base_in_the_engine_and_the_built_image_measure_alike() {
             "copy-dir-from-image",
             "python-nohandler",
             "COPY --from=initlint/busybox-sleep /app/ /app/\n",
+            "ignored",
+            "may-leak",
+        ),
+        // The JVM, from the base, runs a jar copied from another image: its own SIGTERM
+        // handler runs the shutdown hooks and exits; it reaps nothing.
+        (
+            "java-jar",
+            "javabase",
+            "COPY --from=initlint/java-jar /app/app.jar /app/app.jar\nCMD [\"java\", \"-jar\", \"/app/app.jar\"]\n",
+            "delivered",
+            "may-leak",
+        ),
+        // ... and with -Xrs it installs none: as PID 1, SIGTERM is dropped.
+        (
+            "java-xrs",
+            "javabase",
+            "COPY --from=initlint/java-jar /app/app.jar /app/app.jar\nCMD [\"java\", \"-Xrs\", \"-jar\", \"/app/app.jar\"]\n",
             "ignored",
             "may-leak",
         ),
