@@ -88,17 +88,22 @@ pub fn image_toolchain(reference: &str) -> Option<Language> {
 pub fn toolchain(run: &str, image: Option<Language>) -> Option<Language> {
     let mut found = None;
     for command in run.split(['\n', ';', '|', '&', '(', ')', '`']) {
-        let mut words = command.split_whitespace().skip_while(|w| {
+        let words = command.split_whitespace().skip_while(|w| {
             w.contains('=')
                 || matches!(
                     *w,
                     "then" | "do" | "else" | "sudo" | "env" | "time" | "exec"
                 )
         });
-        let Some(first) = words.next() else { continue };
+        let words: Vec<&str> = words.collect();
+        let Some(first) = words.first() else { continue };
         let program = first.rsplit('/').next().unwrap_or(first);
-        let second = words.next().unwrap_or("");
-        let third = words.next().unwrap_or("");
+        let second = words.get(1).copied().unwrap_or("");
+        let third = words.get(2).copied().unwrap_or("");
+        // Gradle's `installDist` (or `:app:installDist`) writes the application's start script.
+        let install_dist = words
+            .iter()
+            .any(|w| *w == "installDist" || w.ends_with(":installDist"));
         const JS_TOOLS: &[&str] = &[
             "tsc", "esbuild", "webpack", "nest", "vite", "rollup", "swc", "babel", "tsup",
         ];
@@ -118,6 +123,7 @@ pub fn toolchain(run: &str, image: Option<Language>) -> Option<Language> {
             "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "musl-gcc" => Some(Language::C),
             "cmake" if second == "--build" => Some(Language::C),
             "dotnet" if matches!(second, "publish" | "build") => Some(Language::DotNet),
+            "gradle" | "gradlew" if install_dist => Some(Language::Java),
             _ => None,
         };
         // Go and Rust builds often run `make` or a front-end build too: the language
@@ -157,7 +163,10 @@ pub fn producer<'a>(
                     // `dotnet app.dll` runs what `dotnet publish` wrote.
                     let runs_it =
                         *l == Language::JavaScript || (*l == Language::DotNet && ext == "dll");
-                    accept(*l) && (!script || runs_it)
+                    // A Gradle build's program is its start script, under build/install/.
+                    let start_script =
+                        stage_path.contains("/build/install/") && stage_path.contains("/bin/");
+                    accept(*l) && (!script || runs_it) && (*l != Language::Java || start_script)
                 })
                 .map(|l| (l, r))
         })
@@ -210,6 +219,10 @@ pub fn built(
         reaper: None,
         frameworks: Vec::new(),
     };
+    // The start script execs java: the JVM decides, whatever the sources say.
+    if language == Language::Java {
+        return b;
+    }
     let Some(context) = context else {
         b.incomplete = Some("no build context was given (--context DIR)".into());
         return b;
@@ -463,6 +476,11 @@ mod tests {
         );
         assert_eq!(toolchain("dotnet restore", None), None);
         assert_eq!(
+            toolchain("chmod +x gradlew && ./gradlew clean installDist", None),
+            Some(Language::Java)
+        );
+        assert_eq!(toolchain("./gradlew downloadRepos", None), None);
+        assert_eq!(
             image_toolchain("mcr.microsoft.com/dotnet/sdk:10.0-alpine"),
             Some(Language::DotNet)
         );
@@ -511,6 +529,11 @@ mod tests {
         let dotnet = runs(&[("/src", "dotnet publish -o /app/publish")]);
         assert!(producer(&dotnet, "/app/publish/instrument.sh", false, &any).is_none());
         assert!(producer(&dotnet, "/app/publish/web", false, &any).is_some());
+        // A Gradle build's program is its start script, nothing else it writes.
+        let gradle = runs(&[("/app", "./gradlew installDist")]);
+        let script = "/app/build/install/ad/bin/AdService";
+        assert!(producer(&gradle, script, false, &any).is_some());
+        assert!(producer(&gradle, "/app/build/libs/ad", false, &any).is_none());
     }
 
     fn copy(srcs: &[&str], dest: &str, dest_is_dir: bool) -> CopyOp {

@@ -19,6 +19,9 @@ pub enum Language {
     /// C# that `dotnet publish` builds. Whether the runtime handles SIGTERM by itself depends
     /// on its version, read from the project's `<TargetFramework>` (see [`dotnet_framework`]).
     DotNet,
+    /// A Gradle application's start script (`installDist` writes `build/install/NAME/bin/NAME`),
+    /// which execs java: the JVM's own handler decides, not the sources.
+    Java,
 }
 
 impl Language {
@@ -29,6 +32,7 @@ impl Language {
             Language::C => "C/C++",
             Language::JavaScript => "JavaScript/TypeScript",
             Language::DotNet => ".NET (C#)",
+            Language::Java => "Java (Gradle application)",
         }
     }
 
@@ -40,6 +44,7 @@ impl Language {
             Language::C => "signal/sigaction, sigwait, boost.asio's signal_set",
             Language::JavaScript => "process.on/once",
             Language::DotNet => "a host builder (WebApplication, Host.CreateDefaultBuilder/CreateApplicationBuilder, UseConsoleLifetime), PosixSignalRegistration",
+            Language::Java => "the JVM's own handler",
         }
     }
 
@@ -51,6 +56,7 @@ impl Language {
             Language::C => format!("sigaction({signal}, …)"),
             Language::JavaScript => format!("process.on('{signal}', …)"),
             Language::DotNet => format!("run the app in the Generic Host (Host.CreateApplicationBuilder) or register PosixSignalRegistration.Create(PosixSignal.{signal}, …)"),
+            Language::Java => "let the JVM handle it (no -Xrs) and clean up in Runtime.addShutdownHook".into(),
         }
     }
 
@@ -76,6 +82,7 @@ impl Language {
             Language::DotNet => {
                 ext == "cs" || ext == "csproj" || file_name == "Directory.Build.props"
             }
+            Language::Java => false,
         }
     }
 }
@@ -236,6 +243,7 @@ pub fn handler(lang: Language, source: &str, signal: &str) -> Option<Found> {
         Language::C => c_handler(&c, source, signal),
         Language::JavaScript => js_handler(&c, source, signal),
         Language::DotNet => dotnet_handler(&c, source, signal),
+        Language::Java => None,
     }
 }
 
@@ -490,7 +498,7 @@ pub fn reaper(lang: Language, source: &str) -> Option<Found> {
             "SA_NOCLDWAIT",
         ],
         // node waits only for the children it starts; so does .NET's Process class.
-        Language::JavaScript | Language::DotNet => &[],
+        Language::JavaScript | Language::DotNet | Language::Java => &[],
     };
     patterns.iter().find_map(|p| {
         c.text

@@ -87,6 +87,8 @@ pub enum Recognised {
     Evidence(String),
     /// By the name it is called by.
     Name(String),
+    /// As what a build writes there (a Gradle start script that execs java).
+    Built(String),
     /// As an applet of a multi-call binary, itself recognised so.
     Applet {
         binary: &'static str,
@@ -868,6 +870,9 @@ fn installs_handler(step: &Step, signal: &str) -> Option<bool> {
             (_, Some(_)) => Some(true),
             (Language::Go, None) => Some(!matches!(signal, "SIGHUP" | "SIGINT")),
             (Language::DotNet, None) => b.dotnet_runtime_handles(signal),
+            (Language::Java, None) => programs::by_name("java")
+                .and_then(|p| p.pid1.as_ref())
+                .map(|k| k.stops_on_signal(signal)),
             _ if b.incomplete.is_none() => Some(false),
             _ => None,
         },
@@ -1032,6 +1037,13 @@ fn behaviour(step: &Step, c: &Container, signal: &str, out: &mut Vec<Cause>) {
 
 /// A program a build stage compiles: what its sources show, as its binary would.
 fn built(b: &Built, signal: &str, out: &mut Vec<Cause>) {
+    if let (Language::Java, Some(java)) = (b.language, programs::by_name("java")) {
+        let how = Recognised::Built(format!(
+            "{} is the start script Gradle's installDist writes in {}: a POSIX sh script whose last line execs java (`exec \"$JAVACMD\" \"$@\"`), so the JVM is PID 1",
+            b.path, b.stage
+        ));
+        return knowledge(java, how, signal, out);
+    }
     let path = b.path.clone();
     let at = |h: &SourceHit| Some(Evidence::Span(h.span.clone()));
     let build = Some(Evidence::Span(b.build.clone()));

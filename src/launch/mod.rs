@@ -525,12 +525,18 @@ impl Builder<'_> {
                 };
                 match built {
                     Some(b) => {
-                        let note = format!(
-                            "{} built in {} from {} source file(s)",
-                            b.language.name(),
-                            b.stage,
-                            b.files
-                        );
+                        let note = match b.language {
+                            crate::knowledge::sources::Language::Java => format!(
+                                "Gradle's start script (installDist in {}): sh execs java",
+                                b.stage
+                            ),
+                            _ => format!(
+                                "{} built in {} from {} source file(s)",
+                                b.language.name(),
+                                b.stage,
+                                b.files
+                            ),
+                        };
                         self.push(argv, pid1, at, StepKind::Built(Box::new(b)), note);
                     }
                     None => self.by_name(argv, &base, pid1, at, why),

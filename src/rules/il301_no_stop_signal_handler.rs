@@ -103,6 +103,8 @@ fn binary_evidence(path: &str, kind: &str, others: &[i64], calls_read: bool) -> 
 fn recognised(how: &Recognised, name: &str) -> String {
     match how {
         Recognised::Applet { binary, applet, .. } => format!("the {binary} applet {applet}"),
-        Recognised::Evidence(_) | Recognised::Name(_) => format!("recognised as {name}"),
+        Recognised::Evidence(_) | Recognised::Name(_) | Recognised::Built(_) => {
+            format!("recognised as {name}")
+        }
     }
 }

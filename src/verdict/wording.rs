@@ -143,6 +143,7 @@ pub fn recognised(how: &Recognised) -> String {
     match how {
         Recognised::Evidence(why) => format!("recognised by ELF evidence: {why}"),
         Recognised::Name(name) => format!("recognised by its name, {name}"),
+        Recognised::Built(why) => why.clone(),
         Recognised::Applet {
             binary,
             applet,
