@@ -100,7 +100,8 @@ impl FileView for ContextView {
     }
 
     fn base_unread(&self) -> bool {
-        matches!(self.base, BaseFiles::Unread(_))
+        // FROM scratch has nothing to read: no files, no config.
+        !self.scratch && matches!(self.base, BaseFiles::Unread(_))
     }
 
     fn shell(&self) -> Option<crate::model::ShellChoice> {

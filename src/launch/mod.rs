@@ -907,7 +907,16 @@ impl Builder<'_> {
         problems: Vec<Problem>,
     ) {
         let content = entry.content.clone();
-        let analysis = shell::analyze(&content.value);
+        // The script's `if`s on the environment take the container's branch: its ENV, and,
+        // when the base's config is known, nothing else is set.
+        let complete = !self.c.files.base_unread();
+        let c = self.c;
+        let env = move |name: &str| match c.env_value(name) {
+            Some(v) => Some(Some(v.to_string())),
+            None if complete => Some(None),
+            None => None,
+        };
+        let analysis = shell::analyze_in(&content.value, Some(&env));
         if let Some((offset, why)) = &analysis.refused {
             let where_ = content.map.span(*offset..*offset).or(at);
             let i = self.refused(argv, pid1, where_, &entry.path, why);

@@ -166,6 +166,18 @@ fn too_deep(root: Node<'_>, max: usize) -> Option<usize> {
 }
 
 pub fn analyze(source: &str) -> ShellFacts {
+    analyze_in(source, None)
+}
+
+/// The container's environment as a script starts in it: a variable's value (`Some(None)`
+/// when it is unset), or `None` when that is not known (a base image that was not read).
+pub type Env<'e> = &'e dyn Fn(&str) -> Option<Option<String>>;
+
+/// [`analyze`], for a script that runs in a container whose environment is known: an `if`
+/// whose condition only tests variables the script never assigns (`[ -n "$VAR" ]`, `[ "$VAR"
+/// = x ]`, `&&`, `||`, `!`) takes the branch that environment takes, as it runs unless
+/// `docker run -e` sets more.
+pub fn analyze_in(source: &str, env: Option<Env<'_>>) -> ShellFacts {
     let mut parser = Parser::new();
     if parser
         .set_language(&tree_sitter_bash::LANGUAGE.into())
@@ -207,6 +219,7 @@ pub fn analyze(source: &str) -> ShellFacts {
     }
     let mut a = Walker {
         src: source,
+        env,
         functions: HashMap::new(),
         analysis: ShellFacts {
             syntax_errors: root.has_error(),
@@ -255,6 +268,7 @@ fn pick_representative(ts: &[Terminal]) -> usize {
 
 struct Walker<'s, 't> {
     src: &'s str,
+    env: Option<Env<'s>>,
     functions: HashMap<String, Node<'t>>,
     analysis: ShellFacts,
     depth: usize,
@@ -592,8 +606,16 @@ impl<'s, 't> Walker<'s, 't> {
             "if_statement" | "case_statement" => {
                 let mut out = Vec::new();
                 for body in branches(n) {
+                    let taken = self.branch_taken(body);
+                    if taken == Some(false) {
+                        continue;
+                    }
                     let stmts = statements(body);
                     out.extend(self.body_terminals(&stmts, inner(place, Position::Compound)));
+                    // The environment decides this branch: the later ones never run.
+                    if taken == Some(true) {
+                        break;
+                    }
                 }
                 out
             }
@@ -608,6 +630,165 @@ impl<'s, 't> Walker<'s, 't> {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Whether the container's environment takes this branch of an `if` (`else`: yes, once
+    /// reached); `None` when it cannot be said.
+    fn branch_taken(&self, branch: Node<'_>) -> Option<bool> {
+        self.env?;
+        let conditions: Vec<Node<'_>> = match branch.kind() {
+            "if_statement" => {
+                let mut cursor = branch.walk();
+                let mut out = Vec::new();
+                for (i, c) in branch.children(&mut cursor).enumerate() {
+                    let field = u32::try_from(i)
+                        .ok()
+                        .and_then(|i| branch.field_name_for_child(i));
+                    if c.is_named() && field == Some("condition") {
+                        out.push(c);
+                    }
+                }
+                out
+            }
+            "elif_clause" => {
+                let mut cursor = branch.walk();
+                let mut out = Vec::new();
+                for c in branch.children(&mut cursor) {
+                    if c.kind() == "then" {
+                        break;
+                    }
+                    if c.is_named() && c.kind() != "comment" {
+                        out.push(c);
+                    }
+                }
+                out
+            }
+            "else_clause" => return Some(true),
+            _ => return None,
+        };
+        match conditions.as_slice() {
+            [one] => self.condition(*one, 0),
+            _ => None,
+        }
+    }
+
+    /// A condition's value: tests of variables the script never assigns, combined with
+    /// `&&`, `||` and `!`.
+    fn condition(&self, n: Node<'_>, depth: usize) -> Option<bool> {
+        if depth > 16 {
+            return None;
+        }
+        match n.kind() {
+            "list" => {
+                let kids = named(n);
+                let mut cursor = n.walk();
+                let op = n
+                    .children(&mut cursor)
+                    .find(|c| matches!(c.kind(), "&&" | "||"))?
+                    .kind();
+                let [a, b] = kids.as_slice() else { return None };
+                let (a, b) = (self.condition(*a, depth + 1), self.condition(*b, depth + 1));
+                match op {
+                    "&&" => match (a, b) {
+                        (Some(false), _) | (_, Some(false)) => Some(false),
+                        (Some(true), Some(true)) => Some(true),
+                        _ => None,
+                    },
+                    _ => match (a, b) {
+                        (Some(true), _) | (_, Some(true)) => Some(true),
+                        (Some(false), Some(false)) => Some(false),
+                        _ => None,
+                    },
+                }
+            }
+            "negated_command" => named(n)
+                .first()
+                .and_then(|c| self.condition(*c, depth + 1))
+                .map(|v| !v),
+            "test_command" => match named(n).as_slice() {
+                [e] => self.test(*e),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `-n W`, `-z W`, `W = W`, `W != W` (also `==`), with words the environment decides.
+    fn test(&self, e: Node<'_>) -> Option<bool> {
+        let mut cursor = e.walk();
+        let kids: Vec<Node<'_>> = e.named_children(&mut cursor).collect();
+        match e.kind() {
+            "unary_expression" => {
+                let [op, w] = kids.as_slice() else {
+                    return None;
+                };
+                let v = self.value(*w)?;
+                match self.text(*op) {
+                    "-n" => Some(!v.is_empty()),
+                    "-z" => Some(v.is_empty()),
+                    _ => None,
+                }
+            }
+            "binary_expression" => {
+                let left = e.child_by_field_name("left")?;
+                let right = e.child_by_field_name("right")?;
+                let op = e.child_by_field_name("operator")?;
+                let (l, r) = (self.value(left)?, self.value(right)?);
+                match self.text(op) {
+                    "=" | "==" => Some(l == r),
+                    "!=" => Some(l != r),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// A word's value in the container's environment: literals and variables the script
+    /// never assigns (so the environment's value, or empty).
+    fn value(&self, n: Node<'_>) -> Option<String> {
+        let env = self.env?;
+        // The right of `!=`/`==` parses as a pattern: a literal one is its text.
+        if n.kind() == "extglob_pattern" {
+            let t = self.text(n);
+            return (!t.contains(['*', '?', '[', '(', '$', '\\'])).then(|| t.to_string());
+        }
+        let mut parts = Vec::new();
+        self.parts(n, false, &mut parts);
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                Part::Lit(l) => out.push_str(&l),
+                Part::Var(v) if !self.assigns(&v) => out.push_str(&env(&v)?.unwrap_or_default()),
+                Part::VarDefault(v, d) if !self.assigns(&v) => {
+                    out.push_str(&env(&v)?.filter(|x| !x.is_empty()).unwrap_or(d))
+                }
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// The script may set `name` itself (`NAME=`, `export NAME`, `read NAME`, `for NAME`,
+    /// `${NAME:=…}`, `getopts`, `declare`): its value is then not the environment's.
+    fn assigns(&self, name: &str) -> bool {
+        let src = self.src;
+        src.match_indices(name).any(|(i, _)| {
+            let before = src[..i].chars().next_back();
+            let after = &src[i + name.len()..];
+            let word_start = before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+            word_start
+                && (after.starts_with('=')
+                    || after.starts_with("+=")
+                    || after.starts_with(":=")
+                    || after.starts_with("=}")
+                    || src[..i].trim_end().ends_with("export")
+                    || src[..i].trim_end().ends_with("read")
+                    || src[..i].trim_end().ends_with("for")
+                    || src[..i].trim_end().ends_with("local")
+                    || src[..i].trim_end().ends_with("declare")
+                    || src[..i].contains("getopts"))
+        })
     }
 
     fn children_terminals(&mut self, n: Node<'t>, place: Position) -> Vec<Terminal> {
@@ -768,6 +949,11 @@ fn unescape(s: &str) -> String {
 }
 
 /// The bodies of an `if`/`case`: the node itself (its consequence), elif/else clauses, case items.
+fn named<'a>(n: Node<'a>) -> Vec<Node<'a>> {
+    let mut cursor = n.walk();
+    n.named_children(&mut cursor).collect()
+}
+
 fn branches(n: Node<'_>) -> Vec<Node<'_>> {
     let mut out = Vec::new();
     if n.kind() == "if_statement" {
@@ -869,6 +1055,56 @@ mod tests {
             matches!(a.terminal, Some(Terminal::Command { ref cmd, .. }) if cmd.name().as_deref() == Some("b"))
         );
         assert_eq!(a.alternatives.len(), 1);
+    }
+
+    #[test]
+    fn the_environment_takes_its_branch() {
+        // minio's entrypoint: without MINIO_USERNAME, the else branch execs.
+        let script = "f() {\n  if [ -n \"${MINIO_USERNAME}\" ] && [ -n \"$MINIO_GROUPNAME\" ]; then\n    chroot --userspec=x / \"$@\"\n  else\n    exec \"$@\"\n  fi\n}\nf \"$@\"\n";
+        let name = |a: &ShellFacts| match &a.terminal {
+            Some(Terminal::Command { cmd, .. }) => (cmd.name(), cmd.explicit_exec),
+            other => panic!("{other:?}"),
+        };
+        let unset = |_: &str| Some(None);
+        let a = analyze_in(script, Some(&unset));
+        assert!(name(&a).1, "{a:?}");
+        assert!(a.alternatives.is_empty());
+        // Set: the chroot branch, which stays the parent.
+        let set = |_: &str| Some(Some("minio".to_string()));
+        assert_eq!(
+            name(&analyze_in(script, Some(&set))).0.as_deref(),
+            Some("chroot")
+        );
+        // Unknown (an unread base): both branches, the problem first, as without an env.
+        let unknown = |_: &str| None;
+        let a = analyze_in(script, Some(&unknown));
+        assert_eq!(name(&a).0.as_deref(), Some("chroot"));
+        assert_eq!(a.alternatives.len(), 1);
+        // A variable the script assigns is not the environment's.
+        let assigned = "MODE=dev\nif [ \"$MODE\" = prod ]; then exec a; else b; fi\n";
+        assert_eq!(
+            name(&analyze_in(assigned, Some(&unset))).0.as_deref(),
+            Some("b")
+        );
+        assert_eq!(analyze_in(assigned, Some(&unset)).alternatives.len(), 1);
+        // `=`, `!=`, `-z`, `!` and elif.
+        let elif = "if [ -z \"$A\" ]; then exec a; elif [ \"$B\" != x ]; then exec b; else c; fi\n";
+        let b_is = |v: &str| {
+            let v = v.to_string();
+            move |n: &str| Some((n == "A" || n == "B").then(|| v.clone()))
+        };
+        assert_eq!(
+            name(&analyze_in(elif, Some(&b_is("1")))).0.as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            name(&analyze_in(elif, Some(&b_is("x")))).0.as_deref(),
+            Some("c")
+        );
+        assert_eq!(
+            name(&analyze_in(elif, Some(&unset))).0.as_deref(),
+            Some("a")
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 pub mod analyze;
 
-pub use analyze::{analyze, Cmd, Part, Position, ShellFacts, Terminal, Trap, WordNode};
+pub use analyze::{analyze, analyze_in, Cmd, Part, Position, ShellFacts, Terminal, Trap, WordNode};
 
 /// The shell that runs a `-c` string. Behaviour measured in a real PID namespace on Debian 12
 /// (dash 0.5.12, bash 5.2, busybox 1.35); see rules/IL101.md.
