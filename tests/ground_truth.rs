@@ -36,6 +36,8 @@ const CASES: &[(&str, bool)] = &[
     ("exec-form-ok", true),
     ("dash-unresolved-child", true),
     ("busybox-cd-handler", true),
+    ("script-env-unset", true),
+    ("script-env-set", true),
     ("trap-foreground", true),
     ("trap-background-wait", true),
     ("tini-script-noexec", true),

@@ -239,6 +239,19 @@ script_image() {
   chmod 755 "$(root "$name")/entrypoint.sh"
   commit "$name"
 }
+# An `if` on the environment, as minio's docker-entrypoint.sh: with APP_USER unset the script
+# execs the handler; with it set (ENV), the other branch runs it without exec and dash stays.
+env_script='#!/bin/sh
+if [ -n "$APP_USER" ] && [ "$APP_USER" != root ]; then
+  /app/handler
+else
+  exec /app/handler
+fi
+'
+script_image script-env-unset "$env_script"
+config script-env-unset --config.entrypoint /entrypoint.sh
+script_image script-env-set "$env_script"
+config script-env-set --config.entrypoint /entrypoint.sh --config.env APP_USER=app
 # 1. dash stays PID 1 even though its child cannot be resolved statically.
 new dash-unresolved-child; debian_base dash-unresolved-child; commit dash-unresolved-child
 config dash-unresolved-child --config.cmd /bin/sh --config.cmd -c --config.cmd 'prog=/app/handler; $prog'
