@@ -322,17 +322,7 @@ fn a_base_in_the_engine_and_the_built_image_measure_alike() {
     // The OpenJDK runtime and the jar of testdata/images/apps.sh (an OCI layout only).
     for name in ["javabase", "java-jar"] {
         let layout = common::fixtures().join("apps");
-        let copied = Command::new("skopeo")
-            .args(["copy", "-q", "--dest-daemon-host", &daemon.host()])
-            .arg(format!("oci:{}:{name}", layout.display()))
-            .arg(format!("docker-daemon:initlint/{name}:latest"))
-            .output()
-            .unwrap();
-        assert!(
-            copied.status.success(),
-            "skopeo copy {name}: {}",
-            String::from_utf8_lossy(&copied.stderr)
-        );
+        daemon.load_oci(&layout, name, &format!("initlint/{name}:latest"));
     }
     let cases = [
         // dash stays PID 1 and reaps; SIGTERM is dropped.

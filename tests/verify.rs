@@ -623,17 +623,7 @@ fn verify_agrees_on_the_application_servers() {
     let mut table = Vec::new();
     for &(name, _) in common::APP_CASES {
         let image = format!("initlint/{name}:latest");
-        let copied = Command::new("skopeo")
-            .args(["copy", "-q", "--dest-daemon-host", &daemon.host()])
-            .arg(format!("oci:{}:{name}", layout.display()))
-            .arg(format!("docker-daemon:{image}"))
-            .output()
-            .unwrap();
-        assert!(
-            copied.status.success(),
-            "skopeo copy {name}: {}",
-            String::from_utf8_lossy(&copied.stderr)
-        );
+        daemon.load_oci(&layout, name, &image);
         let out = Command::new(env!("CARGO_BIN_EXE_initlint"))
             .args([
                 "verify",

@@ -63,6 +63,21 @@ impl Dockerd {
         format!("unix://{}", self.dir.path().join("docker.sock").display())
     }
 
+    /// `skopeo copy` of `name` in the OCI layout `layout` into this engine as `image`.
+    pub fn load_oci(&self, layout: &std::path::Path, name: &str, image: &str) {
+        let copied = Command::new("skopeo")
+            .args(["copy", "-q", "--dest-daemon-host", &self.host()])
+            .arg(format!("oci:{}:{name}", layout.display()))
+            .arg(format!("docker-daemon:{image}"))
+            .output()
+            .unwrap();
+        assert!(
+            copied.status.success(),
+            "skopeo copy {name}: {}",
+            String::from_utf8_lossy(&copied.stderr)
+        );
+    }
+
     pub fn docker(&self, args: &[&str]) -> Result<String, String> {
         let out = Command::new("docker")
             .args(args)
