@@ -220,6 +220,7 @@ pub fn analyze_in(source: &str, env: Option<Env<'_>>) -> ShellFacts {
     let mut a = Walker {
         src: source,
         env,
+        assigned: std::cell::OnceCell::new(),
         functions: HashMap::new(),
         analysis: ShellFacts {
             syntax_errors: root.has_error(),
@@ -269,6 +270,8 @@ fn pick_representative(ts: &[Terminal]) -> usize {
 struct Walker<'s, 't> {
     src: &'s str,
     env: Option<Env<'s>>,
+    /// What [`Walker::assigns`] reads, found in one pass when first asked.
+    assigned: std::cell::OnceCell<(bool, std::collections::HashSet<String>)>,
     functions: HashMap<String, Node<'t>>,
     analysis: ShellFacts,
     depth: usize,
@@ -770,25 +773,11 @@ impl<'s, 't> Walker<'s, 't> {
     }
 
     /// The script may set `name` itself (`NAME=`, `export NAME`, `read NAME`, `for NAME`,
-    /// `${NAME:=…}`, `getopts`, `declare`): its value is then not the environment's.
+    /// `${NAME:=…}`, `local`, `declare`; with `getopts` anywhere, any name): its value is
+    /// then not the environment's.
     fn assigns(&self, name: &str) -> bool {
-        let src = self.src;
-        src.match_indices(name).any(|(i, _)| {
-            let before = src[..i].chars().next_back();
-            let after = &src[i + name.len()..];
-            let word_start = before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
-            word_start
-                && (after.starts_with('=')
-                    || after.starts_with("+=")
-                    || after.starts_with(":=")
-                    || after.starts_with("=}")
-                    || src[..i].trim_end().ends_with("export")
-                    || src[..i].trim_end().ends_with("read")
-                    || src[..i].trim_end().ends_with("for")
-                    || src[..i].trim_end().ends_with("local")
-                    || src[..i].trim_end().ends_with("declare")
-                    || src[..i].contains("getopts"))
-        })
+        let (getopts, names) = self.assigned.get_or_init(|| assigned_names(self.src));
+        *getopts || names.contains(name)
     }
 
     fn children_terminals(&mut self, n: Node<'t>, place: Position) -> Vec<Terminal> {
@@ -949,6 +938,39 @@ fn unescape(s: &str) -> String {
 }
 
 /// The bodies of an `if`/`case`: the node itself (its consequence), elif/else clauses, case items.
+/// Every name the script may assign, in one pass over its identifiers (bounded by the
+/// script's size, whatever a hostile one repeats), and whether it uses `getopts`.
+fn assigned_names(src: &str) -> (bool, std::collections::HashSet<String>) {
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let b = src.as_bytes();
+    let mut names = std::collections::HashSet::new();
+    let mut getopts = false;
+    let mut prev_word = "";
+    let mut i = 0;
+    while i < b.len() {
+        if !(b[i].is_ascii_alphabetic() || b[i] == b'_') || (i > 0 && ident(b[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && ident(b[i]) {
+            i += 1;
+        }
+        let word = &src[start..i];
+        let after = &src[i..];
+        getopts |= word == "getopts";
+        let assigned = after.starts_with('=')
+            || after.starts_with("+=")
+            || after.starts_with(":=")
+            || matches!(prev_word, "export" | "read" | "for" | "local" | "declare");
+        if assigned {
+            names.insert(word.to_string());
+        }
+        prev_word = word;
+    }
+    (getopts, names)
+}
+
 fn named<'a>(n: Node<'a>) -> Vec<Node<'a>> {
     let mut cursor = n.walk();
     n.named_children(&mut cursor).collect()
@@ -1105,6 +1127,18 @@ mod tests {
             name(&analyze_in(elif, Some(&unset))).0.as_deref(),
             Some("a")
         );
+    }
+
+    #[test]
+    fn assigned_names_in_one_pass() {
+        let (getopts, names) =
+            assigned_names("export A\nB=1\nread C\nfor D in x; do :; done\nE+=y\n[ \"$F\" = 1 ]\n");
+        assert!(!getopts);
+        for n in ["A", "B", "C", "D", "E"] {
+            assert!(names.contains(n), "{n}: {names:?}");
+        }
+        assert!(!names.contains("F"));
+        assert!(assigned_names("while getopts ab o; do :; done").0);
     }
 
     #[test]
