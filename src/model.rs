@@ -292,6 +292,12 @@ pub struct Built {
 }
 
 impl Built {
+    /// .NET: the target frameworks read, as a message names them (`net8.0, net10.0`).
+    pub fn framework_names(&self) -> String {
+        let names: Vec<&str> = self.frameworks.iter().map(|f| f.what.as_str()).collect();
+        names.join(", ")
+    }
+
     /// .NET: whether the runtime itself makes the app exit on `signal` when the sources
     /// register no handler. Before .NET 10 it handled SIGTERM (raising ProcessExit, then
     /// exiting); from .NET 10 on it leaves the operating system's default, which a PID 1

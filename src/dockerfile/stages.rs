@@ -154,6 +154,8 @@ pub fn producer<'a>(
     // a package, and the shell runs it.
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
     let script = SCRIPT_EXTENSIONS.contains(&ext);
+    // A Gradle build's program is its start script, under build/install/.
+    let start_script = stage_path.contains("/build/install/") && stage_path.contains("/bin/");
     let builds: Vec<(Language, &RunOp)> = fs
         .runs
         .iter()
@@ -163,9 +165,6 @@ pub fn producer<'a>(
                     // `dotnet app.dll` runs what `dotnet publish` wrote.
                     let runs_it =
                         *l == Language::JavaScript || (*l == Language::DotNet && ext == "dll");
-                    // A Gradle build's program is its start script, under build/install/.
-                    let start_script =
-                        stage_path.contains("/build/install/") && stage_path.contains("/bin/");
                     accept(*l) && (!script || runs_it) && (*l != Language::Java || start_script)
                 })
                 .map(|l| (l, r))

@@ -288,6 +288,15 @@ mod reloader_tests {
     }
 
     #[test]
+    fn xrs_counts_among_the_jvm_options_only() {
+        let x = |s: &str| super::jvm_xrs(&s.split(' ').collect::<Vec<_>>());
+        assert!(x("java -Xmx1g -Xrs -jar app.jar"));
+        assert!(!x("java -jar app.jar -Xrs"));
+        assert!(!x("java -cp /app Main -Xrs"));
+        assert!(!x("java -jar app.jar"));
+    }
+
+    #[test]
     fn a_reloader_is_on_by_flag_or_environment_and_off_by_flag() {
         assert!(r("flask --debug run", None));
         assert!(r("/usr/local/bin/flask run --reload", None));
@@ -298,6 +307,15 @@ mod reloader_tests {
         assert!(!r("python manage.py runserver --noreload", None));
         assert!(!r("python manage.py migrate", None));
     }
+}
+
+/// `java -Xrs` among the JVM's options (before `-jar`, `-cp` or the main class): the JVM
+/// installs no handler for SIGTERM, SIGINT or SIGHUP (measured with OpenJDK 17 as PID 1).
+pub fn jvm_xrs(argv: &[&str]) -> bool {
+    argv.iter()
+        .skip(1)
+        .take_while(|w| w.starts_with('-') && **w != "-jar" && **w != "-cp")
+        .any(|w| *w == "-Xrs")
 }
 
 /// Python modules that are servers installing their own handlers (`python -m gunicorn`).

@@ -887,12 +887,7 @@ fn jvm_reduced_signals(step: &Step, p: &Program, c: &Container) -> Option<String
     if p.name() != "java" {
         return None;
     }
-    let words = step.words();
-    let options = words
-        .iter()
-        .skip(1)
-        .take_while(|w| w.starts_with('-') && **w != "-jar" && **w != "-cp");
-    if options.clone().any(|w| *w == "-Xrs") {
+    if crate::knowledge::jvm_xrs(&step.words()) {
         return Some("-Xrs".into());
     }
     ["JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"]
@@ -1075,12 +1070,7 @@ fn built(b: &Built, signal: &str, out: &mut Vec<Cause>) {
             CauseKind::Handles(Handling::DotNetRuntime {
                 path: path.clone(),
                 stage: b.stage.clone(),
-                framework: b
-                    .frameworks
-                    .iter()
-                    .map(|f| f.what.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                framework: b.framework_names(),
             }),
             b.frameworks.first().and_then(at).or(build.clone()),
         ),
@@ -1099,12 +1089,7 @@ fn built(b: &Built, signal: &str, out: &mut Vec<Cause>) {
                     language: b.language,
                     stage: b.stage.clone(),
                     files: b.files,
-                    frameworks: b
-                        .frameworks
-                        .iter()
-                        .map(|f| f.what.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    frameworks: b.framework_names(),
                 },
             },
             build.clone(),
@@ -1145,11 +1130,11 @@ fn built(b: &Built, signal: &str, out: &mut Vec<Cause>) {
 
 /// Why a .NET program's handling is not known although its sources were read.
 fn dotnet_unsure(b: &Built, signal: &str) -> String {
-    let names: Vec<&str> = b.frameworks.iter().map(|f| f.what.as_str()).collect();
-    match names.as_slice() {
+    let names = b.framework_names();
+    match b.frameworks.as_slice() {
         [] => format!("none of its sources registers a {signal} handler (a host builder or PosixSignalRegistration), and no project file naming its <TargetFramework> was read: before .NET 10 the runtime handles SIGTERM by itself, from .NET 10 on it does not"),
-        _ if signal != "SIGTERM" => format!("none of its sources registers a {signal} handler, and what the .NET runtime ({}) does with {signal} by itself was not established", names.join(", ")),
-        _ => format!("none of its sources registers a {signal} handler, and its project files name target frameworks on both sides of .NET 10 ({}), where the runtime stopped handling SIGTERM by itself", names.join(", ")),
+        _ if signal != "SIGTERM" => format!("none of its sources registers a {signal} handler, and what the .NET runtime ({names}) does with {signal} by itself was not established"),
+        _ => format!("none of its sources registers a {signal} handler, and its project files name target frameworks on both sides of .NET 10 ({names}), where the runtime stopped handling SIGTERM by itself"),
     }
 }
 

@@ -1107,7 +1107,7 @@ impl Builder<'_> {
                 }
                 Role::HandlesSignals | Role::Plain => {
                     // `java -Xrs` installs none (the cause says so, with what was measured).
-                    let note = match argv.iter().any(|a| a.text.value == "-Xrs") {
+                    let note = match knowledge::jvm_xrs(&words_of(&argv)) {
                         true if base == "java" => "-Xrs: the JVM installs no signal handlers",
                         _ => p.note,
                     };
@@ -1133,11 +1133,11 @@ impl Builder<'_> {
     }
 }
 
-/// Skip a wrapper's options and operands: what remains is the command it runs.
 fn words_of(argv: &[Arg]) -> Vec<&str> {
     argv.iter().map(|a| a.text.value.as_str()).collect()
 }
 
+/// Skip a wrapper's options and operands: what remains is the command it runs.
 fn skip_args(args: &[Arg], operands: usize, with_value: &[&str]) -> Vec<Arg> {
     let mut i = 0;
     while let Some(a) = args.get(i) {
