@@ -416,14 +416,12 @@ pub fn analyse_dockerfile(
     };
     let reading = match &opts.bases {
         BaseImages::Read(image_opts) => image::base::open(&reference, image_opts),
-        BaseImages::Off(None) => {
-            return Ok(lint.finish(sources, loaded, BaseFiles::Unread(None), None))
-        }
+        BaseImages::Off(None) => return lint.unread(&reference, None),
         BaseImages::Off(Some(why)) => Err(why.clone()),
     };
     match reading {
         Ok(reading) => lint.over_base(&reference, reading),
-        Err(why) => Ok(lint.without_base(sources, loaded, &reference, why)),
+        Err(why) => lint.unread(&reference, Some(why)),
     }
 }
 
@@ -447,19 +445,50 @@ impl DockerfileLint<'_> {
         Ok((sources, loaded))
     }
 
-    /// The base could not be read: linted without it, and the reason said.
-    fn without_base(
-        &self,
-        sources: SourceMap,
-        loaded: dockerfile::Loaded,
-        reference: &str,
-        why: String,
-    ) -> Analysis {
-        let info = report::BaseInfo {
-            reference: reference.to_string(),
-            read: Err(why.clone()),
+    /// The base could not be read (`why`, when there is a reason to say): linted without
+    /// its files, over the ENTRYPOINT its makers document when initlint knows it.
+    fn unread(&self, reference: &str, why: Option<String>) -> Result<Analysis> {
+        let documented = knowledge::bases::documented(reference);
+        let (sources, loaded) = match &documented {
+            Some(documented) => self.load_documented(reference, documented)?,
+            None => self.load(&self.opts.dockerfile)?,
         };
-        self.finish(sources, loaded, BaseFiles::Unread(Some(why)), Some(info))
+        // Said even when no reason to read it is given: the chain stands on it.
+        let said = match (&why, &documented) {
+            (Some(why), Some(d)) => Some(format!("{why}; {}", taken_from(d))),
+            (None, Some(d)) => Some(taken_from(d)),
+            (why, None) => why.clone(),
+        };
+        let info = said.map(|said| report::BaseInfo {
+            reference: reference.to_string(),
+            read: Err(said),
+        });
+        Ok(self.finish(sources, loaded, BaseFiles::Unread(why), info))
+    }
+
+    /// The Dockerfile over a base config written from the documentation, not read: shown
+    /// as that image's config, named so.
+    fn load_documented(
+        &self,
+        reference: &str,
+        documented: &knowledge::bases::Documented,
+    ) -> Result<(SourceMap, dockerfile::Loaded)> {
+        let mut sources = SourceMap::default();
+        let file = sources.add(self.name.clone(), self.text.clone());
+        let config = image::config::RunConfig {
+            entrypoint: Some(documented.entrypoint.clone()),
+            ..Default::default()
+        };
+        let name = format!("{reference} (not read: {})", documented.source);
+        let rendered = image::config::render(&config, &name, &mut sources);
+        let mut dopts = self.opts.dockerfile.clone();
+        dopts.base = Some(dockerfile::Inherited {
+            reference: reference.to_string(),
+            entrypoint: rendered.entrypoint,
+            ..Default::default()
+        });
+        let loaded = dockerfile::load(&sources, file, &dopts)?;
+        Ok((sources, loaded))
     }
 
     /// The layers of the base are read from the top down; the Dockerfile is judged on each
@@ -471,9 +500,8 @@ impl DockerfileLint<'_> {
                 Ok(image) => image,
                 Err(e) => {
                     // A base that breaks mid-read: the Dockerfile is still linted, without it.
-                    let (sources, loaded) = self.load(&self.opts.dockerfile)?;
                     let why = image::base::without_name(reference, &e);
-                    return Ok(self.without_base(sources, loaded, reference, why));
+                    return self.unread(reference, Some(why));
                 }
             };
             let complete = image.complete();
@@ -544,6 +572,14 @@ impl DockerfileLint<'_> {
             home: None,
         }
     }
+}
+
+fn taken_from(d: &knowledge::bases::Documented) -> String {
+    format!(
+        "its ENTRYPOINT {} is taken from {}",
+        serde_json::to_string(&d.entrypoint).unwrap_or_default(),
+        d.source
+    )
 }
 
 /// The external reference the loaded stage is built on.

@@ -1,6 +1,7 @@
 //! What initlint knows about programs, kept as data: one table of programs (`programs`),
 //! the interpreters and how to spot a handler in their source, and signal names.
 
+pub mod bases;
 pub mod imports;
 pub mod programs;
 pub mod signals;

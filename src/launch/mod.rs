@@ -412,6 +412,17 @@ impl Builder<'_> {
             return;
         }
         let name = first.text.value.clone();
+        if self.depth == 1
+            && name.starts_with('-')
+            && self.c.entrypoint.is_none()
+            && self.c.files.base_unread()
+        {
+            // `CMD ["--require=x", "server.js"]`: options for a program the base's
+            // ENTRYPOINT names, not a program of their own.
+            let why = format!("the command starts with an option (`{name}`): it is the arguments of the base image's ENTRYPOINT, and that image was not read");
+            self.push(argv, pid1, at, StepKind::Unknown { why: why.clone() }, why);
+            return;
+        }
         if name.ends_with(".wasm") {
             let why = format!("`{name}` is a WebAssembly module: the image is meant for a Wasm runtime (containerd's runwasi shims, `--runtime io.containerd.wasmedge.v1`, `--platform wasi/wasm`), which finds the module in the image's root and runs it in the shim, not as a Linux PID 1; initlint does not judge Wasm containers");
             self.push(argv, pid1, at, StepKind::Unknown { why: why.clone() }, why);

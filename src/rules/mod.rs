@@ -330,12 +330,24 @@ pub(crate) fn launch_span(ctx: &Context<'_>) -> Option<Span> {
 }
 
 /// Where to point for a step: its program word, the step, or the launch instruction.
+/// In Dockerfile mode a program the base's config names (its ENTRYPOINT) is pointed at where
+/// the Dockerfile's own words start: the base's config is not a file the user can edit.
 pub(crate) fn step_span(ctx: &Context<'_>, step: &crate::launch::Step) -> Option<Span> {
-    step.argv
-        .first()
-        .and_then(|a| a.text.span())
-        .or_else(|| step.at.clone())
-        .or_else(|| launch_span(ctx))
+    let in_config = |s: &Span| {
+        matches!(
+            ctx.sources.get(s.file).provenance,
+            crate::source::Provenance::ImageConfig { .. }
+        )
+    };
+    let spans = || step.argv.iter().filter_map(|a| a.text.span());
+    let dockerfile = !matches!(ctx.container.base, crate::model::Base::Image { .. });
+    let first = spans().next();
+    match first {
+        Some(s) if dockerfile && in_config(&s) => spans().find(|s| !in_config(s)).or(Some(s)),
+        _ => first,
+    }
+    .or_else(|| step.at.clone())
+    .or_else(|| launch_span(ctx))
 }
 
 /// The program a step runs, as written (`python`, `/usr/bin/tini`).
