@@ -289,6 +289,9 @@ pub struct Built {
     /// .NET: the target frameworks its project files name (the runtime's version decides
     /// whether it handles SIGTERM by itself).
     pub frameworks: Vec<SourceHit>,
+    /// A server the framework's build writes, which installs its own stop handlers (Next.js's
+    /// `.next/standalone/server.js`): what the build copies it from.
+    pub framework_server: Option<SourceHit>,
 }
 
 impl Built {

@@ -217,7 +217,11 @@ pub fn built(
         handler: None,
         reaper: None,
         frameworks: Vec::new(),
+        framework_server: None,
     };
+    if language == Language::JavaScript {
+        b.framework_server = next_standalone(copy, run, path, sources);
+    }
     // The start script execs java: the JVM decides, whatever the sources say.
     if language == Language::Java {
         return b;
@@ -264,6 +268,38 @@ pub fn built(
         }
     }
     b
+}
+
+/// `server.js` of Next.js's standalone output (`output: 'standalone'`, written by `next
+/// build` into `.next/standalone/`), copied from it or run in place: Next's start-server
+/// registers SIGTERM and SIGINT handlers ([`crate::knowledge::NEXT_STANDALONE`]).
+fn next_standalone(
+    copy: Option<&CopyOp>,
+    run: &RunOp,
+    path: &str,
+    sources: &SourceMap,
+) -> Option<SourceHit> {
+    const DIR: &str = ".next/standalone";
+    if !path.ends_with("/server.js") {
+        return None;
+    }
+    let from_standalone = match copy {
+        Some(op) => op
+            .srcs
+            .iter()
+            .any(|s| matches!(s, CopySrc::Path(p) if p.trim_end_matches('/').ends_with(DIR) || p.contains(&format!("{DIR}/server.js")))),
+        None => path.contains(&format!("{DIR}/")),
+    };
+    if !from_standalone {
+        return None;
+    }
+    let span = copy.map_or_else(|| run.span.clone(), |op| op.span.clone());
+    let (line, _) = sources.line_col(span.file, span.range.start);
+    Some(SourceHit {
+        what: crate::knowledge::NEXT_STANDALONE.into(),
+        place: format!("{}:{line}", sources.get(span.file).name),
+        span,
+    })
 }
 
 /// One source file: a handler and a reaper, each kept at its first sighting.

@@ -247,6 +247,21 @@ pub fn builtin_server(language: &str, words: &[&str]) -> Option<&'static str> {
     })
 }
 
+/// What a `next build` standalone `server.js` is, for a reason: Next's start-server closes the
+/// server and exits 0 on SIGTERM and SIGINT unless NEXT_MANUAL_SIG_HANDLE is set (measured
+/// with Next.js 15.5 and 14.2 as PID 1: exit 0 in 0.1 s; with the variable set and no handler of the
+/// app's, still running; `bench/nextjs.sh`).
+pub const NEXT_STANDALONE: &str = "Next.js's standalone server.js, which `next build` writes (it closes the server and exits 0 on SIGTERM and SIGINT unless NEXT_MANUAL_SIG_HANDLE is set)";
+
+/// Whether a node entry file starts Next's production server (`startServer` of
+/// `next/dist/server/lib/start-server`, as the standalone `server.js` of Next 13 and later
+/// does), which installs the handlers when `manual` (NEXT_MANUAL_SIG_HANDLE) is unset or empty.
+pub fn next_start_server(source: &str, signal: &str, manual: Option<&str>) -> bool {
+    matches!(signal, "SIGTERM" | "SIGINT")
+        && manual.is_none_or(str::is_empty)
+        && source.contains("next/dist/server/lib/start-server")
+}
+
 /// A development server whose reloader runs the real server as a child: `flask run` in debug
 /// mode (`--debug`, `--reload`, FLASK_DEBUG=1) and Django's `runserver` (without
 /// `--noreload`). Measured as PID 1: the reloader exits on SIGTERM and the server, its child,
@@ -327,6 +342,16 @@ pub const PYTHON_SERVER_MODULES: &[&str] =
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_standalone_server_handles_unless_manual() {
+        let server = "require('next')\nconst { startServer } = require('next/dist/server/lib/start-server')\n";
+        assert!(next_start_server(server, "SIGTERM", None));
+        assert!(next_start_server(server, "SIGINT", Some("")));
+        assert!(!next_start_server(server, "SIGTERM", Some("true")));
+        assert!(!next_start_server(server, "SIGQUIT", None));
+        assert!(!next_start_server("require('express')", "SIGTERM", None));
+    }
 
     #[test]
     fn interpreters_by_versioned_name() {

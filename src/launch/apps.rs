@@ -49,6 +49,15 @@ impl Builder<'_> {
                 }
                 (_, Ok(text)) => match int.find_handler(&text.value, &stop) {
                     Some(p) => Handler::Found(p),
+                    None if int.language == "node"
+                        && knowledge::next_start_server(
+                            &text.value,
+                            &stop,
+                            self.c.env_value("NEXT_MANUAL_SIG_HANDLE"),
+                        ) =>
+                    {
+                        Handler::Server(knowledge::NEXT_STANDALONE.to_string())
+                    }
                     None => self.handler_in_imports(int, &text.value, app_name.as_deref(), &stop),
                 },
                 (Some(path), Err(why)) if path.starts_with('/') => self
@@ -93,6 +102,21 @@ impl Builder<'_> {
     /// when no build makes it, or its sources could not all be read.
     fn compiled_app(&mut self, path: &str, stop: &str) -> Option<Handler> {
         let b = self.c.files.compiled_app(path, stop, self.sources)?;
+        // NEXT_MANUAL_SIG_HANDLE leaves the signals to the app's own code.
+        if let Some(server) = &b.framework_server {
+            let manual = self.c.env_value("NEXT_MANUAL_SIG_HANDLE");
+            if manual.is_none_or(str::is_empty) && matches!(stop, "SIGTERM" | "SIGINT") {
+                let how = if b.copy.is_some() {
+                    "copied at"
+                } else {
+                    "built at"
+                };
+                return Some(Handler::Server(format!(
+                    "{}, {how} {},",
+                    server.what, server.place
+                )));
+            }
+        }
         match (&b.handler, &b.incomplete, b.files) {
             (Some(h), ..) => Some(Handler::Found(format!("{} at {}", h.what, h.place))),
             (None, None, files) if files > 0 => Some(Handler::NotFound {
