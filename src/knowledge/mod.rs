@@ -33,6 +33,18 @@ pub fn program(name: &str, extras: &Extras) -> Option<&'static Program> {
     })
 }
 
+/// An exec wrapper whose subcommand decides whether it runs a command: `Some(prefix)` when it
+/// does (with a program it puts in front: `newrelic-admin run-python app.py` execs python),
+/// `None` when it runs none. Wrappers without subcommands always run theirs.
+pub fn wrapper_subcommand(name: &str, sub: Option<&str>) -> Option<Option<&'static str>> {
+    match (name, sub) {
+        ("newrelic-admin", Some("run-program")) => Some(None),
+        ("newrelic-admin", Some("run-python")) => Some(Some("python")),
+        ("newrelic-admin", _) => None,
+        _ => Some(None),
+    }
+}
+
 /// Launchers that only launch for some subcommands: `poetry run`, not `poetry install`.
 pub fn launcher_subcommand_launches(name: &str, sub: Option<&str>) -> bool {
     match name {

@@ -163,6 +163,8 @@ const SU: Pid1 = forwarding(
 );
 
 const EXEC: Role = Role::ExecWrapper;
+/// In `options_with_value`: every `--name` option (not `--name=value`) takes the next word.
+pub const ANY_LONG_OPTION: &str = "--*";
 const SERVER: Role = Role::HandlesSignals;
 
 /// An application server that installs its own handlers and stops on SIGTERM.
@@ -199,6 +201,26 @@ pub static PROGRAMS: &[Program] = &[
     launch(&["numactl"], EXEC, 0, &[], "numactl execs the command"),
     launch(&["stdbuf"], EXEC, 0, &["-i", "-o", "-e"], "stdbuf execs the command"),
     launch(&["exec"], EXEC, 0, &["-a"], "exec replaces the process"),
+    // Python APM wrappers: each sets up its agent, then os.execl's the command (read in
+    // their source; measured as PID 1 with opentelemetry-instrumentation 0.66b2, ddtrace
+    // 4.16.0 and newrelic 14.1.0: PID 1 is then the app, and `python app.py` without a
+    // handler still ignores SIGTERM). Every `--option` of opentelemetry-instrument takes a
+    // value (`--traces_exporter console`).
+    launch(
+        &["opentelemetry-instrument"],
+        EXEC,
+        0,
+        &[ANY_LONG_OPTION],
+        "opentelemetry-instrument sets up OpenTelemetry's auto-instrumentation and execs the command",
+    ),
+    launch(&["ddtrace-run"], EXEC, 0, &[], "ddtrace-run sets up Datadog's tracer and execs the command"),
+    launch(
+        &["newrelic-admin"],
+        EXEC,
+        1,
+        &[],
+        "newrelic-admin run-program (run-python: python) sets up New Relic's agent and execs the command",
+    ),
     launch(
         &["tini", "tini-static", "docker-init"],
         Role::Init,

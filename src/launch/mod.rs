@@ -1064,7 +1064,18 @@ impl Builder<'_> {
             };
             match p.role {
                 Role::ExecWrapper => {
+                    let sub = rest_subcommand(&argv[1..], p.options_with_value);
+                    let Some(prepend) = knowledge::wrapper_subcommand(base, sub.as_deref()) else {
+                        // `newrelic-admin validate-config`: runs no command.
+                        self.push(argv, pid1, at, kind, p.note.to_string());
+                        return;
+                    };
                     self.push(argv, pid1, at.clone(), kind, p.note.to_string());
+                    let rest: Vec<Arg> = prepend
+                        .map(|w| Arg::known(Text::synthetic(w)))
+                        .into_iter()
+                        .chain(rest)
+                        .collect();
                     if !rest.is_empty() {
                         self.run(rest, pid1, at);
                     }
@@ -1148,6 +1159,12 @@ fn words_of(argv: &[Arg]) -> Vec<&str> {
     argv.iter().map(|a| a.text.value.as_str()).collect()
 }
 
+/// A wrapper's first operand, after its options: the subcommand of `newrelic-admin run-program`.
+fn rest_subcommand(args: &[Arg], with_value: &[&str]) -> Option<String> {
+    let all = skip_args(args, 0, with_value);
+    all.first().map(|a| a.text.value.clone())
+}
+
 /// Skip a wrapper's options and operands: what remains is the command it runs.
 fn skip_args(args: &[Arg], operands: usize, with_value: &[&str]) -> Vec<Arg> {
     let mut i = 0;
@@ -1157,7 +1174,10 @@ fn skip_args(args: &[Arg], operands: usize, with_value: &[&str]) -> Vec<Arg> {
             i += 1;
             break;
         }
-        if with_value.contains(&v) {
+        let any_long = with_value.contains(&knowledge::programs::ANY_LONG_OPTION)
+            && v.starts_with("--")
+            && !v.contains('=');
+        if with_value.contains(&v) || any_long {
             i += 2;
         } else if v.starts_with('-') || (v.contains('=') && !v.starts_with('/')) {
             // Options, and env's NAME=value assignments.
@@ -1299,6 +1319,31 @@ mod tests {
             "[PID 1] /app/server --port 80",
             "{steps:?}"
         );
+    }
+
+    #[test]
+    fn apm_wrappers_exec_their_command() {
+        let run = |cmd: &[&str]| steps(&chain(&container(ShellKind::Dash, &[], cmd, "/", &[])));
+        // Every --option of opentelemetry-instrument takes a value.
+        let otel = run(&[
+            "opentelemetry-instrument",
+            "--traces_exporter",
+            "console",
+            "--service_name=x",
+            "python",
+            "app.py",
+        ]);
+        assert_eq!(otel.last().unwrap(), "[PID 1] python app.py", "{otel:?}");
+        let dd = run(&["ddtrace-run", "-d", "gunicorn", "app:app"]);
+        assert_eq!(dd.last().unwrap(), "[PID 1] gunicorn app:app", "{dd:?}");
+        let nr = run(&["newrelic-admin", "run-program", "uvicorn", "main:app"]);
+        assert_eq!(nr.last().unwrap(), "[PID 1] uvicorn main:app", "{nr:?}");
+        // run-python execs python with the arguments.
+        let py = run(&["newrelic-admin", "run-python", "app.py"]);
+        assert_eq!(py.last().unwrap(), "[PID 1] python app.py", "{py:?}");
+        // Other subcommands run nothing.
+        let other = run(&["newrelic-admin", "validate-config", "newrelic.ini"]);
+        assert_eq!(other.len(), 1, "{other:?}");
     }
 
     #[test]
