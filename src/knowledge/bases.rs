@@ -50,6 +50,133 @@ pub fn documented(reference: &str) -> Option<Documented> {
     })
 }
 
+/// Whether `reference` names an operating-system or language image from its maker (Docker
+/// Hub's official images, distroless, Red Hat's UBI, Microsoft's .NET, Chainguard's): an image
+/// that sets its own variables (PATH, versions, homes) and none of an application's. With
+/// such a base unread, an entry script's test of an application variable (`MINIO_USERNAME`)
+/// is taken as unset, and the chain says so.
+pub fn generic(reference: &str) -> bool {
+    let path = reference.split('@').next().unwrap_or(reference);
+    let untagged = |name: &str| name.split(':').next().unwrap_or(name).to_string();
+    // The tag is after the last `/` (a registry's port is before it).
+    let path = match path.rsplit_once('/') {
+        Some((head, last)) => format!("{head}/{}", untagged(last)),
+        None => untagged(path),
+    }
+    .to_ascii_lowercase();
+    let (host, rest) = match path.split_once('/') {
+        Some((h, r)) if h.contains(['.', ':']) || h == "localhost" => (h, r),
+        _ => ("docker.io", path.as_str()),
+    };
+    let official =
+        |r: &str| !r.contains('/') || r.strip_prefix("library/").is_some_and(|n| !n.contains('/'));
+    match host {
+        "docker.io" | "index.docker.io" => official(rest),
+        "public.ecr.aws" => rest
+            .strip_prefix("docker/library/")
+            .is_some_and(|n| !n.contains('/')),
+        "gcr.io" => rest.starts_with("distroless/"),
+        "registry.access.redhat.com" | "registry.redhat.io" => {
+            rest.split('/').next().is_some_and(|p| p.starts_with("ubi"))
+        }
+        "mcr.microsoft.com" => rest.starts_with("dotnet/"),
+        "cgr.dev" => rest.starts_with("chainguard/"),
+        _ => false,
+    }
+}
+
+/// Whether an OS or language image may set the variable `name` itself: the system's own
+/// (PATH, LANG, LC_*), and the kinds of names official images give their runtime (versions,
+/// homes, checksums, `PYTHON…`, `NODE…`, `JAVA…`, `DOTNET…`, `PG…`).
+pub fn may_set(name: &str) -> bool {
+    const SYSTEM: &[&str] = &[
+        "PATH",
+        "HOME",
+        "HOSTNAME",
+        "TERM",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "container",
+        "DEBIAN_FRONTEND",
+        "LD_LIBRARY_PATH",
+        "APP_UID",
+        "SHELL",
+        "USER",
+    ];
+    const SUFFIXES: &[&str] = &[
+        "_VERSION", "_HOME", "_SHA256", "_SHA512", "_MAJOR", "_URL", "_PATH", "_ROOT", "_DIR",
+        "_KEY", "_KEYS", "_HASH", "_DATA",
+    ];
+    const PREFIXES: &[&str] = &[
+        "LC_",
+        "GPG",
+        "PYTHON",
+        "PIP_",
+        "NODE",
+        "NPM_",
+        "YARN",
+        "JAVA",
+        "JDK",
+        "JRE",
+        "GO",
+        "RUBY",
+        "GEM_",
+        "BUNDLE",
+        "PHP",
+        "RUST",
+        "CARGO",
+        "DOTNET",
+        "ASPNETCORE",
+        "NUGET",
+        "COMPLUS",
+        "MAVEN",
+        "GRADLE",
+        "NGINX",
+        "HTTPD",
+        "PG",
+        "POSTGRES",
+        "MYSQL",
+        "MARIADB",
+        "MONGO",
+        "REDIS",
+        "RABBITMQ",
+        "ERL",
+        "ELIXIR",
+        "OTP",
+        "MIX_",
+        "HEX_",
+        "REBAR",
+        "CATALINA",
+        "TOMCAT",
+        "JULIA",
+        "R_",
+        "SSL_",
+        "CA_",
+        "PERL",
+        "SWIFT",
+        "DART",
+        "GHC",
+        "CABAL",
+        "STACK",
+        "CLOJURE",
+        "LEIN",
+        "ZIG",
+        "CRYSTAL",
+        "MEMCACHED",
+        "CADDY",
+        "TRAEFIK",
+        "WORDPRESS",
+        "DOCKER",
+        "TINI",
+        "GOSU",
+    ];
+    let upper = name.to_ascii_uppercase();
+    SYSTEM.contains(&name)
+        || SUFFIXES.iter().any(|s| upper.ends_with(s))
+        || PREFIXES.iter().any(|p| upper.starts_with(p))
+}
+
 /// distroless's python3 images name the versioned interpreter of their Debian release.
 fn python_for(variant: &str) -> &'static str {
     match variant.split('-').next().unwrap_or("") {
@@ -91,6 +218,48 @@ mod tests {
             ep("gcr.io/distroless/java:11"),
             Some(vec!["/usr/bin/java".to_string(), "-jar".to_string()])
         );
+    }
+
+    #[test]
+    fn generic_bases_and_their_variables() {
+        for r in [
+            "python:3.12-slim",
+            "docker.io/library/node:22@sha256:abc",
+            "alpine",
+            "registry.access.redhat.com/ubi9/ubi-micro:latest",
+            "gcr.io/distroless/static-debian12:nonroot",
+            "mcr.microsoft.com/dotnet/aspnet:8.0",
+            "public.ecr.aws/docker/library/golang:1.22",
+        ] {
+            assert!(generic(r), "{r}");
+        }
+        for r in [
+            "minio/minio:latest",
+            "ghcr.io/acme/python:3.12",
+            "localhost:5000/node:20",
+            "registry.example.com:5000/alpine",
+            "quay.io/minio/minio",
+        ] {
+            assert!(!generic(r), "{r}");
+        }
+        for n in [
+            "PATH",
+            "PYTHON_VERSION",
+            "NODE_ENV",
+            "JAVA_HOME",
+            "GPG_KEY",
+            "LC_ALL",
+        ] {
+            assert!(may_set(n), "{n}");
+        }
+        for n in [
+            "MINIO_USERNAME",
+            "APP_USER",
+            "DATABASE_URL_X",
+            "DJANGO_SETTINGS_MODULE",
+        ] {
+            assert!(!may_set(n), "{n}");
+        }
     }
 
     #[test]

@@ -919,15 +919,31 @@ impl Builder<'_> {
     ) {
         let content = entry.content.clone();
         // The script's `if`s on the environment take the container's branch: its ENV, and,
-        // when the base's config is known, nothing else is set.
+        // when the base's config is known, nothing else is set. An unread OS or language
+        // base sets none of an app's variables; the note says which were taken as unset.
         let complete = !self.c.files.base_unread();
+        let generic = match &self.c.base {
+            crate::model::Base::External { reference, .. } => {
+                knowledge::bases::generic(reference).then(|| reference.clone())
+            }
+            _ => None,
+        };
+        let assumed = std::cell::RefCell::new(Vec::<String>::new());
         let c = self.c;
-        let env = move |name: &str| match c.env_value(name) {
+        let env = |name: &str| match c.env_value(name) {
             Some(v) => Some(Some(v.to_string())),
             None if complete => Some(None),
+            None if generic.is_some() && !knowledge::bases::may_set(name) => {
+                let mut names = assumed.borrow_mut();
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+                Some(None)
+            }
             None => None,
         };
         let analysis = shell::analyze_in(&content.value, Some(&env));
+        let assumed = assumed.into_inner();
         if let Some((offset, why)) = &analysis.refused {
             let where_ = content.map.span(*offset..*offset).or(at);
             let i = self.refused(argv, pid1, where_, &entry.path, why);
@@ -970,6 +986,13 @@ impl Builder<'_> {
                 entry.path
             ),
             _ => format!("{} starts no program", entry.path),
+        };
+        let note = match (&generic, assumed.is_empty()) {
+            (Some(base), false) => format!(
+                "{note}; its `if` on {} takes the branch for unset: the base image {base} was not read, and an OS or language image sets no such variable",
+                assumed.iter().map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+            ),
+            _ => note,
         };
         let i = self.push(
             argv,
