@@ -45,6 +45,9 @@ impl FileView for ContextView {
                 return found;
             }
         }
+        if let Some(found) = self.release_overlay(path, sources) {
+            return found;
+        }
         if self.scratch {
             return Lookup::Missing {
                 why: format!(
@@ -149,6 +152,30 @@ impl FileView for InImage {
 }
 
 impl ContextView {
+    /// A file of an Elixir release that `mix release` copies from the project's
+    /// `rel/overlays/` (Phoenix's `bin/server`, `bin/migrate`): `_build/ENV/rel/NAME/REST`
+    /// is `rel/overlays/REST` of the directory the release was built in, as the stage copied
+    /// it from the build context.
+    fn release_overlay(&self, path: &str, sources: &mut SourceMap) -> Option<Lookup> {
+        let (_, after) = path.split_once("/_build/")?;
+        let mut parts = after.splitn(4, '/');
+        let (_env, rel, _name, rest) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        if rel != "rel" || rest.is_empty() {
+            return None;
+        }
+        let run = self.fs.runs.iter().rev().find(|r| {
+            stages::toolchain(&r.text, None) == Some(crate::knowledge::sources::Language::Elixir)
+        })?;
+        let overlay = crate::source::join_path(&run.workdir, &format!("rel/overlays/{rest}"));
+        let found = self
+            .fs
+            .copies
+            .iter()
+            .rev()
+            .find_map(|op| self.lookup_in_copy(op, &overlay, sources))?;
+        matches!(found, Lookup::Found(_)).then_some(found)
+    }
+
     /// What a build makes at `path`: a program (`app` false: compiled, not JavaScript) or a
     /// script node runs (`app`: built from JavaScript/TypeScript, which need not name it).
     fn produced(

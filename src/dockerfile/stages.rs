@@ -124,6 +124,7 @@ pub fn toolchain(run: &str, image: Option<Language>) -> Option<Language> {
             "cmake" if second == "--build" => Some(Language::C),
             "dotnet" if matches!(second, "publish" | "build") => Some(Language::DotNet),
             "gradle" | "gradlew" if install_dist => Some(Language::Java),
+            "mix" if second == "release" => Some(Language::Elixir),
             _ => None,
         };
         // Go and Rust builds often run `make` or a front-end build too: the language
@@ -154,8 +155,6 @@ pub fn producer<'a>(
     // a package, and the shell runs it.
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
     let script = SCRIPT_EXTENSIONS.contains(&ext);
-    // A Gradle build's program is its start script, under build/install/.
-    let start_script = stage_path.contains("/build/install/") && stage_path.contains("/bin/");
     let builds: Vec<(Language, &RunOp)> = fs
         .runs
         .iter()
@@ -165,7 +164,8 @@ pub fn producer<'a>(
                     // `dotnet app.dll` runs what `dotnet publish` wrote.
                     let runs_it =
                         *l == Language::JavaScript || (*l == Language::DotNet && ext == "dll");
-                    accept(*l) && (!script || runs_it) && (*l != Language::Java || start_script)
+                    // A Gradle build's or a release's program is its start script.
+                    accept(*l) && (!script || runs_it) && l.is_start_script(stage_path)
                 })
                 .map(|l| (l, r))
         })
@@ -222,8 +222,8 @@ pub fn built(
     if language == Language::JavaScript {
         b.framework_server = next_standalone(copy, run, path, sources);
     }
-    // The start script execs java: the JVM decides, whatever the sources say.
-    if language == Language::Java {
+    // The start script execs java or the BEAM: the runtime decides, whatever the sources say.
+    if language.runtime_program().is_some() {
         return b;
     }
     let Some(context) = context else {

@@ -259,6 +259,17 @@ pub fn builtin_server(language: &str, words: &[&str]) -> Option<&'static str> {
     })
 }
 
+/// Whether `script` is the start script of an Elixir release (the template `mix release`
+/// writes as `bin/NAME`) run with `sub`command `start` or `start_iex`, which exec the BEAM in
+/// the foreground (`daemon` detaches it under run_erl instead).
+pub fn elixir_release_starts(script: &str, sub: Option<&str>) -> bool {
+    matches!(sub, Some("start" | "start_iex"))
+        && script.starts_with("#!/bin/sh")
+        && script.contains("RELEASE_ROOT=")
+        && script.contains("REL_VSN_DIR=")
+        && script.contains("start \"elixir\" --no-halt")
+}
+
 /// What a `next build` standalone `server.js` is, for a reason: Next's start-server closes the
 /// server and exits 0 on SIGTERM and SIGINT unless NEXT_MANUAL_SIG_HANDLE is set (measured
 /// with Next.js 15.5 and 14.2 as PID 1: exit 0 in 0.1 s; with the variable set and no handler of the

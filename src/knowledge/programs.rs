@@ -357,6 +357,13 @@ pub static PROGRAMS: &[Program] = &[
         Reaps::No,
         "the JVM runs shutdown hooks and exits on SIGTERM/SIGINT/SIGHUP; SIGQUIT only prints a thread dump",
     )),
+    // erl and elixir are sh scripts that exec erlexec, which execs beam.smp: the BEAM is PID 1.
+    launch(&["beam.smp", "erl", "elixir"], SERVER, 0, &[], "installs its own SIGTERM handler").behaves(pid1(
+        &["SIGTERM"],
+        None,
+        Reaps::Yes,
+        "the BEAM (Erlang/Elixir) stops the system with init:stop on SIGTERM and exits 0 (\"SIGTERM received - shutting down\"), and it sets SIGCHLD to SIG_IGN, so orphans re-parented to it are reaped (measured as PID 1 with Debian's Erlang/OTP 25 and Elixir 1.14: erl, elixir and a mix release exit 0 about 1 s after SIGTERM, no zombies)",
+    )),
     launch(&["dotnet"], SERVER, 0, &[], "installs its own SIGTERM handler").behaves(pid1(
         &["SIGTERM", "SIGINT", "SIGQUIT"],
         None,

@@ -22,6 +22,9 @@ pub enum Language {
     /// A Gradle application's start script (`installDist` writes `build/install/NAME/bin/NAME`),
     /// which execs java: the JVM's own handler decides, not the sources.
     Java,
+    /// An Elixir release (`mix release` writes `_build/ENV/rel/NAME/bin/NAME`), whose `start`
+    /// execs the release's Erlang runtime: the BEAM's own handler decides.
+    Elixir,
 }
 
 impl Language {
@@ -33,6 +36,29 @@ impl Language {
             Language::JavaScript => "JavaScript/TypeScript",
             Language::DotNet => ".NET (C#)",
             Language::Java => "Java (Gradle application)",
+            Language::Elixir => "Elixir (mix release)",
+        }
+    }
+
+    /// The program the build's start script execs, whose own behaviour decides (the JVM, the
+    /// BEAM), for the languages whose product is such a script.
+    pub fn runtime_program(self) -> Option<&'static str> {
+        match self {
+            Language::Java => Some("java"),
+            Language::Elixir => Some("beam.smp"),
+            _ => None,
+        }
+    }
+
+    /// Whether `stage_path` is where the build writes its start script: Gradle's
+    /// `build/install/NAME/bin/NAME`, a release's `_build/ENV/rel/NAME/bin/NAME`.
+    pub fn is_start_script(self, stage_path: &str) -> bool {
+        match self {
+            Language::Java => {
+                stage_path.contains("/build/install/") && stage_path.contains("/bin/")
+            }
+            Language::Elixir => stage_path.contains("/rel/") && stage_path.contains("/bin/"),
+            _ => true,
         }
     }
 
@@ -45,6 +71,7 @@ impl Language {
             Language::JavaScript => "process.on/once",
             Language::DotNet => "a host builder (WebApplication, Host.CreateDefaultBuilder/CreateApplicationBuilder, UseConsoleLifetime), PosixSignalRegistration",
             Language::Java => "the JVM's own handler",
+            Language::Elixir => "the BEAM's own handler",
         }
     }
 
@@ -57,6 +84,7 @@ impl Language {
             Language::JavaScript => format!("process.on('{signal}', …)"),
             Language::DotNet => format!("run the app in the Generic Host (Host.CreateApplicationBuilder) or register PosixSignalRegistration.Create(PosixSignal.{signal}, …)"),
             Language::Java => "let the JVM handle it (no -Xrs) and clean up in Runtime.addShutdownHook".into(),
+            Language::Elixir => "let the BEAM handle it (init:stop stops the applications in order)".into(),
         }
     }
 
@@ -82,7 +110,7 @@ impl Language {
             Language::DotNet => {
                 ext == "cs" || ext == "csproj" || file_name == "Directory.Build.props"
             }
-            Language::Java => false,
+            Language::Java | Language::Elixir => false,
         }
     }
 }
@@ -243,7 +271,7 @@ pub fn handler(lang: Language, source: &str, signal: &str) -> Option<Found> {
         Language::C => c_handler(&c, source, signal),
         Language::JavaScript => js_handler(&c, source, signal),
         Language::DotNet => dotnet_handler(&c, source, signal),
-        Language::Java => None,
+        Language::Java | Language::Elixir => None,
     }
 }
 
@@ -498,7 +526,7 @@ pub fn reaper(lang: Language, source: &str) -> Option<Found> {
             "SA_NOCLDWAIT",
         ],
         // node waits only for the children it starts; so does .NET's Process class.
-        Language::JavaScript | Language::DotNet | Language::Java => &[],
+        Language::JavaScript | Language::DotNet | Language::Java | Language::Elixir => &[],
     };
     patterns.iter().find_map(|p| {
         c.text

@@ -605,7 +605,7 @@ fn launching(
                 (None, false) => out.push(Cause::new(CauseKind::ScriptStays { path }, at)),
             }
         }
-        StepKind::Wrapper { name, program } => match program.role {
+        StepKind::Wrapper { name, program, .. } => match program.role {
             Role::Init if program.pid1.as_ref().is_some_and(|k| k.forwards) => {
                 init(step, next, rest, program, c, signal, &mut out)
             }
@@ -870,7 +870,9 @@ fn installs_handler(step: &Step, signal: &str) -> Option<bool> {
             (_, Some(_)) => Some(true),
             (Language::Go, None) => Some(!matches!(signal, "SIGHUP" | "SIGINT")),
             (Language::DotNet, None) => b.dotnet_runtime_handles(signal),
-            (Language::Java, None) => programs::by_name("java")
+            (l, None) if l.runtime_program().is_some() => l
+                .runtime_program()
+                .and_then(programs::by_name)
                 .and_then(|p| p.pid1.as_ref())
                 .map(|k| k.stops_on_signal(signal)),
             _ if b.incomplete.is_none() => Some(false),
@@ -989,7 +991,7 @@ fn behaviour(step: &Step, c: &Container, signal: &str, out: &mut Vec<Cause>) {
             }),
             None,
         )),
-        StepKind::Wrapper { name, program } => match jvm_reduced_signals(step, program, c) {
+        StepKind::Wrapper { name, program, .. } => match jvm_reduced_signals(step, program, c) {
             Some(option) if matches!(signal, "SIGTERM" | "SIGINT" | "SIGHUP") => {
                 out.push(Cause::new(
                     CauseKind::NoHandler {
@@ -1032,12 +1034,18 @@ fn behaviour(step: &Step, c: &Container, signal: &str, out: &mut Vec<Cause>) {
 
 /// A program a build stage compiles: what its sources show, as its binary would.
 fn built(b: &Built, signal: &str, out: &mut Vec<Cause>) {
-    if let (Language::Java, Some(java)) = (b.language, programs::by_name("java")) {
-        let how = Recognised::Built(format!(
-            "{} is the start script Gradle's installDist writes in {}: a POSIX sh script whose last line execs java (`exec \"$JAVACMD\" \"$@\"`), so the JVM is PID 1",
-            b.path, b.stage
-        ));
-        return knowledge(java, how, signal, out);
+    if let Some(runtime) = b.language.runtime_program().and_then(programs::by_name) {
+        let how = Recognised::Built(match b.language {
+            Language::Elixir => format!(
+                "{} is the start script `mix release` writes in {}: with `start` it execs the release's Erlang runtime (elixir, erl, erlexec, each by exec), so the BEAM is PID 1",
+                b.path, b.stage
+            ),
+            _ => format!(
+                "{} is the start script Gradle's installDist writes in {}: a POSIX sh script whose last line execs java (`exec \"$JAVACMD\" \"$@\"`), so the JVM is PID 1",
+                b.path, b.stage
+            ),
+        });
+        return knowledge(runtime, how, signal, out);
     }
     let path = b.path.clone();
     let at = |h: &SourceHit| Some(Evidence::Span(h.span.clone()));
@@ -1417,6 +1425,9 @@ fn symbol_evidence(path: &str, i: &Import) -> Evidence {
 
 /// How the program was recognised: ELF evidence, or its name.
 fn recognised(step: &Step, name: &str) -> Recognised {
+    if let StepKind::Wrapper { how: Some(how), .. } = &step.kind {
+        return Recognised::Built(how.clone());
+    }
     match step.binary.as_ref().and_then(|b| b.identified.as_ref()) {
         Some((_, why)) => Recognised::Evidence(why.clone()),
         None => Recognised::Name(name.to_string()),

@@ -96,6 +96,8 @@ pub enum StepKind {
     Wrapper {
         name: String,
         program: &'static Program,
+        /// How it was recognised when not by its name (an Elixir release's start script).
+        how: Option<String>,
     },
     Interpreter {
         interpreter: &'static Interpreter,
@@ -237,6 +239,8 @@ struct Builder<'a> {
     depth: usize,
     /// The inspected binary of the step about to be pushed.
     pending_binary: Option<Binary>,
+    /// How the program about to be judged by name was recognised, when not by its name.
+    pending_how: Option<String>,
     /// The working directory a `cd` in the running shell string or script moved to.
     cwd: Option<String>,
     /// Signals ignored (SIG_IGN) by a process above the one being resolved, and where.
@@ -274,6 +278,7 @@ impl<'a> Builder<'a> {
             steps: Vec::new(),
             depth: 0,
             pending_binary: None,
+            pending_how: None,
             cwd: None,
             ignoring: Vec::new(),
         }
@@ -539,6 +544,10 @@ impl Builder<'_> {
                         let note = match b.language {
                             crate::knowledge::sources::Language::Java => format!(
                                 "Gradle's start script (installDist in {}): sh execs java",
+                                b.stage
+                            ),
+                            crate::knowledge::sources::Language::Elixir => format!(
+                                "an Elixir release's start script (mix release in {}): it execs the BEAM",
                                 b.stage
                             ),
                             _ => format!(
@@ -862,7 +871,19 @@ impl Builder<'_> {
             }
         }
         let interp_base = interp.as_deref().map(basename).unwrap_or("");
-        if via_shell || shell::is_shell(interp_base) {
+        let sub = argv.get(1).map(|a| a.text.value.as_str());
+        if !via_shell && knowledge::elixir_release_starts(&content.value, sub) {
+            // Its exec target is computed (`exec "$REL_VSN_DIR/$REL_EXEC"`): known by what the
+            // release template does.
+            let why = format!("{} is an Elixir release's start script (written by `mix release`): `start` execs the release's elixir, which execs erl, erlexec and beam.smp, so the BEAM is PID 1", entry.path);
+            let i = self.steps.len();
+            self.pending_how = Some(why.clone());
+            self.by_name(argv, "beam.smp", pid1, at, why);
+            self.pending_how = None;
+            if i < self.steps.len() {
+                self.problems(i, problems);
+            }
+        } else if via_shell || shell::is_shell(interp_base) {
             self.script(entry, argv, pid1, at, problems);
         } else if let Some(int) = knowledge::interpreter(interp_base) {
             let app = Some((entry.path.clone(), Some(content)));
@@ -1011,6 +1032,15 @@ impl Builder<'_> {
             StepKind::Script { analysis, .. } => (analysis.cwd.clone(), analysis.traps.clone()),
             _ => (None, Vec::new()),
         };
+        // `cd "$(dirname "$0")"`: the directory of the script as it was found.
+        let cd = cd.map(|d| match d.strip_prefix(shell::analyze::SCRIPT_DIR) {
+            Some(rest) => {
+                let dir = entry.path.rsplit_once('/').map_or("/", |(d, _)| d);
+                let dir = if dir.is_empty() { "/" } else { dir };
+                format!("{dir}{rest}")
+            }
+            None => d,
+        });
         let before = child.as_ref().map(|(_, r)| r.start);
         self.ignoring(i, &traps, &content.map, before, |b| {
             if let Some((words, range)) = child {
@@ -1084,6 +1114,7 @@ impl Builder<'_> {
             let kind = StepKind::Wrapper {
                 name: base.to_string(),
                 program: p,
+                how: self.pending_how.take(),
             };
             match p.role {
                 Role::ExecWrapper => {
@@ -1247,7 +1278,7 @@ impl Step {
     /// The launcher (npm, yarn…) the step runs, by the name it was called, if it runs one.
     pub fn launcher(&self) -> Option<(&str, &'static Program)> {
         match &self.kind {
-            StepKind::Wrapper { name, program } if program.role == Role::Launcher => {
+            StepKind::Wrapper { name, program, .. } if program.role == Role::Launcher => {
                 Some((name, program))
             }
             _ => None,

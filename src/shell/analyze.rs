@@ -66,6 +66,34 @@ impl WordNode {
     }
 }
 
+/// The working directory `cd "$(dirname "$0")"` moves to: the script's own directory, which
+/// the launch chain knows (the script's path), not the analysis.
+pub const SCRIPT_DIR: &str = "$(dirname \"$0\")";
+
+/// `"$(dirname "$0")"`, `"$(dirname -- "$0")"`, `` `dirname $0` `` (also through `readlink -f` or
+/// `realpath`, which only resolve links): the script's directory.
+fn script_dir(raw: &str) -> Option<String> {
+    let compact: String = raw
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\'' | ' '))
+        .collect();
+    let inner = compact
+        .strip_prefix("$(")
+        .and_then(|r| r.strip_suffix(')'))
+        .or_else(|| compact.strip_prefix('`').and_then(|r| r.strip_suffix('`')))?;
+    let arg = inner.strip_prefix("dirname")?;
+    let arg = arg.strip_prefix("--").unwrap_or(arg);
+    let zero = [
+        "$0",
+        "${0}",
+        "$(readlink-f$0)",
+        "$(readlink-f--$0)",
+        "$(realpath$0)",
+        "$(realpath--$0)",
+    ];
+    zero.contains(&arg).then(|| SCRIPT_DIR.to_string())
+}
+
 /// A command that runs a program.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cmd {
@@ -400,9 +428,18 @@ impl<'s, 't> Walker<'s, 't> {
         if cmd.name().as_deref() != Some("cd") {
             return;
         }
-        let dir = cmd.words.get(1).and_then(WordNode::literal);
+        // `cd -P -- DIR`: the options and `--` before the directory.
+        let word = cmd.words.iter().skip(1).find(|w| {
+            !matches!(
+                w.literal().as_deref(),
+                Some("-P" | "-L" | "-e" | "-@" | "--")
+            )
+        });
+        let dir = word.and_then(|w| w.literal().or_else(|| script_dir(&w.raw)));
         self.analysis.cwd = match (self.analysis.cwd.take(), dir) {
-            (Some(prev), Some(d)) if !d.starts_with('/') => Some(format!("{prev}/{d}")),
+            (Some(prev), Some(d)) if !d.starts_with('/') && !d.starts_with(SCRIPT_DIR) => {
+                Some(format!("{prev}/{d}"))
+            }
             (_, Some(d)) => Some(d),
             // `cd "$X"`, `cd` alone: the directory is no longer known.
             (_, None) => None,
@@ -1200,6 +1237,21 @@ mod tests {
             Some("/srv/app")
         );
         assert_eq!(analyze("cd \"$DIR\" && ./server").cwd, None);
+        // Phoenix's release overlay bin/server, and the other ways to name the script's dir.
+        for cd in [
+            "cd -P -- \"$(dirname -- \"$0\")\"",
+            "cd \"$(dirname \"$0\")\"",
+            "cd `dirname $0`",
+            "cd \"$(dirname \"$(readlink -f \"$0\")\")\"",
+        ] {
+            let script = format!("#!/bin/sh\n{cd}\nexec ./app start\n");
+            assert_eq!(analyze(&script).cwd.as_deref(), Some(SCRIPT_DIR), "{cd}");
+        }
+        assert_eq!(
+            analyze("cd -P /srv && ./server").cwd.as_deref(),
+            Some("/srv")
+        );
+        assert_eq!(analyze("cd \"$(dirname \"$1\")\" && ./server").cwd, None);
         // A cd after the terminal command does not count.
         assert_eq!(analyze("./server; cd /tmp").cwd, None);
         // `&&` lists nest one level per `&&`: long ones are walked up to the nesting limit,

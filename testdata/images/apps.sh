@@ -6,6 +6,7 @@
 #   - node from Debian's nodejs/libnode packages, npm and yarn (classic) from the npm
 #     registry, pinned by their sha512 integrity;
 #   - Debian's OpenJDK 17 runtime with a jar compiled by the machine's javac;
+#   - an Elixir release built by the machine's mix (Debian's Elixir and Erlang/OTP);
 #   - one shared base layer per language, and the application in a layer of its own.
 # Only an OCI layout (OUT/apps) is written: the images are large, and build.sh's fixtures
 # already cover every on-disk format.
@@ -20,7 +21,7 @@ debs="$out/debs"
 rm -rf "$work" "$layout"
 mkdir -p "$work" "$debs"
 
-for tool in umoci gcc dpkg apt-get apt-cache curl python3 tar javac jar; do
+for tool in umoci gcc dpkg apt-get apt-cache curl python3 tar javac jar mix; do
   command -v "$tool" >/dev/null || { echo "apps.sh: $tool is missing (./x test installs it)" >&2; exit 1; }
 done
 
@@ -325,6 +326,54 @@ commit java-jar
 config java-jar --config.env PATH=/usr/bin --config.workingdir /app --config.cmd java --config.cmd -jar --config.cmd /app/app.jar
 umoci tag --image "$layout:java-jar" java-xrs
 config java-xrs --config.cmd java --config.cmd -Xrs --config.cmd -jar --config.cmd /app/app.jar
+
+# --- Elixir ---------------------------------------------------------------------------------
+# A release `mix release` builds here with Debian's Elixir and Erlang/OTP (the release carries
+# its own ERTS), over a root with only what the release script and the BEAM load. Its worker
+# traps exits, so init:stop (the BEAM's SIGTERM handler) runs its terminate/2, which says
+# "handler: clean exit". RELEASE_DISTRIBUTION=none: no epmd, no host name to resolve.
+ex_debs="libtinfo6 zlib1g libgcc-s1 libstdc++6 grep libpcre2-8-0 sed libacl1 libselinux1"
+# shellcheck disable=SC2086
+fetch $ex_debs
+mkdir -p "$work/ex"
+(cd "$work/ex" && MIX_HOME="$work/ex/.mix" mix new exapp --sup >/dev/null)
+cat >"$work/ex/exapp/lib/exapp/application.ex" <<'EX'
+defmodule Exapp.Application do
+  use Application
+
+  @impl true
+  def start(_type, _args) do
+    Supervisor.start_link([Exapp.Worker], strategy: :one_for_one, name: Exapp.Supervisor)
+  end
+end
+
+defmodule Exapp.Worker do
+  use GenServer
+
+  def start_link(arg), do: GenServer.start_link(__MODULE__, arg, name: __MODULE__)
+
+  @impl true
+  def init(_) do
+    Process.flag(:trap_exit, true)
+    IO.puts(:stderr, "app: ready")
+    {:ok, nil}
+  end
+
+  @impl true
+  def terminate(_reason, _state), do: IO.puts(:stderr, "handler: clean exit")
+end
+EX
+(cd "$work/ex/exapp" && MIX_HOME="$work/ex/.mix" MIX_ENV=prod mix release --quiet >/dev/null)
+new exbase; debian_root exbase
+# shellcheck disable=SC2086
+install "$(root exbase)" $ex_debs
+slim exbase
+commit exbase
+from exbase elixir-release
+cp -a "$work/ex/exapp/_build/prod/rel/exapp/." "$(root elixir-release)/app/"
+commit elixir-release
+config elixir-release --config.env PATH=/usr/bin --config.env RELEASE_DISTRIBUTION=none \
+  --config.env LANG=C.UTF-8 --config.workingdir /app --config.cmd /app/bin/exapp --config.cmd start
 
 umoci gc --layout "$layout"
 rm -rf "$work"

@@ -159,4 +159,5 @@ pub const APP_CASES: &[(&str, &str)] = &[
     ("yarn-start-busybox", "app: ready"),
     ("java-jar", "app: ready"),
     ("java-xrs", "app: ready"),
+    ("elixir-release", "app: ready"),
 ];
