@@ -58,15 +58,27 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
     }
     why.dedup();
     let why = why.into_iter().map(Into::into).collect();
+    // Most open questions in Dockerfile mode are files of a base that was not read.
+    let read_base = match &ctx.container.base {
+        Base::External { reference, .. } if ctx.container.files.base_unread() => format!(
+            "let initlint read the base image {reference} (from a local engine that has it: \
+             `docker pull {reference}`; or from its registry, without `--offline` and \
+             `--no-base`, once, then from initlint's cache); "
+        ),
+        _ => String::new(),
+    };
     let help = if ctx.facts.is_some() {
-        "lint the built image (`initlint IMAGE`), where initlint reads the binaries and \
-         scripts themselves; pass `--context DIR` when the build context is not the \
-         Dockerfile's directory; or run PID 1 under an init (`ENTRYPOINT [\"tini\", \"--\"]`, \
-         `docker run --init`), which forwards the signal and reaps"
+        format!(
+            "{read_base}lint the built image (`initlint IMAGE`), where initlint reads the \
+             binaries and scripts themselves; pass `--context DIR` when the build context is \
+             not the Dockerfile's directory; or run PID 1 under an init (`ENTRYPOINT [\"tini\", \
+             \"--\"]`, `docker run --init`), which forwards the signal and reaps"
+        )
     } else {
         "the image's files do not show it: stop a container and watch (`docker run -d IMAGE`, \
          then `time docker stop`; an exit code of 137 means SIGKILL was needed), or run PID 1 \
          under an init (`ENTRYPOINT [\"tini\", \"--\"]`, `docker run --init`)"
+            .to_string()
     };
     out.push(Diag {
         step: None,
@@ -74,7 +86,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diag>) {
         secondary: Vec::new(),
         message: format!("initlint cannot tell {}", open.join(" or ")),
         why,
-        help: help.to_string(),
+        help,
     });
 }
 
