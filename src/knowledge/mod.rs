@@ -280,9 +280,13 @@ pub const NEXT_STANDALONE: &str = "Next.js's standalone server.js, which `next b
 /// `next/dist/server/lib/start-server`, as the standalone `server.js` of Next 13 and later
 /// does), which installs the handlers when `manual` (NEXT_MANUAL_SIG_HANDLE) is unset or empty.
 pub fn next_start_server(source: &str, signal: &str, manual: Option<&str>) -> bool {
-    matches!(signal, "SIGTERM" | "SIGINT")
-        && manual.is_none_or(str::is_empty)
-        && source.contains("next/dist/server/lib/start-server")
+    next_handles(signal, manual) && source.contains("next/dist/server/lib/start-server")
+}
+
+/// Whether Next's server handles `signal` itself, with NEXT_MANUAL_SIG_HANDLE `manual`
+/// (`!process.env.NEXT_MANUAL_SIG_HANDLE`: unset or empty).
+pub fn next_handles(signal: &str, manual: Option<&str>) -> bool {
+    matches!(signal, "SIGTERM" | "SIGINT") && manual.is_none_or(str::is_empty)
 }
 
 /// A development server whose reloader runs the real server as a child: `flask run` in debug

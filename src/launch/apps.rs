@@ -104,8 +104,7 @@ impl Builder<'_> {
         let b = self.c.files.compiled_app(path, stop, self.sources)?;
         // NEXT_MANUAL_SIG_HANDLE leaves the signals to the app's own code.
         if let Some(server) = &b.framework_server {
-            let manual = self.c.env_value("NEXT_MANUAL_SIG_HANDLE");
-            if manual.is_none_or(str::is_empty) && matches!(stop, "SIGTERM" | "SIGINT") {
+            if knowledge::next_handles(stop, self.c.env_value("NEXT_MANUAL_SIG_HANDLE")) {
                 let how = if b.copy.is_some() {
                     "copied at"
                 } else {
