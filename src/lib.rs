@@ -448,7 +448,9 @@ impl DockerfileLint<'_> {
     /// The base could not be read (`why`, when there is a reason to say): linted without
     /// its files, over the ENTRYPOINT its makers document when initlint knows it.
     fn unread(&self, reference: &str, why: Option<String>) -> Result<Analysis> {
-        let documented = knowledge::bases::documented(reference);
+        let documented = image::reference::Reference::parse(reference)
+            .ok()
+            .and_then(|r| knowledge::bases::documented(&r.registry, &r.repository));
         let (sources, loaded) = match &documented {
             Some(documented) => self.load_documented(reference, documented)?,
             None => self.load(&self.opts.dockerfile)?,

@@ -16,16 +16,13 @@ pub struct Documented {
     pub source: &'static str,
 }
 
-/// The documented ENTRYPOINT of `reference`, when initlint knows it.
-pub fn documented(reference: &str) -> Option<Documented> {
-    let path = reference
-        .split('@')
-        .next()
-        .unwrap_or(reference)
-        .to_ascii_lowercase();
-    let rest = path.strip_prefix("gcr.io/distroless/")?;
-    // The tag (`:nonroot`, `:debug`) does not change the entrypoint.
-    let name = rest.split(':').next().unwrap_or(rest);
+/// The documented ENTRYPOINT of the image `repository` on `registry` (a reference as
+/// `image::reference` normalises it), when initlint knows it. The tag (`:nonroot`, `:debug`)
+/// does not change it.
+pub fn documented(registry: &str, repository: &str) -> Option<Documented> {
+    let name = repository
+        .strip_prefix("distroless/")
+        .filter(|_| registry == "gcr.io")?;
     if name.contains('/') {
         return None;
     }
@@ -55,32 +52,23 @@ pub fn documented(reference: &str) -> Option<Documented> {
 /// that sets its own variables (PATH, versions, homes) and none of an application's. With
 /// such a base unread, an entry script's test of an application variable (`MINIO_USERNAME`)
 /// is taken as unset, and the chain says so.
-pub fn generic(reference: &str) -> bool {
-    let path = reference.split('@').next().unwrap_or(reference);
-    let untagged = |name: &str| name.split(':').next().unwrap_or(name).to_string();
-    // The tag is after the last `/` (a registry's port is before it).
-    let path = match path.rsplit_once('/') {
-        Some((head, last)) => format!("{head}/{}", untagged(last)),
-        None => untagged(path),
-    }
-    .to_ascii_lowercase();
-    let (host, rest) = match path.split_once('/') {
-        Some((h, r)) if h.contains(['.', ':']) || h == "localhost" => (h, r),
-        _ => ("docker.io", path.as_str()),
-    };
-    let official =
-        |r: &str| !r.contains('/') || r.strip_prefix("library/").is_some_and(|n| !n.contains('/'));
-    match host {
-        "docker.io" | "index.docker.io" => official(rest),
-        "public.ecr.aws" => rest
+/// `registry` and `repository` as `image::reference` normalises them (`python` is
+/// `docker.io`, `library/python`).
+pub fn generic(registry: &str, repository: &str) -> bool {
+    match registry {
+        "docker.io" | "index.docker.io" => repository
+            .strip_prefix("library/")
+            .is_some_and(|n| !n.contains('/')),
+        "public.ecr.aws" => repository
             .strip_prefix("docker/library/")
             .is_some_and(|n| !n.contains('/')),
-        "gcr.io" => rest.starts_with("distroless/"),
-        "registry.access.redhat.com" | "registry.redhat.io" => {
-            rest.split('/').next().is_some_and(|p| p.starts_with("ubi"))
-        }
-        "mcr.microsoft.com" => rest.starts_with("dotnet/"),
-        "cgr.dev" => rest.starts_with("chainguard/"),
+        "gcr.io" => repository.starts_with("distroless/"),
+        "registry.access.redhat.com" | "registry.redhat.io" => repository
+            .split('/')
+            .next()
+            .is_some_and(|p| p.starts_with("ubi")),
+        "mcr.microsoft.com" => repository.starts_with("dotnet/"),
+        "cgr.dev" => repository.starts_with("chainguard/"),
         _ => false,
     }
 }
@@ -192,8 +180,20 @@ fn python_for(variant: &str) -> &'static str {
 mod tests {
     use super::*;
 
+    /// The reference as the callers parse it.
+    fn split(r: &str) -> (String, String) {
+        let r = crate::image::reference::Reference::parse(r).unwrap();
+        (r.registry, r.repository)
+    }
+
     fn ep(r: &str) -> Option<Vec<String>> {
-        documented(r).map(|d| d.entrypoint)
+        let (registry, repository) = split(r);
+        documented(&registry, &repository).map(|d| d.entrypoint)
+    }
+
+    fn generic_ref(r: &str) -> bool {
+        let (registry, repository) = split(r);
+        generic(&registry, &repository)
     }
 
     #[test]
@@ -203,7 +203,7 @@ mod tests {
             Some(vec!["/nodejs/bin/node".to_string()])
         );
         assert_eq!(
-            ep("gcr.io/distroless/nodejs24-debian13:nonroot@sha256:fbbdda86"),
+            ep("gcr.io/distroless/nodejs24-debian13:nonroot@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
             Some(vec!["/nodejs/bin/node".to_string()])
         );
         assert_eq!(
@@ -224,14 +224,14 @@ mod tests {
     fn generic_bases_and_their_variables() {
         for r in [
             "python:3.12-slim",
-            "docker.io/library/node:22@sha256:abc",
+            "docker.io/library/node:22@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
             "alpine",
             "registry.access.redhat.com/ubi9/ubi-micro:latest",
             "gcr.io/distroless/static-debian12:nonroot",
             "mcr.microsoft.com/dotnet/aspnet:8.0",
             "public.ecr.aws/docker/library/golang:1.22",
         ] {
-            assert!(generic(r), "{r}");
+            assert!(generic_ref(r), "{r}");
         }
         for r in [
             "minio/minio:latest",
@@ -240,7 +240,7 @@ mod tests {
             "registry.example.com:5000/alpine",
             "quay.io/minio/minio",
         ] {
-            assert!(!generic(r), "{r}");
+            assert!(!generic_ref(r), "{r}");
         }
         for n in [
             "PATH",

@@ -945,7 +945,9 @@ impl Builder<'_> {
         let complete = !self.c.files.base_unread();
         let generic = match &self.c.base {
             crate::model::Base::External { reference, .. } => {
-                knowledge::bases::generic(reference).then(|| reference.clone())
+                crate::image::reference::Reference::parse(reference)
+                    .is_ok_and(|r| knowledge::bases::generic(&r.registry, &r.repository))
+                    .then(|| reference.clone())
             }
             _ => None,
         };
